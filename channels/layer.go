@@ -1,0 +1,111 @@
+package channels
+
+import (
+	"context"
+	"errors"
+	"strconv"
+)
+
+// Layer is a channel layer: the transport between interface servers and
+// workers. Implementations are safe for concurrent use.
+type Layer interface {
+	// Send puts content on a channel. It never blocks on the receiver: a
+	// channel at capacity fails at once with an error matching
+	// ErrChannelFull. The layer keeps its own copy of content, so changing it
+	// after Send returns changes nothing that is delivered.
+	Send(ctx context.Context, channel string, content Content) error
+
+	// Receive waits for the next message on any of channels and returns the
+	// channel it was sent to and its content. A process-local name ("x!")
+	// receives the messages of every "x!local" channel, and the full name is
+	// returned. Channels are served fairly. Receive blocks until a message
+	// arrives or ctx is done; when ctx is already done it still returns a
+	// message that is waiting, and ctx.Err() only when none is.
+	Receive(ctx context.Context, channels ...string) (channel string, content Content, err error)
+
+	// NewChannel returns a new unique channel name. A pattern ending in '?'
+	// gives a single-reader channel (the pattern plus a random suffix); any
+	// other valid name gives a process-local channel "pattern.<id>!<suffix>"
+	// that this layer's process receives on NonLocalName(name).
+	NewChannel(ctx context.Context, pattern string) (string, error)
+}
+
+// GroupLayer is a Layer with the ASGI "groups" extension.
+type GroupLayer interface {
+	Layer
+	// GroupAdd adds channel to group; adding twice refreshes the membership.
+	GroupAdd(ctx context.Context, group, channel string) error
+	// GroupDiscard removes channel from group; it is not an error if absent.
+	GroupDiscard(ctx context.Context, group, channel string) error
+	// GroupSend sends content to every member of group. A member at capacity
+	// is skipped: GroupSend never fails with ErrChannelFull.
+	GroupSend(ctx context.Context, group string, content Content) error
+}
+
+// GroupLister is implemented by layers that can list a group's members.
+type GroupLister interface {
+	GroupChannels(ctx context.Context, group string) ([]string, error)
+}
+
+// Flusher is implemented by layers with the ASGI "flush" extension: Flush
+// drops every message and every group.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// Closer is implemented by layers that hold resources. After Close, calls
+// fail with ErrClosed.
+type Closer interface {
+	Close() error
+}
+
+var (
+	// ErrChannelFull is returned by Send when the channel is at capacity.
+	ErrChannelFull = errors.New("channels: channel full")
+	// ErrNoGroups is returned by the group helpers for a layer without groups.
+	ErrNoGroups = errors.New("channels: layer does not support groups")
+	// ErrClosed is returned by a layer, server or worker after it was closed.
+	ErrClosed = errors.New("channels: closed")
+)
+
+// ChannelFullError is the error Send returns when a channel is at capacity; it
+// matches ErrChannelFull.
+type ChannelFullError struct {
+	Channel  string
+	Capacity int
+}
+
+func (e *ChannelFullError) Error() string {
+	return "channels: channel " + e.Channel + " is full (capacity " + strconv.Itoa(e.Capacity) + ")"
+}
+
+// Is makes errors.Is(err, ErrChannelFull) true.
+func (e *ChannelFullError) Is(target error) bool { return target == ErrChannelFull }
+
+// GroupAdd adds channel to group on l, or returns ErrNoGroups.
+func GroupAdd(ctx context.Context, l Layer, group, channel string) error {
+	g, ok := l.(GroupLayer)
+	if !ok {
+		return ErrNoGroups
+	}
+	return g.GroupAdd(ctx, group, channel)
+}
+
+// GroupDiscard removes channel from group on l, or returns ErrNoGroups.
+func GroupDiscard(ctx context.Context, l Layer, group, channel string) error {
+	g, ok := l.(GroupLayer)
+	if !ok {
+		return ErrNoGroups
+	}
+	return g.GroupDiscard(ctx, group, channel)
+}
+
+// GroupSend sends content to every member of group on l, or returns
+// ErrNoGroups.
+func GroupSend(ctx context.Context, l Layer, group string, content Content) error {
+	g, ok := l.(GroupLayer)
+	if !ok {
+		return ErrNoGroups
+	}
+	return g.GroupSend(ctx, group, content)
+}

@@ -1,0 +1,424 @@
+package channels
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of the channel layers, the values of Django Channels.
+const (
+	DefaultCapacity    = 100
+	DefaultExpiry      = 60 * time.Second
+	DefaultGroupExpiry = 86400 * time.Second
+)
+
+// MemoryConfig configures a MemoryLayer. The zero value gives the defaults.
+type MemoryConfig struct {
+	// Capacity is the number of unread messages a channel holds before Send
+	// fails with ErrChannelFull (default 100). Process-local channels count
+	// on their non-local name, shared by all their local parts.
+	Capacity int
+	// ChannelCapacity overrides Capacity for channel names matching a glob
+	// pattern ("http.request", "websocket.*"); the first match wins.
+	ChannelCapacity []CapacityRule
+	// Expiry is how long an unread message is kept (default 60 s).
+	Expiry time.Duration
+	// GroupExpiry is how long a group membership lasts after its last
+	// GroupAdd (default 86400 s).
+	GroupExpiry time.Duration
+}
+
+// CapacityRule sets the capacity of the channels whose name matches Pattern,
+// a glob in the syntax of path.Match ('*' matches any run of characters).
+type CapacityRule struct {
+	Pattern  string
+	Capacity int
+}
+
+// MemoryLayer is a channel layer inside one process: the layer for tests, for
+// development and for a server and its workers in one binary. It holds no
+// serialized data: Send stores a canonical deep copy of the content, and
+// Receive hands that copy to exactly one receiver.
+type MemoryLayer struct {
+	cfg MemoryConfig
+	id  string // the process id in names made by NewChannel
+
+	mu     sync.Mutex
+	queues map[string]*memQueue            // by non-local channel name
+	groups map[string]map[string]time.Time // group -> channel -> last add
+	next   uint                            // rotates the start of Receive's scan
+	closed bool
+}
+
+var (
+	_ GroupLayer  = (*MemoryLayer)(nil)
+	_ GroupLister = (*MemoryLayer)(nil)
+	_ Flusher     = (*MemoryLayer)(nil)
+	_ Closer      = (*MemoryLayer)(nil)
+)
+
+type memEntry struct {
+	channel string
+	content Content
+	expires time.Time
+}
+
+type memQueue struct {
+	items   []memEntry
+	head    int
+	waiters []*memWaiter
+}
+
+type memWaiter struct{ wake chan struct{} }
+
+var waiterPool = sync.Pool{New: func() any { return &memWaiter{wake: make(chan struct{}, 1)} }}
+
+// NewMemoryLayer returns an empty in-process layer.
+func NewMemoryLayer(cfg MemoryConfig) *MemoryLayer {
+	if cfg.Capacity <= 0 {
+		cfg.Capacity = DefaultCapacity
+	}
+	if cfg.Expiry <= 0 {
+		cfg.Expiry = DefaultExpiry
+	}
+	if cfg.GroupExpiry <= 0 {
+		cfg.GroupExpiry = DefaultGroupExpiry
+	}
+	return &MemoryLayer{
+		cfg:    cfg,
+		id:     randomLetters(10),
+		queues: make(map[string]*memQueue),
+		groups: make(map[string]map[string]time.Time),
+	}
+}
+
+// Send implements Layer.
+func (l *MemoryLayer) Send(ctx context.Context, channel string, content Content) error {
+	if err := ValidateChannel(channel); err != nil {
+		return err
+	}
+	if content.Has(ReservedKey) {
+		return fmt.Errorf("%w: key %q is reserved", ErrInvalidMessage, ReservedKey)
+	}
+	c, err := content.Clone()
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	return l.push(channel, c, time.Now())
+}
+
+// push appends to the channel's queue and wakes one receiver. l.mu is held.
+func (l *MemoryLayer) push(channel string, c Content, now time.Time) error {
+	key := NonLocalName(channel)
+	q := l.queues[key]
+	if q == nil {
+		q = &memQueue{}
+		l.queues[key] = q
+	}
+	q.dropExpired(now)
+	if capacity := l.capacity(channel); q.len() >= capacity {
+		return &ChannelFullError{Channel: channel, Capacity: capacity}
+	}
+	q.items = append(q.items, memEntry{channel, c, now.Add(l.cfg.Expiry)})
+	q.wakeOne()
+	return nil
+}
+
+func (l *MemoryLayer) capacity(channel string) int {
+	for _, r := range l.cfg.ChannelCapacity {
+		if ok, _ := path.Match(r.Pattern, channel); ok {
+			return r.Capacity
+		}
+	}
+	return l.cfg.Capacity
+}
+
+// Receive implements Layer.
+func (l *MemoryLayer) Receive(ctx context.Context, channels ...string) (string, Content, error) {
+	if len(channels) == 0 {
+		return "", nil, fmt.Errorf("channels: Receive needs at least one channel")
+	}
+	for _, ch := range channels {
+		if err := ValidateReceiveChannel(ch); err != nil {
+			return "", nil, err
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for {
+		if l.closed {
+			return "", nil, ErrClosed
+		}
+		if ch, c, ok := l.pop(channels, time.Now()); ok {
+			return ch, c, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return "", nil, err
+		}
+		l.wait(ctx, channels)
+	}
+}
+
+// pop takes the first live message of channels, starting the scan at a
+// rotating position so that no channel starves. l.mu is held.
+func (l *MemoryLayer) pop(channels []string, now time.Time) (string, Content, bool) {
+	l.next++
+	n := len(channels)
+	for i := range n {
+		key := channels[(int(l.next)+i)%n]
+		q := l.queues[key]
+		if q == nil {
+			continue
+		}
+		q.dropExpired(now)
+		if q.len() == 0 {
+			continue
+		}
+		e := q.items[q.head]
+		q.items[q.head] = memEntry{}
+		q.head++
+		if q.len() == 0 {
+			q.items, q.head = q.items[:0], 0
+			if len(q.waiters) == 0 {
+				delete(l.queues, key)
+			}
+		}
+		return e.channel, e.content, true
+	}
+	return "", nil, false
+}
+
+// wait registers a waiter on every channel, releases l.mu until a sender
+// wakes it or ctx is done, then takes l.mu back and unregisters.
+func (l *MemoryLayer) wait(ctx context.Context, channels []string) {
+	w := waiterPool.Get().(*memWaiter)
+	for _, key := range channels {
+		q := l.queues[key]
+		if q == nil {
+			q = &memQueue{}
+			l.queues[key] = q
+		}
+		q.waiters = append(q.waiters, w)
+	}
+	l.mu.Unlock()
+	select {
+	case <-w.wake:
+	case <-ctx.Done():
+	}
+	l.mu.Lock()
+	for _, key := range channels {
+		if q := l.queues[key]; q != nil {
+			q.waiters = slices.DeleteFunc(q.waiters, func(o *memWaiter) bool { return o == w })
+			if q.len() == 0 && len(q.waiters) == 0 {
+				delete(l.queues, key)
+			}
+		}
+	}
+	select { // nobody can signal w any more: drain it for reuse
+	case <-w.wake:
+	default:
+	}
+	waiterPool.Put(w)
+}
+
+func (q *memQueue) len() int { return len(q.items) - q.head }
+
+func (q *memQueue) dropExpired(now time.Time) {
+	for q.len() > 0 && !now.Before(q.items[q.head].expires) {
+		q.items[q.head] = memEntry{}
+		q.head++
+	}
+	if q.head > 0 && q.head*2 >= len(q.items) {
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+}
+
+// wakeOne signals the first waiter that is not already signalled.
+func (q *memQueue) wakeOne() {
+	for len(q.waiters) > 0 {
+		w := q.waiters[0]
+		q.waiters = q.waiters[1:]
+		select {
+		case w.wake <- struct{}{}:
+			return
+		default: // woken by another channel already; try the next one
+		}
+	}
+}
+
+// NewChannel implements Layer.
+func (l *MemoryLayer) NewChannel(ctx context.Context, pattern string) (string, error) {
+	if strings.HasSuffix(pattern, "?") {
+		if err := checkName("channel", pattern, true); err != nil {
+			return "", err
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for {
+			name := pattern + randomLetters(12)
+			if _, taken := l.queues[name]; !taken {
+				return name, ValidateChannel(name)
+			}
+		}
+	}
+	if strings.ContainsAny(pattern, "!?") {
+		return "", &NameError{"channel", pattern, "NewChannel pattern must be a plain name or end with ?"}
+	}
+	name := pattern + "." + l.id + "!" + randomLetters(12)
+	return name, ValidateChannel(name)
+}
+
+// GroupAdd implements GroupLayer.
+func (l *MemoryLayer) GroupAdd(ctx context.Context, group, channel string) error {
+	if err := validateMember(group, channel); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	members := l.groups[group]
+	if members == nil {
+		members = make(map[string]time.Time)
+		l.groups[group] = members
+	}
+	members[channel] = time.Now()
+	return nil
+}
+
+// GroupDiscard implements GroupLayer.
+func (l *MemoryLayer) GroupDiscard(ctx context.Context, group, channel string) error {
+	if err := validateMember(group, channel); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if members := l.groups[group]; members != nil {
+		delete(members, channel)
+		if len(members) == 0 {
+			delete(l.groups, group)
+		}
+	}
+	return nil
+}
+
+// GroupSend implements GroupLayer. The content is copied once; each member
+// gets its own top-level map sharing the nested values, which receivers must
+// treat as read-only.
+func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Content) error {
+	if err := ValidateGroup(group); err != nil {
+		return err
+	}
+	if content.Has(ReservedKey) {
+		return fmt.Errorf("%w: key %q is reserved", ErrInvalidMessage, ReservedKey)
+	}
+	c, err := content.Clone()
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	now := time.Now()
+	first := true
+	for _, ch := range l.liveMembers(group, now) {
+		mc := c
+		if !first {
+			mc = c.ShallowCopy()
+		}
+		if l.push(ch, mc, now) == nil {
+			first = false
+		} // a full member is skipped, as ASGI requires
+	}
+	return nil
+}
+
+// GroupChannels implements GroupLister: the live members, sorted.
+func (l *MemoryLayer) GroupChannels(ctx context.Context, group string) ([]string, error) {
+	if err := ValidateGroup(group); err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.liveMembers(group, time.Now()), nil
+}
+
+// liveMembers drops expired memberships and returns the rest, sorted.
+func (l *MemoryLayer) liveMembers(group string, now time.Time) []string {
+	members := l.groups[group]
+	out := make([]string, 0, len(members))
+	for ch, added := range members {
+		if now.Sub(added) >= l.cfg.GroupExpiry {
+			delete(members, ch)
+			continue
+		}
+		out = append(out, ch)
+	}
+	if members != nil && len(members) == 0 {
+		delete(l.groups, group)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Flush implements Flusher.
+func (l *MemoryLayer) Flush(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key, q := range l.queues {
+		if len(q.waiters) == 0 {
+			delete(l.queues, key)
+			continue
+		}
+		clear(q.items)
+		q.items, q.head = q.items[:0], 0
+	}
+	clear(l.groups)
+	return nil
+}
+
+// Close implements Closer: waiting and later calls fail with ErrClosed.
+func (l *MemoryLayer) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	for _, q := range l.queues {
+		for len(q.waiters) > 0 {
+			q.wakeOne()
+		}
+	}
+	return nil
+}
+
+func validateMember(group, channel string) error {
+	if err := ValidateGroup(group); err != nil {
+		return err
+	}
+	return ValidateChannel(channel)
+}
+
+const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+func randomLetters(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = letters[rand.IntN(len(letters))]
+	}
+	return string(b)
+}

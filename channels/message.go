@@ -1,0 +1,188 @@
+package channels
+
+import (
+	"context"
+	"errors"
+	"strings"
+)
+
+// Message is one message taken from a channel, as a consumer sees it: the
+// channel it arrived on, its ASGI content, and what middleware attached to it.
+type Message struct {
+	// Channel is the name the message was sent to ("websocket.receive").
+	Channel string
+	// Content is the ASGI content: reply_channel, path, order, text, ...
+	Content Content
+	// Layer is the layer the message came from; replies go through it.
+	Layer Layer
+	// Kwargs holds the named groups of the route patterns that matched.
+	Kwargs map[string]string
+
+	// ChannelSession is the session keyed by the reply channel, set by the
+	// ChannelSession middleware (Django's message.channel_session).
+	ChannelSession *Session
+	// HTTPSession is the session of the HTTP cookie, set by auth middleware.
+	HTTPSession *Session
+	// User is the user set by auth middleware (Django's message.user).
+	User User
+}
+
+// User is the identity auth middleware attaches to a message.
+type User interface {
+	// ID is the user's identifier; empty for the anonymous user.
+	ID() string
+	// IsAuthenticated reports whether this is a logged-in user.
+	IsAuthenticated() bool
+}
+
+// ErrNoReplyChannel is returned when replying to a message without one.
+var ErrNoReplyChannel = errors.New("channels: message has no reply_channel")
+
+// Header is one HTTP header of a connect or request message.
+type Header struct{ Name, Value string }
+
+// ReplyChannel is the channel replies to this message go to.
+func (m *Message) ReplyChannel() string { return m.Content.String("reply_channel") }
+
+// Path is the request path, unquoted.
+func (m *Message) Path() string { return m.Content.String("path") }
+
+// QueryString is the raw query string of a connect or request message.
+func (m *Message) QueryString() string { return m.Content.String("query_string") }
+
+// Method is the HTTP method of an http.request message.
+func (m *Message) Method() string { return m.Content.String("method") }
+
+// Body is the body of an http.request message.
+func (m *Message) Body() []byte {
+	switch b := m.Content["body"].(type) {
+	case []byte:
+		return b
+	case string:
+		return []byte(b)
+	}
+	return nil
+}
+
+// Order is the position of the message in its connection: 0 for connect,
+// 1..n for frames, n+1 for disconnect.
+func (m *Message) Order() (int64, bool) { return m.Content.Int("order") }
+
+// Text returns the text of a websocket.receive frame and whether there was
+// one.
+func (m *Message) Text() (string, bool) {
+	s, ok := m.Content["text"].(string)
+	return s, ok
+}
+
+// Bytes returns the payload of a binary websocket.receive frame and whether
+// there was one.
+func (m *Message) Bytes() ([]byte, bool) {
+	b, ok := m.Content["bytes"].([]byte)
+	return b, ok
+}
+
+// Code is the close code of a websocket.disconnect message.
+func (m *Message) Code() int {
+	c, _ := m.Content.Int("code")
+	return int(c)
+}
+
+// Headers returns the headers of a connect or request message in order, names
+// lowercased. Both the ASGI list of [name, value] pairs and a map are read.
+func (m *Message) Headers() []Header {
+	var out []Header
+	switch hs := m.Content["headers"].(type) {
+	case []any:
+		for _, h := range hs {
+			pair, ok := h.([]any)
+			if !ok || len(pair) != 2 {
+				continue
+			}
+			out = append(out, Header{strings.ToLower(asString(pair[0])), asString(pair[1])})
+		}
+	case map[string]any:
+		for k, v := range hs {
+			out = append(out, Header{strings.ToLower(k), asString(v)})
+		}
+	}
+	return out
+}
+
+// Header returns the first value of the named header, or "".
+func (m *Message) Header(name string) string {
+	name = strings.ToLower(name)
+	for _, h := range m.Headers() {
+		if h.Name == name {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+func asString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return ""
+}
+
+// Reply sends content to the message's reply channel.
+func (m *Message) Reply(ctx context.Context, content Content) error {
+	reply := m.ReplyChannel()
+	if reply == "" {
+		return ErrNoReplyChannel
+	}
+	return m.Layer.Send(ctx, reply, content)
+}
+
+// Accept accepts a WebSocket connection ({"accept": true}).
+func (m *Message) Accept(ctx context.Context) error {
+	return m.Reply(ctx, Content{"accept": true})
+}
+
+// Reject refuses a WebSocket connection during its handshake; the client
+// gets HTTP 403 ({"accept": false}).
+func (m *Message) Reject(ctx context.Context) error {
+	return m.Reply(ctx, Content{"accept": false})
+}
+
+// SendText sends a text frame to the reply channel.
+func (m *Message) SendText(ctx context.Context, text string) error {
+	return m.Reply(ctx, Content{"text": text})
+}
+
+// SendBytes sends a binary frame to the reply channel.
+func (m *Message) SendBytes(ctx context.Context, b []byte) error {
+	return m.Reply(ctx, Content{"bytes": b})
+}
+
+// Close closes the WebSocket with code (1000 when code is 0). During the
+// handshake it rejects the connection with 403.
+func (m *Message) Close(ctx context.Context, code int) error {
+	if code == 0 {
+		return m.Reply(ctx, Content{"close": true})
+	}
+	return m.Reply(ctx, Content{"close": int64(code)})
+}
+
+// GroupAdd adds the message's reply channel to group.
+func (m *Message) GroupAdd(ctx context.Context, group string) error {
+	reply := m.ReplyChannel()
+	if reply == "" {
+		return ErrNoReplyChannel
+	}
+	return GroupAdd(ctx, m.Layer, group, reply)
+}
+
+// GroupDiscard removes the message's reply channel from group.
+func (m *Message) GroupDiscard(ctx context.Context, group string) error {
+	reply := m.ReplyChannel()
+	if reply == "" {
+		return ErrNoReplyChannel
+	}
+	return GroupDiscard(ctx, m.Layer, group, reply)
+}

@@ -1,0 +1,158 @@
+package channels
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Session is a set of key/value pairs kept between messages: the channel
+// session of a connection, or the HTTP session of a browser. Values are in
+// the ASGI value set (see Content). A Session belongs to the message being
+// consumed and is not safe for concurrent use.
+type Session struct {
+	key      string
+	values   Content
+	modified bool
+}
+
+// NewSession returns a session with the given key and values (taken, not
+// copied).
+func NewSession(key string, values Content) *Session {
+	if values == nil {
+		values = Content{}
+	}
+	return &Session{key: key, values: values}
+}
+
+// Key is the session's key in its store.
+func (s *Session) Key() string { return s.key }
+
+// Get returns the value of key and whether it is set.
+func (s *Session) Get(key string) (any, bool) {
+	v, ok := s.values[key]
+	return v, ok
+}
+
+// String returns the string value of key, or "".
+func (s *Session) String(key string) string { return s.values.String(key) }
+
+// Set sets key to value and marks the session modified.
+func (s *Session) Set(key string, value any) {
+	s.values[key] = value
+	s.modified = true
+}
+
+// Delete removes key and marks the session modified if it was set.
+func (s *Session) Delete(key string) {
+	if _, ok := s.values[key]; ok {
+		delete(s.values, key)
+		s.modified = true
+	}
+}
+
+// Clear removes every key (Django's flush of a session's data).
+func (s *Session) Clear() {
+	if len(s.values) > 0 {
+		clear(s.values)
+		s.modified = true
+	}
+}
+
+// Keys returns the keys set, sorted.
+func (s *Session) Keys() []string { return slices.Sorted(maps.Keys(s.values)) }
+
+// Len is the number of keys set.
+func (s *Session) Len() int { return len(s.values) }
+
+// Modified reports whether the session changed since it was loaded.
+func (s *Session) Modified() bool { return s.modified }
+
+// Values returns the session's values; the map is the session's own.
+func (s *Session) Values() Content { return s.values }
+
+// SessionStore keeps sessions by key. Load of a missing key returns nil
+// values and no error. Implementations are safe for concurrent use.
+type SessionStore interface {
+	Load(ctx context.Context, key string) (Content, error)
+	Save(ctx context.Context, key string, values Content) error
+	Delete(ctx context.Context, key string) error
+}
+
+// ChannelSessionKey is the session key of a reply channel, derived as Django
+// Channels derives it: "chn" followed by the first 29 hex digits of the
+// SHA-1 of the channel name.
+func ChannelSessionKey(replyChannel string) string {
+	sum := sha1.Sum([]byte(replyChannel))
+	return "chn" + hex.EncodeToString(sum[:])[:29]
+}
+
+// DefaultSessionAge is how long a stored session lives without being saved
+// again: two weeks, Django's SESSION_COOKIE_AGE.
+const DefaultSessionAge = 14 * 24 * time.Hour
+
+// MemorySessionStore is a SessionStore in process memory.
+type MemorySessionStore struct {
+	// MaxAge is the lifetime of a session after its last Save
+	// (DefaultSessionAge when zero).
+	MaxAge time.Duration
+
+	mu       sync.Mutex
+	sessions map[string]memSession
+}
+
+type memSession struct {
+	values  Content
+	expires time.Time
+}
+
+var _ SessionStore = (*MemorySessionStore)(nil)
+
+// NewMemorySessionStore returns an empty store.
+func NewMemorySessionStore() *MemorySessionStore { return &MemorySessionStore{} }
+
+// Load implements SessionStore; it returns a copy of the stored values.
+func (s *MemorySessionStore) Load(ctx context.Context, key string) (Content, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.sessions[key]
+	if !ok {
+		return nil, nil
+	}
+	if !time.Now().Before(e.expires) {
+		delete(s.sessions, key)
+		return nil, nil
+	}
+	return e.values.Clone()
+}
+
+// Save implements SessionStore; it stores a copy of values.
+func (s *MemorySessionStore) Save(ctx context.Context, key string, values Content) error {
+	c, err := values.Clone()
+	if err != nil {
+		return err
+	}
+	age := s.MaxAge
+	if age <= 0 {
+		age = DefaultSessionAge
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions == nil {
+		s.sessions = make(map[string]memSession)
+	}
+	s.sessions[key] = memSession{c, time.Now().Add(age)}
+	return nil
+}
+
+// Delete implements SessionStore.
+func (s *MemorySessionStore) Delete(ctx context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.sessions, key)
+	return nil
+}

@@ -1,0 +1,3 @@
+module github.com/gochannels/channels-jsonrpc
+
+go 1.26
