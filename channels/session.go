@@ -41,6 +41,10 @@ func (s *Session) Get(key string) (any, bool) {
 // String returns the string value of key, or "".
 func (s *Session) String(key string) string { return s.values.String(key) }
 
+// Int returns the integer value of key (see Content.Int) and whether there
+// was one.
+func (s *Session) Int(key string) (int64, bool) { return s.values.Int(key) }
+
 // Set sets key to value and marks the session modified.
 func (s *Session) Set(key string, value any) {
 	s.values[key] = value
@@ -69,7 +73,8 @@ func (s *Session) Keys() []string { return slices.Sorted(maps.Keys(s.values)) }
 // Len is the number of keys set.
 func (s *Session) Len() int { return len(s.values) }
 
-// Modified reports whether the session changed since it was loaded.
+// Modified reports whether the session changed since it was loaded or last
+// stored by the middleware that loaded it.
 func (s *Session) Modified() bool { return s.modified }
 
 // Values returns the session's values; the map is the session's own.

@@ -1,0 +1,52 @@
+// Package channels is the Django Channels 1.x model in Go: channel layers,
+// groups, reply channels, channel sessions, consumers and routing, an
+// interface server for WebSocket and HTTP, and workers.
+//
+// # The model
+//
+// An interface server ([Server]) accepts WebSocket connections and HTTP
+// requests and turns each event into a [Message] on a named channel of a
+// [Layer]: "websocket.connect", "websocket.receive", "websocket.disconnect"
+// and "http.request". Every connection has its own reply channel, named in
+// the message's "reply_channel" key. A [Worker] receives those messages,
+// finds the consumer for each with a [Router], and the consumer answers by
+// sending to the reply channel, which the server writes to the client:
+//
+//	client ─▶ Server ─▶ layer "websocket.receive" ─▶ Worker ─▶ Router ─▶ Consumer
+//	client ◀─ Server ◀─ layer reply channel ◀──────────────────────────────┘
+//
+// Servers and workers may share one process ([RunAll]) or run in many
+// processes over a shared layer (the Redis layer, in package redislayer).
+//
+// # Layers
+//
+// [Layer] has three methods: Send, Receive and NewChannel. Groups, flush and
+// close are optional interfaces ([GroupLayer], [Flusher], [Closer]), found by
+// type assertion; [GroupAdd], [GroupDiscard] and [GroupSend] do that for
+// you. [MemoryLayer] is the layer of one process. Names follow the ASGI
+// rules ([ValidateChannel]); a channel at capacity fails Send with
+// [ErrChannelFull], and a group send skips full members.
+//
+// # Consumers
+//
+// A [Consumer] handles the messages routed to it; [ConsumerFunc] adapts a
+// function. [Middleware] wraps consumers: [ChannelSession] gives a message
+// the session keyed by its reply channel, [EnforceOrdering] runs the
+// messages of one connection in order. For class-style consumers, write a
+// struct that embeds [WebsocketConsumer] (or [JSONWebsocketConsumer]),
+// define the methods you need (Connect, Receive, ReceiveJSON, Disconnect),
+// and route it with [AsRoute]: the framework calls the methods your type
+// defines, not the embedded defaults.
+//
+// # Concurrency
+//
+// Layers, routers, servers and workers are safe for concurrent use. A
+// consumer is shared by all messages and may run on several goroutines at
+// once; keep per-connection state in the channel session. The server runs
+// one goroutine per connection reading the socket and one writing it, plus
+// one receive loop for all its reply channels; a client that stops reading
+// fills only its own bounded queue and is closed, never slowing the others.
+// A worker runs WorkerConfig.Concurrency goroutines, each receiving and
+// consuming one message at a time. Run methods block until their context is
+// done, then shut down gracefully.
+package channels

@@ -1,0 +1,59 @@
+package channels
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// ChannelSession returns middleware that gives each message the session of
+// its reply channel in m.ChannelSession: Django Channels' channel_session.
+// The session's key is ChannelSessionKey of the reply channel; a connection
+// without a stored session starts with an empty one. After the consumer
+// returns (with an error or not) a modified session is saved, or deleted
+// from store if it was emptied, which is how a logout ends. A message that
+// already has a channel session keeps it. A message without a reply channel
+// is an error matching ErrNoReplyChannel, and errors of store are returned
+// wrapped.
+func ChannelSession(store SessionStore) Middleware {
+	return func(next Consumer) Consumer {
+		return ConsumerFunc(func(ctx context.Context, m *Message) error {
+			s := m.ChannelSession
+			if s == nil {
+				reply := m.ReplyChannel()
+				if reply == "" {
+					return fmt.Errorf("channels: channel session: %w", ErrNoReplyChannel)
+				}
+				key := ChannelSessionKey(reply)
+				values, err := store.Load(ctx, key)
+				if err != nil {
+					return fmt.Errorf("channels: load channel session %s: %w", key, err)
+				}
+				s = NewSession(key, values)
+				m.ChannelSession = s
+			}
+			err := next.Consume(ctx, m)
+			return errors.Join(err, persistSession(ctx, store, s))
+		})
+	}
+}
+
+// persistSession saves s if it was modified, or deletes it if it was
+// modified and is empty; s is then no longer modified, so that an enclosing
+// ChannelSession does not store it again.
+func persistSession(ctx context.Context, store SessionStore, s *Session) error {
+	switch {
+	case !s.Modified():
+		return nil
+	case s.Len() == 0:
+		if err := store.Delete(ctx, s.Key()); err != nil {
+			return fmt.Errorf("channels: delete channel session %s: %w", s.Key(), err)
+		}
+	default:
+		if err := store.Save(ctx, s.Key(), s.Values()); err != nil {
+			return fmt.Errorf("channels: save channel session %s: %w", s.Key(), err)
+		}
+	}
+	s.modified = false
+	return nil
+}

@@ -1,0 +1,143 @@
+package channels
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// serveRequest turns a plain HTTP request into an http.request message and
+// writes the http.response message (and its more_content chunks) back.
+func (s *Server) serveRequest(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodySize))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			http.Error(w, "request body larger than "+strconv.FormatInt(s.cfg.MaxBodySize, 10)+" bytes", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read request body", http.StatusBadRequest)
+		return
+	}
+	ep, reply := s.open()
+	if ep == nil {
+		http.Error(w, "server is not accepting requests", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.closeEndpoint(ep)
+
+	req := scope(r, reply)
+	req["http_version"] = httpVersion(r)
+	req["method"] = r.Method
+	req["root_path"] = ""
+	req["scheme"] = "http"
+	if r.TLS != nil {
+		req["scheme"] = "https"
+	}
+	req["body"] = body
+	if err := s.layer.Send(r.Context(), "http.request", req); err != nil {
+		s.log.Warn("channels: http.request not sent", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "server overloaded, try again later", http.StatusServiceUnavailable)
+		return
+	}
+	s.writeResponse(w, r, ep, reply)
+}
+
+func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpoint, reply string) {
+	started := false
+	for {
+		c, err := s.awaitChunk(r.Context(), ep)
+		if err != nil {
+			if r.Context().Err() != nil {
+				s.sendHTTPDisconnect(reply, r.URL.Path)
+				return
+			}
+			if !started {
+				http.Error(w, "no response from the application", http.StatusGatewayTimeout)
+			}
+			return
+		}
+		if !started {
+			status, ok := c.Int("status")
+			if !ok || status < 100 || status > 999 {
+				s.log.Error("channels: http.response without a valid status", "channel", reply)
+				http.Error(w, "bad response from the application", http.StatusBadGateway)
+				return
+			}
+			setResponseHeaders(w.Header(), c["headers"])
+			w.WriteHeader(int(status))
+			started = true
+		}
+		if b := contentBytes(c["content"]); len(b) > 0 {
+			if _, err := w.Write(b); err != nil {
+				return
+			}
+		}
+		if more, _ := c.Bool("more_content"); !more {
+			return
+		}
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+	}
+}
+
+var errResponseTimeout = errors.New("channels: response timed out")
+
+func (s *Server) awaitChunk(ctx context.Context, ep *endpoint) (Content, error) {
+	t := time.NewTimer(s.cfg.ResponseTimeout)
+	defer t.Stop()
+	select {
+	case c := <-ep.out:
+		return c, nil
+	case <-t.C:
+		return nil, errResponseTimeout
+	case <-ep.dead:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (s *Server) sendHTTPDisconnect(reply, path string) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+	defer cancel()
+	msg := Content{"reply_channel": reply, "path": path}
+	if err := s.layer.Send(ctx, "http.disconnect", msg); err != nil {
+		s.log.Debug("channels: http.disconnect not sent", "channel", reply, "err", err)
+	}
+}
+
+func setResponseHeaders(h http.Header, v any) {
+	pairs, _ := v.([]any)
+	for _, p := range pairs {
+		pair, ok := p.([]any)
+		if !ok || len(pair) != 2 {
+			continue
+		}
+		h.Add(string(contentBytes(pair[0])), string(contentBytes(pair[1])))
+	}
+}
+
+func contentBytes(v any) []byte {
+	switch v := v.(type) {
+	case []byte:
+		return v
+	case string:
+		return []byte(v)
+	}
+	return nil
+}
+
+func httpVersion(r *http.Request) string {
+	switch {
+	case r.ProtoMajor == 2:
+		return "2"
+	case r.ProtoMinor == 0:
+		return "1.0"
+	}
+	return "1.1"
+}

@@ -1,0 +1,524 @@
+package channels_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
+)
+
+// app is a server, a worker and a memory layer in one process, behind a
+// real HTTP listener.
+type app struct {
+	layer  channels.Layer
+	url    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startApp(t *testing.T, layer channels.Layer, cfg channels.ServerConfig, routes ...channels.Routing) *app {
+	t.Helper()
+	if layer == nil {
+		layer = channels.NewMemoryLayer(channels.MemoryConfig{})
+	}
+	router, err := channels.NewRouter(routes...)
+	if err != nil {
+		t.Fatalf("NewRouter: %v", err)
+	}
+	srv := channels.NewServer(layer, cfg)
+	w := channels.NewWorker(layer, router, channels.WorkerConfig{
+		Concurrency: 2,
+		Channels:    []string{"websocket.connect", "websocket.receive", "websocket.disconnect", "http.request"},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &app{layer: layer, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		channels.RunAll(ctx, srv, w)
+	}()
+	ts := httptest.NewServer(srv)
+	a.url = ts.URL
+	t.Cleanup(func() {
+		a.stop()
+		ts.Close()
+	})
+	return a
+}
+
+func (a *app) stop() {
+	a.cancel()
+	<-a.done
+}
+
+func (a *app) dial(t *testing.T, path string) *websocket.Conn {
+	t.Helper()
+	conn, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.url, "http")+path, nil)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		t.Fatalf("dial %s: %v (HTTP status %d)", path, err, status)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	return conn
+}
+
+func (a *app) dialStatus(t *testing.T, path string) int {
+	t.Helper()
+	conn, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.url, "http")+path, nil)
+	if err == nil {
+		conn.Close()
+		return http.StatusSwitchingProtocols
+	}
+	if resp == nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	return resp.StatusCode
+}
+
+func readText(t *testing.T, conn *websocket.Conn) string {
+	t.Helper()
+	kind, data, err := conn.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if kind != websocket.TextMessage {
+		t.Fatalf("read a frame of type %d, want text", kind)
+	}
+	return string(data)
+}
+
+func readCloseCode(t *testing.T, conn *websocket.Conn) int {
+	t.Helper()
+	code, err := closeCode(conn)
+	if err != nil {
+		t.Fatalf("read: %v, want a close frame", err)
+	}
+	return code
+}
+
+// closeCode reads until the connection ends and returns its close code.
+func closeCode(conn *websocket.Conn) (int, error) {
+	for {
+		_, _, err := conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) {
+			return 0, err
+		}
+		return ce.Code, nil
+	}
+}
+
+func echo(ctx context.Context, m *channels.Message) error {
+	if text, ok := m.Text(); ok {
+		return m.SendText(ctx, text)
+	}
+	b, _ := m.Bytes()
+	return m.SendBytes(ctx, b)
+}
+
+func TestWebsocketEchoThroughLayerAndWorker(t *testing.T) {
+	a := startApp(t, nil, channels.ServerConfig{},
+		channels.Route("websocket.receive", channels.ConsumerFunc(echo)))
+	conn := a.dial(t, "/echo/")
+	for _, msg := range []string{"hello", "world", strings.Repeat("x", 70000)} {
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if got := readText(t, conn); got != msg {
+			t.Fatalf("echo = %.20q (%d bytes), want %.20q", got, len(got), msg)
+		}
+	}
+	if err := conn.WriteMessage(websocket.BinaryMessage, []byte{0, 1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	kind, data, err := conn.ReadMessage()
+	if err != nil || kind != websocket.BinaryMessage || string(data) != "\x00\x01\x02" {
+		t.Fatalf("binary echo = %d %q %v, want binary 000102", kind, data, err)
+	}
+}
+
+// recorder is a consumer that keeps every message it sees.
+type recorder struct {
+	mu   sync.Mutex
+	msgs []*channels.Message
+	seen chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{seen: make(chan struct{}, 100)} }
+
+func (r *recorder) Consume(ctx context.Context, m *channels.Message) error {
+	r.mu.Lock()
+	r.msgs = append(r.msgs, m)
+	r.mu.Unlock()
+	r.seen <- struct{}{}
+	return nil
+}
+
+func (r *recorder) wait(t *testing.T, n int) []*channels.Message {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		r.mu.Lock()
+		msgs := append([]*channels.Message(nil), r.msgs...)
+		r.mu.Unlock()
+		if len(msgs) >= n {
+			return msgs
+		}
+		select {
+		case <-r.seen:
+		case <-timeout:
+			t.Fatalf("got %d messages, want %d", len(msgs), n)
+		}
+	}
+}
+
+func TestWebsocketMessageContent(t *testing.T) {
+	connects, receives, disconnects := newRecorder(), newRecorder(), newRecorder()
+	accept := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		connects.Consume(ctx, m)
+		return m.Accept(ctx)
+	})
+	a := startApp(t, nil, channels.ServerConfig{},
+		channels.Route("websocket.connect", accept),
+		channels.Route("websocket.receive", receives),
+		channels.Route("websocket.disconnect", disconnects))
+	conn := a.dial(t, "/chat/lobby/?x=1")
+	for _, text := range []string{"a", "b", "c"} {
+		conn.WriteMessage(websocket.TextMessage, []byte(text))
+	}
+	got := receives.wait(t, 3)
+	conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4001, "bye"))
+
+	c := connects.wait(t, 1)[0]
+	reply := c.ReplyChannel()
+	if !channels.IsProcessLocal(reply) || channels.ValidateChannel(reply) != nil {
+		t.Errorf("reply_channel = %q, want a valid process-local name", reply)
+	}
+	if c.Path() != "/chat/lobby/" || c.QueryString() != "x=1" {
+		t.Errorf("connect path, query = %q, %q; want /chat/lobby/, x=1", c.Path(), c.QueryString())
+	}
+	if o, _ := c.Order(); o != 0 {
+		t.Errorf("connect order = %d, want 0", o)
+	}
+	if c.Header("host") == "" || c.Header("upgrade") != "websocket" {
+		t.Errorf("connect headers = %v, want host and upgrade", c.Headers())
+	}
+	if _, ok := c.Content["client"].([]any); !ok {
+		t.Errorf("connect client = %#v, want [host, port]", c.Content["client"])
+	}
+	orders := map[int64]string{}
+	for _, m := range got {
+		o, _ := m.Order()
+		text, _ := m.Text()
+		orders[o] = text
+		if m.ReplyChannel() != reply {
+			t.Errorf("receive reply_channel = %q, want %q", m.ReplyChannel(), reply)
+		}
+	}
+	if orders[1] != "a" || orders[2] != "b" || orders[3] != "c" {
+		t.Errorf("frames by order = %v, want 1:a 2:b 3:c", orders)
+	}
+	d := disconnects.wait(t, 1)[0]
+	if o, _ := d.Order(); d.Code() != 4001 || o != 4 || d.ReplyChannel() != reply {
+		t.Errorf("disconnect = %v, want code 4001, order 4, reply %q", d.Content, reply)
+	}
+}
+
+func TestWebsocketConnectAnswers(t *testing.T) {
+	deny := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		switch m.Path() {
+		case "/reject/":
+			return m.Reject(ctx)
+		case "/close/":
+			return m.Close(ctx, 0)
+		case "/deny/":
+			return channels.ErrDenyConnection
+		case "/greet/":
+			return m.SendText(ctx, "welcome")
+		case "/silent/":
+			return nil
+		}
+		return m.Accept(ctx)
+	})
+	a := startApp(t, nil, channels.ServerConfig{ConnectTimeout: 300 * time.Millisecond},
+		channels.Route("websocket.connect", deny))
+	for path, want := range map[string]int{
+		"/reject/": 403, "/close/": 403, "/deny/": 403, "/silent/": 403, "/ok/": 101,
+	} {
+		if got := a.dialStatus(t, path); got != want {
+			t.Errorf("connect %s: status %d, want %d", path, got, want)
+		}
+	}
+	conn := a.dial(t, "/greet/")
+	if got := readText(t, conn); got != "welcome" {
+		t.Errorf("first frame = %q, want the text sent while connecting", got)
+	}
+}
+
+func TestWebsocketDefaultConnectIsAccepted(t *testing.T) {
+	a := startApp(t, nil, channels.ServerConfig{},
+		channels.Route("websocket.receive", channels.ConsumerFunc(echo)))
+	conn := a.dial(t, "/")
+	conn.WriteMessage(websocket.TextMessage, []byte("ping"))
+	if got := readText(t, conn); got != "ping" {
+		t.Fatalf("echo = %q", got)
+	}
+}
+
+func TestWebsocketConsumerCloses(t *testing.T) {
+	disconnects := newRecorder()
+	closer := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		text, _ := m.Text()
+		if text == "error" {
+			return &channels.CloseError{Code: 4400}
+		}
+		return m.Reply(ctx, channels.Content{"text": "bye", "close": int64(4000)})
+	})
+	a := startApp(t, nil, channels.ServerConfig{},
+		channels.Route("websocket.receive", closer),
+		channels.Route("websocket.disconnect", disconnects))
+	conn := a.dial(t, "/")
+	conn.WriteMessage(websocket.TextMessage, []byte("close please"))
+	if got := readText(t, conn); got != "bye" {
+		t.Fatalf("frame = %q, want bye", got)
+	}
+	if code := readCloseCode(t, conn); code != 4000 {
+		t.Fatalf("close code = %d, want 4000", code)
+	}
+	if d := disconnects.wait(t, 1)[0]; d.Code() != 4000 {
+		t.Errorf("disconnect code = %d, want 4000", d.Code())
+	}
+
+	conn = a.dial(t, "/")
+	conn.WriteMessage(websocket.TextMessage, []byte("error"))
+	if code := readCloseCode(t, conn); code != 4400 {
+		t.Fatalf("close code after CloseError = %d, want 4400", code)
+	}
+}
+
+func TestWebsocketReadLimit(t *testing.T) {
+	disconnects := newRecorder()
+	a := startApp(t, nil, channels.ServerConfig{MaxMessageSize: 1024},
+		channels.Route("websocket.receive", channels.ConsumerFunc(echo)),
+		channels.Route("websocket.disconnect", disconnects))
+	conn := a.dial(t, "/")
+	conn.WriteMessage(websocket.TextMessage, make([]byte, 2048))
+	if code := readCloseCode(t, conn); code != websocket.CloseMessageTooBig {
+		t.Fatalf("close code = %d, want 1009", code)
+	}
+	if d := disconnects.wait(t, 1)[0]; d.Code() != 1009 {
+		t.Errorf("disconnect code = %d, want 1009", d.Code())
+	}
+}
+
+func TestWebsocketKeepalive(t *testing.T) {
+	disconnects := newRecorder()
+	a := startApp(t, nil, channels.ServerConfig{PingInterval: 20 * time.Millisecond, PongTimeout: 200 * time.Millisecond},
+		channels.Route("websocket.disconnect", disconnects))
+
+	// A client that reads answers pings and stays connected.
+	conn := a.dial(t, "/")
+	pinged := make(chan struct{}, 1)
+	conn.SetPingHandler(func(data string) error {
+		select {
+		case pinged <- struct{}{}:
+		default:
+		}
+		return conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	go func() {
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-pinged:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no ping from the server")
+	}
+
+	// A client that never reads never answers a ping and is dropped.
+	a.dial(t, "/")
+	if d := disconnects.wait(t, 1)[0]; d.Code() != 1006 {
+		t.Errorf("disconnect code of a silent client = %d, want 1006", d.Code())
+	}
+}
+
+func TestWebsocketSlowClientIsCutOffAlone(t *testing.T) {
+	flood := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		text, _ := m.Text()
+		if text != "flood" {
+			return m.SendText(ctx, text)
+		}
+		big := strings.Repeat("z", 64<<10)
+		for range 400 {
+			m.SendText(ctx, big)
+		}
+		return nil
+	})
+	layer := channels.NewMemoryLayer(channels.MemoryConfig{Capacity: 1000})
+	a := startApp(t, layer, channels.ServerConfig{SendQueue: 8, WriteTimeout: 300 * time.Millisecond},
+		channels.Route("websocket.receive", flood))
+	slow := a.dial(t, "/")
+	fast := a.dial(t, "/")
+	slow.WriteMessage(websocket.TextMessage, []byte("flood"))
+	for i := range 20 {
+		msg := strings.Repeat("y", i+1)
+		fast.WriteMessage(websocket.TextMessage, []byte(msg))
+		if got := readText(t, fast); got != msg {
+			t.Fatalf("fast client got %q, want %q", got, msg)
+		}
+	}
+	// The slow client is closed: reading what was buffered ends in an error.
+	for {
+		if _, _, err := slow.ReadMessage(); err != nil {
+			break
+		}
+	}
+}
+
+// fullLayer reports every channel in full as being at capacity.
+type fullLayer struct {
+	*channels.MemoryLayer
+	mu   sync.Mutex
+	full map[string]bool
+}
+
+func (l *fullLayer) setFull(ch string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.full[ch] = true
+}
+
+func (l *fullLayer) Send(ctx context.Context, ch string, c channels.Content) error {
+	l.mu.Lock()
+	full := l.full[ch]
+	l.mu.Unlock()
+	if full {
+		return &channels.ChannelFullError{Channel: ch, Capacity: 1}
+	}
+	return l.MemoryLayer.Send(ctx, ch, c)
+}
+
+func TestFullLayerIsReportedToTheClient(t *testing.T) {
+	layer := &fullLayer{MemoryLayer: channels.NewMemoryLayer(channels.MemoryConfig{}), full: map[string]bool{}}
+	a := startApp(t, layer, channels.ServerConfig{},
+		channels.Route("websocket.receive", channels.ConsumerFunc(echo)))
+	conn := a.dial(t, "/")
+	layer.setFull("websocket.receive")
+	conn.WriteMessage(websocket.TextMessage, []byte("x"))
+	if code := readCloseCode(t, conn); code != 1013 {
+		t.Errorf("close code with websocket.receive full = %d, want 1013", code)
+	}
+	layer.setFull("websocket.connect")
+	if got := a.dialStatus(t, "/"); got != 503 {
+		t.Errorf("connect with websocket.connect full: status %d, want 503", got)
+	}
+	layer.setFull("http.request")
+	resp, err := http.Post(a.url+"/", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Errorf("HTTP with http.request full: status %d, want 503", resp.StatusCode)
+	}
+}
+
+func TestHTTPThroughLayerAndWorker(t *testing.T) {
+	view := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		switch m.Path() {
+		case "/hello/":
+			return m.Reply(ctx, channels.Content{
+				"status":  200,
+				"headers": []any{[]any{"Content-Type", "text/plain"}, []any{"X-Method", m.Method()}},
+				"content": append([]byte("hello "), m.Body()...),
+			})
+		case "/chunks/":
+			for i, part := range []string{"one,", "two,", "three"} {
+				err := m.Reply(ctx, channels.Content{"status": 201, "content": part, "more_content": i < 2})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		case "/fail/":
+			return errors.New("view failed")
+		case "/panic/":
+			panic("view panicked")
+		case "/silent/":
+			return nil
+		}
+		return channels.ErrNoRoute
+	})
+	a := startApp(t, nil, channels.ServerConfig{ResponseTimeout: 300 * time.Millisecond, MaxBodySize: 100},
+		channels.Route("http.request", view))
+	tests := []struct {
+		method, path, body string
+		status             int
+		want               string
+	}{
+		{"POST", "/hello/", "world", 200, "hello world"},
+		{"GET", "/hello/", "", 200, "hello "},
+		{"GET", "/chunks/", "", 200, "one,two,three"},
+		{"GET", "/missing/", "", 404, "Not Found"},
+		{"GET", "/fail/", "", 500, "Internal Server Error"},
+		{"GET", "/panic/", "", 500, "Internal Server Error"},
+		{"GET", "/silent/", "", 504, "no response from the application\n"},
+		{"POST", "/hello/", strings.Repeat("b", 101), 413, "request body larger than 100 bytes\n"},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, a.url+tt.path, strings.NewReader(tt.body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.method, tt.path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		status := tt.status
+		if tt.path == "/chunks/" {
+			status = 201
+		}
+		if resp.StatusCode != status || string(body) != tt.want {
+			t.Errorf("%s %s = %d %q, want %d %q", tt.method, tt.path, resp.StatusCode, body, status, tt.want)
+		}
+		if tt.path == "/hello/" && tt.status == 200 && resp.Header.Get("X-Method") != tt.method {
+			t.Errorf("%s %s: X-Method = %q", tt.method, tt.path, resp.Header.Get("X-Method"))
+		}
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	a := startApp(t, nil, channels.ServerConfig{},
+		channels.Route("websocket.receive", channels.ConsumerFunc(echo)))
+	conn := a.dial(t, "/")
+	code := make(chan int, 1)
+	go func() {
+		c, _ := closeCode(conn)
+		code <- c
+	}()
+	a.stop()
+	if got := <-code; got != websocket.CloseGoingAway {
+		t.Errorf("close code on shutdown = %d, want 1001", got)
+	}
+	if got := a.dialStatus(t, "/"); got != 503 {
+		t.Errorf("connect after shutdown: status %d, want 503", got)
+	}
+}

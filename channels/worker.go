@@ -1,0 +1,171 @@
+package channels
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// WorkerConfig configures a Worker. The zero value gives the defaults.
+type WorkerConfig struct {
+	// Concurrency is the number of messages consumed at once (default
+	// GOMAXPROCS). Each is a goroutine that receives and consumes in turn.
+	Concurrency int
+	// Channels are the channels to receive on. By default, those of the
+	// consumer when it has a Channels() []string method (a *Router does).
+	Channels []string
+	// ConsumeTimeout bounds each consumer call through its context; zero
+	// means no limit.
+	ConsumeTimeout time.Duration
+	// Logger receives the worker's logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Worker takes messages from the layer and runs the consumer on each: the
+// counterpart of Channels' runworker.
+//
+// A consumer's error is logged. Some errors also answer the client:
+// ErrDenyConnection on websocket.connect rejects the connection, a
+// *CloseError closes the socket, and an http.request that fails gets a 500.
+// A message no route matches is answered as Channels' defaults do: a
+// websocket.connect is accepted and an http.request gets 404.
+type Worker struct {
+	layer    Layer
+	consumer Consumer
+	cfg      WorkerConfig
+	log      *slog.Logger
+}
+
+// NewWorker returns a worker that feeds the layer's messages to consumer,
+// usually a *Router.
+func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = runtime.GOMAXPROCS(0)
+	}
+	if cfg.Channels == nil {
+		if cl, ok := consumer.(interface{ Channels() []string }); ok {
+			cfg.Channels = cl.Channels()
+		}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Worker{layer: layer, consumer: consumer, cfg: cfg, log: cfg.Logger}
+}
+
+// Run consumes messages until ctx is done, then waits for the messages in
+// hand to be consumed (their context is not cancelled) and returns nil.
+func (w *Worker) Run(ctx context.Context) error {
+	if len(w.cfg.Channels) == 0 {
+		return errors.New("channels: worker has no channels to receive on")
+	}
+	for _, ch := range w.cfg.Channels {
+		if err := ValidateReceiveChannel(ch); err != nil {
+			return err
+		}
+	}
+	var wg sync.WaitGroup
+	for range w.cfg.Concurrency {
+		wg.Go(func() { w.loop(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (w *Worker) loop(ctx context.Context) {
+	backoff := 10 * time.Millisecond
+	for ctx.Err() == nil {
+		ch, content, err := w.layer.Receive(ctx, w.cfg.Channels...)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, ErrClosed) {
+				return
+			}
+			w.log.Error("channels: worker receive failed", "err", err)
+			if !sleepCtx(ctx, backoff) {
+				return
+			}
+			backoff = min(backoff*2, 2*time.Second)
+			continue
+		}
+		backoff = 10 * time.Millisecond
+		w.Handle(context.WithoutCancel(ctx), &Message{Channel: ch, Content: content, Layer: w.layer})
+	}
+}
+
+// Handle consumes one message in the calling goroutine, with the worker's
+// error handling. The test harness uses it to consume synchronously.
+func (w *Worker) Handle(ctx context.Context, m *Message) error {
+	if m.Layer == nil {
+		m.Layer = w.layer
+	}
+	if w.cfg.ConsumeTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, w.cfg.ConsumeTimeout)
+		defer cancel()
+	}
+	err := consumeSafely(ctx, w.consumer, m)
+	if err == nil {
+		return nil
+	}
+	w.answerError(ctx, m, err)
+	return err
+}
+
+// ErrConsumerPanic wraps the value of a panic recovered from a consumer.
+var ErrConsumerPanic = errors.New("channels: consumer panicked")
+
+func consumeSafely(ctx context.Context, c Consumer, m *Message) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: %v\n%s", ErrConsumerPanic, v, debug.Stack())
+		}
+	}()
+	return c.Consume(ctx, m)
+}
+
+// answerError tells the client what a consumer error means for it.
+func (w *Worker) answerError(ctx context.Context, m *Message, err error) {
+	var reply Content
+	var ce *CloseError
+	switch {
+	case errors.Is(err, ErrNoRoute) && m.Channel == "websocket.connect":
+		reply = Content{"accept": true}
+		err = nil
+	case errors.Is(err, ErrNoRoute) && m.Channel == "http.request":
+		reply = textResponse(404, "Not Found")
+		err = nil
+	case errors.Is(err, ErrNoRoute):
+		w.log.Debug("channels: no route", "channel", m.Channel, "path", m.Path())
+		return
+	case errors.Is(err, ErrDenyConnection) && m.Channel == "websocket.connect":
+		reply = Content{"close": true}
+		err = nil
+	case errors.As(err, &ce):
+		reply = Content{"close": int64(ce.Code)}
+		err = nil
+	case m.Channel == "http.request":
+		reply = textResponse(500, "Internal Server Error")
+	}
+	if err != nil {
+		w.log.Error("channels: consumer failed", "channel", m.Channel, "path", m.Path(),
+			"reply_channel", m.ReplyChannel(), "err", err)
+	}
+	if reply != nil && m.ReplyChannel() != "" {
+		if err := m.Reply(ctx, reply); err != nil {
+			w.log.Warn("channels: error reply not sent", "reply_channel", m.ReplyChannel(), "err", err)
+		}
+	}
+}
+
+func textResponse(status int, body string) Content {
+	return Content{
+		"status":  int64(status),
+		"headers": []any{[]any{[]byte("Content-Type"), []byte("text/plain; charset=utf-8")}},
+		"content": []byte(body),
+	}
+}
