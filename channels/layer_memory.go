@@ -75,9 +75,10 @@ type memQueue struct {
 	waiters []*memWaiter
 }
 
+// A memWaiter is one blocked Receive. Each wait makes a new one: a pooled
+// channel made inside one testing/synctest bubble must not be used from
+// another bubble or from outside, and a layer can be used from both.
 type memWaiter struct{ wake chan struct{} }
-
-var waiterPool = sync.Pool{New: func() any { return &memWaiter{wake: make(chan struct{}, 1)} }}
 
 // NewMemoryLayer returns an empty in-process layer.
 func NewMemoryLayer(cfg MemoryConfig) *MemoryLayer {
@@ -161,6 +162,7 @@ func (l *MemoryLayer) Receive(ctx context.Context, channels ...string) (string, 
 			return "", nil, ErrClosed
 		}
 		if ch, c, ok := l.pop(channels, time.Now()); ok {
+			l.passOn(channels)
 			return ch, c, nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -199,10 +201,23 @@ func (l *MemoryLayer) pop(channels []string, now time.Time) (string, Content, bo
 	return "", nil, false
 }
 
+// passOn wakes a waiter of every channel in channels that still holds
+// messages. A receiver woken by a send on one channel may have taken the
+// message of another of its channels; without passOn the message it was woken
+// for could sit unread while other receivers of that channel sleep. l.mu is
+// held.
+func (l *MemoryLayer) passOn(channels []string) {
+	for _, key := range channels {
+		if q := l.queues[key]; q != nil && q.len() > 0 && len(q.waiters) > 0 {
+			q.wakeOne()
+		}
+	}
+}
+
 // wait registers a waiter on every channel, releases l.mu until a sender
 // wakes it or ctx is done, then takes l.mu back and unregisters.
 func (l *MemoryLayer) wait(ctx context.Context, channels []string) {
-	w := waiterPool.Get().(*memWaiter)
+	w := &memWaiter{wake: make(chan struct{}, 1)}
 	for _, key := range channels {
 		q := l.queues[key]
 		if q == nil {
@@ -225,11 +240,6 @@ func (l *MemoryLayer) wait(ctx context.Context, channels []string) {
 			}
 		}
 	}
-	select { // nobody can signal w any more: drain it for reuse
-	case <-w.wake:
-	default:
-	}
-	waiterPool.Put(w)
 }
 
 func (q *memQueue) len() int { return len(q.items) - q.head }
@@ -259,26 +269,38 @@ func (q *memQueue) wakeOne() {
 	}
 }
 
-// NewChannel implements Layer.
+// NewChannel implements Layer. Errors name pattern, not the generated name.
 func (l *MemoryLayer) NewChannel(ctx context.Context, pattern string) (string, error) {
-	if strings.HasSuffix(pattern, "?") {
-		if err := checkName("channel", pattern, true); err != nil {
-			return "", err
+	single := strings.HasSuffix(pattern, "?")
+	base := strings.TrimSuffix(pattern, "?")
+	if err := checkName("channel", base, false); err != nil {
+		reason := err.(*NameError).Reason
+		if strings.ContainsAny(base, "!?") {
+			reason = "a NewChannel pattern is a plain name, optionally ending with ?"
 		}
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		for {
-			name := pattern + randomLetters(12)
-			if _, taken := l.queues[name]; !taken {
-				return name, ValidateChannel(name)
-			}
+		return "", &NameError{"channel", pattern, reason}
+	}
+	suffix := 12
+	if !single {
+		suffix = 1 + len(l.id) + 1 + 12 // "." id "!" local part
+	}
+	if len(pattern)+suffix > MaxNameLength {
+		return "", &NameError{"channel", pattern, fmt.Sprintf("too long for a new channel name (at most %d characters)", MaxNameLength-suffix)}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return "", ErrClosed
+	}
+	if !single {
+		return pattern + "." + l.id + "!" + randomLetters(12), nil
+	}
+	for {
+		name := pattern + randomLetters(12)
+		if _, taken := l.queues[name]; !taken {
+			return name, nil
 		}
 	}
-	if strings.ContainsAny(pattern, "!?") {
-		return "", &NameError{"channel", pattern, "NewChannel pattern must be a plain name or end with ?"}
-	}
-	name := pattern + "." + l.id + "!" + randomLetters(12)
-	return name, ValidateChannel(name)
 }
 
 // GroupAdd implements GroupLayer.
