@@ -12,10 +12,12 @@ import (
 //
 //	nil, bool, int64, float64, string, []byte, []any, map[string]any
 //
-// Other Go integer and float types, Content, slices and string-keyed maps are
-// accepted by Send and converted; anything else (structs, channels,
-// functions, maps with other keys) is an error wrapping [ErrInvalidMessage].
-// Text and bytes stay distinct: a string is never delivered as []byte.
+// Other Go integer and float types, Content, slices, arrays, pointers and
+// string-keyed maps are accepted by Send and converted (byte slices and arrays
+// to []byte, nil slices and maps to nil); anything else (structs, channels,
+// functions, maps with other keys, values nested more than 100 levels deep)
+// is an error wrapping [ErrInvalidMessage]. Text and bytes stay distinct: a
+// string is never delivered as []byte.
 type Content map[string]any
 
 // ErrInvalidMessage is matched by errors for content a layer cannot carry.
@@ -33,7 +35,7 @@ func (c Content) Clone() (Content, error) {
 	}
 	out := make(Content, len(c)+1)
 	for k, v := range c {
-		cv, err := canonical(v)
+		cv, err := canonical(v, 1)
 		if err != nil {
 			return nil, fmt.Errorf("%w: key %q: %v", ErrInvalidMessage, k, err)
 		}
@@ -51,7 +53,16 @@ func (c Content) ShallowCopy() Content {
 	return out
 }
 
-func canonical(v any) (any, error) {
+// maxDepth bounds the nesting of lists and maps, so that a value that
+// contains itself is an error rather than a stack overflow.
+const maxDepth = 100
+
+// canonical converts v, found at nesting level depth, to canonical form.
+// Nil slices and maps become nil, as they do through JSON and msgpack.
+func canonical(v any, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("nested more than %d levels deep", maxDepth)
+	}
 	switch v := v.(type) {
 	case nil, bool, string, int64, float64:
 		return v, nil
@@ -62,13 +73,16 @@ func canonical(v any) (any, error) {
 	case []byte:
 		return append([]byte{}, v...), nil
 	case map[string]any:
-		return canonicalMap(v)
+		return canonicalMap(v, depth)
 	case Content:
-		return canonicalMap(v)
+		return canonicalMap(v, depth)
 	case []any:
+		if v == nil {
+			return nil, nil
+		}
 		out := make([]any, len(v))
 		for i, e := range v {
-			ce, err := canonical(e)
+			ce, err := canonical(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -76,13 +90,16 @@ func canonical(v any) (any, error) {
 		}
 		return out, nil
 	}
-	return canonicalReflect(reflect.ValueOf(v))
+	return canonicalReflect(reflect.ValueOf(v), depth)
 }
 
-func canonicalMap(m map[string]any) (map[string]any, error) {
+func canonicalMap(m map[string]any, depth int) (any, error) {
+	if m == nil {
+		return nil, nil
+	}
 	out := make(map[string]any, len(m))
 	for k, e := range m {
-		ce, err := canonical(e)
+		ce, err := canonical(e, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -92,8 +109,9 @@ func canonicalMap(m map[string]any) (map[string]any, error) {
 }
 
 // canonicalReflect handles the less common types: other integer and float
-// widths, named types, typed slices and string-keyed maps.
-func canonicalReflect(rv reflect.Value) (any, error) {
+// widths, named types, typed slices and arrays, string-keyed maps and
+// pointers. Byte slices and byte arrays become []byte.
+func canonicalReflect(rv reflect.Value, depth int) (any, error) {
 	switch rv.Kind() {
 	case reflect.Bool:
 		return rv.Bool(), nil
@@ -110,15 +128,19 @@ func canonicalReflect(rv reflect.Value) (any, error) {
 	case reflect.Float32, reflect.Float64:
 		return rv.Float(), nil
 	case reflect.Slice, reflect.Array:
-		if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.Uint8 {
-			return append([]byte{}, rv.Bytes()...), nil
+		if rv.Type().Elem().Kind() == reflect.Uint8 {
+			b := make([]byte, rv.Len())
+			for i := range b {
+				b[i] = byte(rv.Index(i).Uint())
+			}
+			return b, nil
 		}
 		if rv.Kind() == reflect.Slice && rv.IsNil() {
 			return nil, nil
 		}
 		out := make([]any, rv.Len())
 		for i := range out {
-			ce, err := canonical(rv.Index(i).Interface())
+			ce, err := canonical(rv.Index(i).Interface(), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -129,9 +151,12 @@ func canonicalReflect(rv reflect.Value) (any, error) {
 		if rv.Type().Key().Kind() != reflect.String {
 			return nil, fmt.Errorf("map key type %s is not a string", rv.Type().Key())
 		}
+		if rv.IsNil() {
+			return nil, nil
+		}
 		out := make(map[string]any, rv.Len())
 		for it := rv.MapRange(); it.Next(); {
-			ce, err := canonical(it.Value().Interface())
+			ce, err := canonical(it.Value().Interface(), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -142,7 +167,7 @@ func canonicalReflect(rv reflect.Value) (any, error) {
 		if rv.IsNil() {
 			return nil, nil
 		}
-		return canonical(rv.Elem().Interface())
+		return canonical(rv.Elem().Interface(), depth+1)
 	}
 	return nil, fmt.Errorf("type %s is not an ASGI value", rv.Type())
 }

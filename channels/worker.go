@@ -7,17 +7,25 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 )
+
+// ServerChannels are the channels an interface server sends to.
+var ServerChannels = []string{
+	"http.disconnect", "http.request",
+	"websocket.connect", "websocket.disconnect", "websocket.receive",
+}
 
 // WorkerConfig configures a Worker. The zero value gives the defaults.
 type WorkerConfig struct {
 	// Concurrency is the number of messages consumed at once (default
 	// GOMAXPROCS). Each is a goroutine that receives and consumes in turn.
 	Concurrency int
-	// Channels are the channels to receive on. By default, those of the
-	// consumer when it has a Channels() []string method (a *Router does).
+	// Channels are the channels to receive on. By default, ServerChannels
+	// and those of the consumer when it has a Channels() []string method (a
+	// *Router does), so that the defaults below answer unrouted messages.
 	Channels []string
 	// ConsumeTimeout bounds each consumer call through its context; zero
 	// means no limit.
@@ -48,9 +56,12 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 		cfg.Concurrency = runtime.GOMAXPROCS(0)
 	}
 	if cfg.Channels == nil {
+		cfg.Channels = slices.Clone(ServerChannels)
 		if cl, ok := consumer.(interface{ Channels() []string }); ok {
-			cfg.Channels = cl.Channels()
+			cfg.Channels = append(cfg.Channels, cl.Channels()...)
 		}
+		slices.Sort(cfg.Channels)
+		cfg.Channels = slices.Compact(cfg.Channels)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -116,13 +127,10 @@ func (w *Worker) Handle(ctx context.Context, m *Message) error {
 	return err
 }
 
-// ErrConsumerPanic wraps the value of a panic recovered from a consumer.
-var ErrConsumerPanic = errors.New("channels: consumer panicked")
-
 func consumeSafely(ctx context.Context, c Consumer, m *Message) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("%w: %v\n%s", ErrConsumerPanic, v, debug.Stack())
+			err = fmt.Errorf("%w: %v\n%s", ErrPanic, v, debug.Stack())
 		}
 	}()
 	return c.Consume(ctx, m)
