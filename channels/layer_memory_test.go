@@ -3,7 +3,9 @@ package channels_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -78,25 +80,29 @@ func mustSend(t *testing.T, l channels.Layer, channel string, c channels.Content
 	}
 }
 
-// TestMemoryLayerWaitersAcrossBubbles uses one layer's blocking Receive
-// outside and inside synctest bubbles: no state may carry a channel made in
-// one bubble into another.
+// TestMemoryLayerWaitersAcrossBubbles blocks receivers of one layer inside
+// and outside synctest bubbles, in turn: no state may carry a channel made in
+// one bubble into another, or out of it.
 func TestMemoryLayerWaitersAcrossBubbles(t *testing.T) {
 	l := channels.NewMemoryLayer(channels.MemoryConfig{})
 	block := func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
-		r := goReceive(ctx, l, "waiter_test")
+		var rs []<-chan result
 		for range 3 {
+			rs = append(rs, goReceive(ctx, l, "waiter_test"))
+		}
+		for range 10 {
 			runtime.Gosched()
 		}
 		cancel()
-		<-r
+		for _, r := range rs {
+			<-r
+		}
 	}
-	block(t)
 	for range 3 {
 		synctest.Test(t, block)
+		block(t)
 	}
-	block(t)
 }
 
 // TestMemoryLayerWakeupPassedOn is the lost wakeup a receiver of two channels
@@ -128,7 +134,6 @@ func TestMemoryLayerWakeupPassedOn(t *testing.T) {
 			}
 			synctest.Wait()
 			first := <-both
-			t.Logf("trial %d: first=%q", trial, first.channel)
 			if first.channel == "a" {
 				if ch, _, ok := receiveNow(t, l, "b"); !ok || ch != "b" {
 					t.Fatalf("trial %d: b's message is missing", trial)
@@ -154,4 +159,329 @@ func TestMemoryLayerWakeupPassedOn(t *testing.T) {
 			t.Fatal("no trial had the receiver of a and b take b's message")
 		}
 	})
+}
+
+func TestMemoryLayerChannelCapacity(t *testing.T) {
+	l := channels.NewMemoryLayer(channels.MemoryConfig{
+		Capacity: 4,
+		ChannelCapacity: []channels.CapacityRule{
+			{Pattern: "http.request", Capacity: 1},
+			{Pattern: "http.*", Capacity: 2}, // also matches http.request: the first rule wins
+			{Pattern: "daphne.response.*", Capacity: 3},
+			{Pattern: "http.response", Capacity: 10}, // shadowed by http.*
+		},
+	})
+	for _, tt := range []struct {
+		channel string
+		want    int
+	}{
+		{"http.request", 1},
+		{"http.response", 2},
+		{"http.disconnect", 2},
+		{"daphne.response.abc!def", 3},
+		{"websocket.receive", 4},
+		{"https", 4},
+	} {
+		for i := range tt.want {
+			if err := l.Send(t.Context(), tt.channel, channels.Content{"i": i}); err != nil {
+				t.Fatalf("Send %d to %q: %v", i, tt.channel, err)
+			}
+		}
+		err := l.Send(t.Context(), tt.channel, channels.Content{})
+		var full *channels.ChannelFullError
+		if !errors.As(err, &full) || !errors.Is(err, channels.ErrChannelFull) {
+			t.Errorf("Send to %q beyond %d messages: %v, want a *ChannelFullError", tt.channel, tt.want, err)
+			continue
+		}
+		if full.Channel != tt.channel || full.Capacity != tt.want {
+			t.Errorf("ChannelFullError = %+v, want channel %q capacity %d", full, tt.channel, tt.want)
+		}
+	}
+}
+
+// TestMemoryLayerCapacityProcessLocal: the local parts of a process-local
+// channel share the capacity of its non-local name.
+func TestMemoryLayerCapacityProcessLocal(t *testing.T) {
+	l := channels.NewMemoryLayer(channels.MemoryConfig{Capacity: 2})
+	mustSend(t, l, "p!a", channels.Content{})
+	mustSend(t, l, "p!b", channels.Content{})
+	if err := l.Send(t.Context(), "p!c", channels.Content{}); !errors.Is(err, channels.ErrChannelFull) {
+		t.Fatalf("third Send to p!: %v, want ErrChannelFull", err)
+	}
+	mustSend(t, l, "q!a", channels.Content{}) // another process is not full
+}
+
+// TestMemoryLayerExpiredFreeCapacity: expired messages stop counting towards
+// capacity at once, not only after a Receive.
+func TestMemoryLayerExpiredFreeCapacity(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := channels.NewMemoryLayer(channels.MemoryConfig{Capacity: 2, Expiry: time.Minute})
+		mustSend(t, l, "exp_test", channels.Content{"n": 1})
+		time.Sleep(30 * time.Second)
+		mustSend(t, l, "exp_test", channels.Content{"n": 2})
+		if err := l.Send(t.Context(), "exp_test", channels.Content{}); !errors.Is(err, channels.ErrChannelFull) {
+			t.Fatalf("Send to a full channel: %v", err)
+		}
+		time.Sleep(30 * time.Second) // the first message expires
+		mustSend(t, l, "exp_test", channels.Content{"n": 3})
+		for _, want := range []int64{2, 3} {
+			_, c, ok := receiveNow(t, l, "exp_test")
+			if n, _ := c.Int("n"); !ok || n != want {
+				t.Fatalf("received %v, want n = %d", c, want)
+			}
+		}
+	})
+}
+
+// TestMemoryLayerGroupSendSkipsFull: a member at capacity misses a group
+// message; the other members get it and GroupSend reports no error.
+func TestMemoryLayerGroupSendSkipsFull(t *testing.T) {
+	ctx := t.Context()
+	l := channels.NewMemoryLayer(channels.MemoryConfig{
+		ChannelCapacity: []channels.CapacityRule{{Pattern: "full.*", Capacity: 1}},
+	})
+	for _, ch := range []string{"full.one", "ok.one", "ok.two!x"} {
+		if err := l.GroupAdd(ctx, "g", ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustSend(t, l, "full.one", channels.Content{"n": 0})
+	if err := l.GroupSend(ctx, "g", channels.Content{"n": 1}); err != nil {
+		t.Fatalf("GroupSend with a full member: %v", err)
+	}
+	for _, ch := range []string{"ok.one", "ok.two!"} {
+		if _, c, ok := receiveNow(t, l, ch); !ok || c["n"] != int64(1) {
+			t.Errorf("member %s did not get the group message", ch)
+		}
+	}
+	if _, c, _ := receiveNow(t, l, "full.one"); c["n"] != int64(0) {
+		t.Errorf("full member's message = %v, want its own n = 0", c)
+	}
+	if _, c, ok := receiveNow(t, l, "full.one"); ok {
+		t.Errorf("full member received %v from the group send", c)
+	}
+}
+
+// TestMemoryLayerClose: Close wakes blocked receivers with ErrClosed, and
+// later calls fail with ErrClosed.
+func TestMemoryLayerClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		l := channels.NewMemoryLayer(channels.MemoryConfig{})
+		blocked := []<-chan result{
+			goReceive(ctx, l, "close_test"),
+			goReceive(ctx, l, "close_test", "close!"),
+			goReceive(ctx, l, "close!"),
+		}
+		synctest.Wait()
+		if err := l.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		synctest.Wait()
+		for i, r := range blocked {
+			select {
+			case got := <-r:
+				if !errors.Is(got.err, channels.ErrClosed) {
+					t.Errorf("receiver %d: %v, want ErrClosed", i, got.err)
+				}
+			default:
+				t.Errorf("receiver %d still blocked after Close", i)
+			}
+		}
+		for name, err := range map[string]error{
+			"Send":       l.Send(ctx, "close_test", channels.Content{}),
+			"GroupAdd":   l.GroupAdd(ctx, "g", "close_test"),
+			"GroupSend":  l.GroupSend(ctx, "g", channels.Content{}),
+			"NewChannel": func() error { _, err := l.NewChannel(ctx, "close"); return err }(),
+			"Receive":    func() error { _, _, err := l.Receive(ctx, "close_test"); return err }(),
+			"Close":      l.Close(),
+		} {
+			if name == "Close" {
+				if err != nil {
+					t.Errorf("second Close: %v", err)
+				}
+				continue
+			}
+			if !errors.Is(err, channels.ErrClosed) {
+				t.Errorf("%s after Close: %v, want ErrClosed", name, err)
+			}
+		}
+	})
+}
+
+// TestMemoryLayerFlush: Flush drops messages and groups, and a receiver
+// blocked across it still gets the next message.
+func TestMemoryLayerFlush(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		l := channels.NewMemoryLayer(channels.MemoryConfig{})
+		defer l.Close()
+		mustSend(t, l, "flush_a", channels.Content{"n": 1})
+		mustSend(t, l, "flush!x", channels.Content{"n": 1})
+		if err := l.GroupAdd(ctx, "g", "flush_b"); err != nil {
+			t.Fatal(err)
+		}
+		r := goReceive(ctx, l, "flush_b")
+		synctest.Wait()
+		if err := l.Flush(ctx); err != nil {
+			t.Fatalf("Flush: %v", err)
+		}
+		if ch, c, ok := receiveNow(t, l, "flush_a", "flush!"); ok {
+			t.Errorf("after Flush, received %q %v", ch, c)
+		}
+		if members, _ := l.GroupChannels(ctx, "g"); len(members) != 0 {
+			t.Errorf("after Flush, group g has %q", members)
+		}
+		mustSend(t, l, "flush_b", channels.Content{"n": 2})
+		synctest.Wait()
+		select {
+		case got := <-r:
+			if got.err != nil || got.channel != "flush_b" {
+				t.Errorf("receiver blocked across Flush got %q, %v", got.channel, got.err)
+			}
+		default:
+			t.Error("receiver blocked across Flush was not woken by a later Send")
+		}
+	})
+}
+
+// TestMemoryLayerNewChannel checks the names NewChannel makes and the
+// patterns it refuses; errors name the pattern, not a generated name.
+func TestMemoryLayerNewChannel(t *testing.T) {
+	l := channels.NewMemoryLayer(channels.MemoryConfig{})
+	ctx := t.Context()
+	a, err := l.NewChannel(ctx, "daphne.response")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := l.NewChannel(ctx, "daphne.response")
+	if channels.NonLocalName(a) != channels.NonLocalName(b) || a == b {
+		t.Errorf("NewChannel gave %q and %q, want one process and two local parts", a, b)
+	}
+	other, _ := channels.NewMemoryLayer(channels.MemoryConfig{}).NewChannel(ctx, "daphne.response")
+	if channels.NonLocalName(other) == channels.NonLocalName(a) {
+		t.Errorf("two layers share the process name %q", channels.NonLocalName(a))
+	}
+	maxPlain := channels.MaxNameLength - len(channels.NonLocalName(a)) + len("daphne.response") - 12
+	for _, tt := range []struct {
+		pattern string
+		ok      bool
+	}{
+		{strings.Repeat("p", maxPlain), true},
+		{strings.Repeat("p", maxPlain+1), false},
+		{strings.Repeat("s", channels.MaxNameLength-12) + "?", false},
+		{strings.Repeat("s", channels.MaxNameLength-13) + "?", true},
+		{"x.y?", true},
+		{"x!", false},
+		{"x!y", false},
+		{"x?y", false},
+		{"x y", false},
+		{"", false},
+	} {
+		name, err := l.NewChannel(ctx, tt.pattern)
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("NewChannel(%q): %v", tt.pattern, err)
+		case tt.ok && channels.ValidateChannel(name) != nil:
+			t.Errorf("NewChannel(%q) = %q, an invalid name", tt.pattern, name)
+		case !tt.ok && (err == nil || name != ""):
+			t.Errorf("NewChannel(%q) = %q, %v; want an error", tt.pattern, name, err)
+		case !tt.ok:
+			var ne *channels.NameError
+			if !errors.As(err, &ne) || ne.Name != tt.pattern {
+				t.Errorf("NewChannel(%q) error %v does not name the pattern", tt.pattern, err)
+			}
+		}
+	}
+}
+
+// TestMemoryLayerGroupSendShares documents what GroupSend shares: members
+// get their own top-level map, so one member's changes to it stay its own.
+func TestMemoryLayerGroupSendShares(t *testing.T) {
+	ctx := t.Context()
+	l := channels.NewMemoryLayer(channels.MemoryConfig{})
+	for _, ch := range []string{"m1", "m2"} {
+		if err := l.GroupAdd(ctx, "g", ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.GroupSend(ctx, "g", channels.Content{"k": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	_, c1, _ := receiveNow(t, l, "m1")
+	c1["k"] = "changed"
+	if _, c2, _ := receiveNow(t, l, "m2"); c2["k"] != "v" {
+		t.Errorf("m2 got %v after m1 changed its copy", c2)
+	}
+}
+
+// BenchmarkMemoryLayerSendReceive measures a round trip: a ping sent to a
+// goroutine that answers with a pong.
+func BenchmarkMemoryLayerSendReceive(b *testing.B) {
+	l := channels.NewMemoryLayer(channels.MemoryConfig{})
+	ctx, cancel := context.WithCancel(b.Context())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			_, c, err := l.Receive(ctx, "bench.ping")
+			if err != nil {
+				return
+			}
+			if err := l.Send(ctx, "bench.pong", c); err != nil {
+				return
+			}
+		}
+	}()
+	msg := channels.Content{"text": "ping", "order": 1}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := l.Send(ctx, "bench.ping", msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := l.Receive(ctx, "bench.pong"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cancel()
+	<-done
+}
+
+// BenchmarkMemoryGroupSend measures GroupSend to a group of 100 members; the
+// members are drained, outside the timer, before they fill up.
+func BenchmarkMemoryGroupSend(b *testing.B) {
+	const members, drainEvery = 100, 50
+	ctx := b.Context()
+	l := channels.NewMemoryLayer(channels.MemoryConfig{Capacity: drainEvery})
+	var names []string
+	for i := range members {
+		name := fmt.Sprintf("bench.member.%d", i)
+		names = append(names, name)
+		if err := l.GroupAdd(ctx, "bench", name); err != nil {
+			b.Fatal(err)
+		}
+	}
+	drained, cancel := context.WithCancel(ctx)
+	cancel()
+	msg := channels.Content{"text": "hello, group"}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if err := l.GroupSend(ctx, "bench", msg); err != nil {
+			b.Fatal(err)
+		}
+		if n++; n%drainEvery == 0 {
+			b.StopTimer()
+			for _, name := range names {
+				for {
+					if _, _, err := l.Receive(drained, name); err != nil {
+						break
+					}
+				}
+			}
+			b.StartTimer()
+		}
+	}
+	b.ReportMetric(float64(members), "members")
 }

@@ -27,6 +27,12 @@ type WorkerConfig struct {
 	// and those of the consumer when it has a Channels() []string method (a
 	// *Router does), so that the defaults below answer unrouted messages.
 	Channels []string
+	// Unordered lets the messages of one connection (one reply channel) be
+	// consumed at the same time. By default a worker consumes them one after
+	// another, in the order the layer gives them, while messages of different
+	// connections run in parallel. Across several worker processes, use the
+	// EnforceOrdering middleware for that guarantee.
+	Unordered bool
 	// ConsumeTimeout bounds each consumer call through its context; zero
 	// means no limit.
 	ConsumeTimeout time.Duration
@@ -35,7 +41,8 @@ type WorkerConfig struct {
 }
 
 // Worker takes messages from the layer and runs the consumer on each: the
-// counterpart of Channels' runworker.
+// counterpart of Channels' runworker. The messages of one connection are
+// consumed in order (see WorkerConfig.Unordered).
 //
 // A consumer's error is logged. Some errors also answer the client:
 // ErrDenyConnection on websocket.connect rejects the connection, a
@@ -47,6 +54,10 @@ type Worker struct {
 	consumer Consumer
 	cfg      WorkerConfig
 	log      *slog.Logger
+
+	receiving sync.Mutex // held by the one goroutine receiving, when ordered
+	mu        sync.Mutex
+	inHand    map[string][]*Message // connections with a message in hand, and those queued behind it
 }
 
 // NewWorker returns a worker that feeds the layer's messages to consumer,
@@ -66,7 +77,7 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Worker{layer: layer, consumer: consumer, cfg: cfg, log: cfg.Logger}
+	return &Worker{layer: layer, consumer: consumer, cfg: cfg, log: cfg.Logger, inHand: make(map[string][]*Message)}
 }
 
 // Run consumes messages until ctx is done, then waits for the messages in
@@ -91,7 +102,7 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) loop(ctx context.Context) {
 	backoff := 10 * time.Millisecond
 	for ctx.Err() == nil {
-		ch, content, err := w.layer.Receive(ctx, w.cfg.Channels...)
+		m, run, err := w.receive(ctx)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, ErrClosed) {
 				return
@@ -104,8 +115,77 @@ func (w *Worker) loop(ctx context.Context) {
 			continue
 		}
 		backoff = 10 * time.Millisecond
-		w.Handle(context.WithoutCancel(ctx), &Message{Channel: ch, Content: content, Layer: w.layer})
+		if !run {
+			continue // queued behind a message of its connection in hand
+		}
+		hctx := context.WithoutCancel(ctx)
+		w.Handle(hctx, m)
+		if !w.cfg.Unordered {
+			for next := w.release(m); next != nil; next = w.release(next) {
+				w.Handle(hctx, next)
+			}
+		}
 	}
+}
+
+// receive takes the next message. When ordered, one goroutine receives at
+// a time and claims the message's connection before the next receive, so
+// the messages of one connection run one after another in layer order.
+// run is false when the message was queued behind one in hand.
+func (w *Worker) receive(ctx context.Context) (m *Message, run bool, err error) {
+	if w.cfg.Unordered {
+		ch, content, err := w.layer.Receive(ctx, w.cfg.Channels...)
+		if err != nil {
+			return nil, false, err
+		}
+		return &Message{Channel: ch, Content: content, Layer: w.layer}, true, nil
+	}
+	w.receiving.Lock()
+	defer w.receiving.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	ch, content, err := w.layer.Receive(ctx, w.cfg.Channels...)
+	if err != nil {
+		return nil, false, err
+	}
+	m = &Message{Channel: ch, Content: content, Layer: w.layer}
+	return m, w.claim(m), nil
+}
+
+// claim marks m's connection busy and returns true, or queues m behind the
+// message of that connection in hand and returns false.
+func (w *Worker) claim(m *Message) bool {
+	reply := m.ReplyChannel()
+	if reply == "" {
+		return true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if queue, busy := w.inHand[reply]; busy {
+		w.inHand[reply] = append(queue, m)
+		return false
+	}
+	w.inHand[reply] = nil
+	return true
+}
+
+// release returns the next message queued behind done, or marks done's
+// connection idle and returns nil.
+func (w *Worker) release(done *Message) *Message {
+	reply := done.ReplyChannel()
+	if reply == "" {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	queue := w.inHand[reply]
+	if len(queue) == 0 {
+		delete(w.inHand, reply)
+		return nil
+	}
+	w.inHand[reply] = queue[1:]
+	return queue[0]
 }
 
 // Handle consumes one message in the calling goroutine, with the worker's
