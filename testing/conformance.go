@@ -20,7 +20,7 @@ type Features struct {
 	// Capacity is the layer's capacity for the channels the suite uses
 	// (names such as "cap_test" and "capp!1", which must not match a
 	// per-channel override). Zero means unknown: the capacity subtests are
-	// skipped and the others keep fewer than 8 messages in a channel.
+	// skipped and the others put at most 10 messages in a channel.
 	Capacity int
 
 	// Expiry is how long the layer keeps an unread message. Zero skips the
@@ -34,8 +34,10 @@ type Features struct {
 	// Advance moves the layer's clock forward by d: time.Sleep when the
 	// suite runs in synctest bubbles, or a function that moves the clock of
 	// a simulated server (miniredis's FastForward). Nil skips the expiry
-	// subtests. Subtests run one at a time, so Advance may act on the layer
-	// the factory made last.
+	// subtests. The suite advances one second past an expiry before it
+	// checks that something expired, which allows for layers that count
+	// whole seconds. Subtests run one at a time, so Advance may act on the
+	// layer the factory made last.
 	Advance func(d time.Duration)
 
 	// Run, if set, runs the body of each subtest, which makes the layer,
@@ -166,12 +168,18 @@ func (s *suite) settle() {
 	}
 }
 
-// smallCapacity is how many messages a subtest may put in one channel.
+// unknownCapacity is the capacity the suite assumes when Features.Capacity
+// is zero: that of asgiref's in-memory layer.
+const unknownCapacity = 10
+
+// smallCapacity is how many messages, up to want, a subtest may put in one
+// channel.
 func (s *suite) smallCapacity(want int) int {
-	if s.f.Capacity > 0 && s.f.Capacity < want {
-		return s.f.Capacity
+	limit := s.f.Capacity
+	if limit <= 0 {
+		limit = unknownCapacity
 	}
-	return want
+	return min(want, limit)
 }
 
 func (s *suite) send(channel string, c channels.Content) {

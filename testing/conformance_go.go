@@ -150,13 +150,13 @@ func testReceiveBlocksUntilSend(s *suite) {
 // testReceiveWakesEveryWaiter: as many sends as blocked receivers wake all of
 // them, each with its own message.
 func testReceiveWakesEveryWaiter(s *suite) {
-	n := s.smallCapacity(5)
+	receivers := s.smallCapacity(5)
 	var waiting []<-chan received
-	for range n {
+	for range receivers {
 		waiting = append(waiting, s.goReceive(s.ctx, "many_test"))
 	}
 	s.settle()
-	for i := range n {
+	for i := range receivers {
 		s.send("many_test", channels.Content{"n": i})
 	}
 	seen := make(map[int64]bool)
@@ -165,11 +165,11 @@ func testReceiveWakesEveryWaiter(s *suite) {
 		if got.err != nil {
 			s.t.Fatalf("Receive: %v", got.err)
 		}
-		n, _ := got.content.Int("n")
-		if seen[n] {
-			s.t.Errorf("message %d received twice", n)
+		i, _ := got.content.Int("n")
+		if seen[i] {
+			s.t.Errorf("message %d received twice", i)
 		}
-		seen[n] = true
+		seen[i] = true
 	}
 }
 

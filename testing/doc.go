@@ -1,16 +1,18 @@
 // Package channelstest provides test support for code built on package
-// channels. Import it under its package name:
+// channels: the counterparts of Channels' ChannelTestCase ([Env]), test
+// client ([Client]) and live server ([LiveServer]), and a conformance suite
+// for channel layers ([TestLayer]). Import it under its package name:
 //
 //	import channelstest "github.com/gochannels/channels-jsonrpc/testing"
 //
 // # Layer conformance
 //
 // [TestLayer] checks that a [channels.Layer] behaves the way consumers,
-// workers and interface servers rely on: it ports every test of asgiref
-// 1.1's ASGI conformance suite and adds checks of the Go API (blocking
-// receives, cancellation, fairness, concurrency, content canonicalisation,
-// name validation). The in-memory layer runs it, so does the Redis layer, and
-// a layer of your own can run it with one call:
+// workers and interface servers rely on. It ports every test of asgiref 1.1's
+// ASGI conformance suite and adds checks of what the Go API adds: blocking
+// receives, cancellation, fairness, concurrency, canonical content and name
+// validation. The memory layer runs it, so does the Redis layer, and a layer
+// of your own runs it with one call:
 //
 //	func TestMyLayer(t *testing.T) {
 //		channelstest.TestLayer(t, func(t *testing.T) channels.Layer {
@@ -20,29 +22,30 @@
 //		}, channelstest.Features{Capacity: 10})
 //	}
 //
-// Each subtest gets a fresh layer from the factory, so subtests do not see
-// each other's messages. The extensions a layer implements ([channels.GroupLayer],
-// [channels.GroupLister], [channels.Flusher]) are found by type assertion;
-// the subtests of a missing extension are skipped. A layer that is a Flusher
-// is flushed before each subtest, which lets a factory hand out layers that
-// share one server.
+// Every subtest gets a fresh layer from the factory, so no subtest sees
+// another's messages. The extensions a layer implements
+// ([channels.GroupLayer], [channels.GroupLister], [channels.Flusher]) are
+// found by type assertion, and the subtests of a missing one are skipped. A
+// layer that is a Flusher is flushed before each subtest, so a factory may
+// hand out layers that share one server.
 //
 // # Time
 //
-// Message and group expiry are tested without waiting: [Features.Advance]
-// moves the layer's clock forward. A layer that reads time.Now runs the suite
-// in [testing/synctest] bubbles, where time.Sleep advances a fake clock at
-// once:
+// Nothing in the suite sleeps. Message and group expiry are tested by moving
+// the layer's clock with [Features.Advance]; without it those subtests are
+// skipped. A layer that reads time.Now, like the memory layer, runs each
+// subtest in a [testing/synctest] bubble, where time.Sleep advances a fake
+// clock at once:
 //
 //	channelstest.TestLayer(t, newLayer, channelstest.Features{
 //		Capacity:    10,
 //		Expiry:      time.Minute,
 //		GroupExpiry: time.Hour,
 //		Run:         synctest.Test, // each subtest in its own bubble
-//		Settle:      synctest.Wait, // let blocked receivers block
-//		Advance:     time.Sleep,    // fake time: returns at once
+//		Settle:      synctest.Wait, // lets receivers block before a send
+//		Advance:     time.Sleep,    // moves the fake clock
 //	})
 //
-// Without Advance the expiry subtests are skipped; nothing in the suite
-// sleeps in real time.
+// A layer whose clock is on a server passes a function that moves that
+// clock instead, such as the FastForward method of a miniredis server.
 package channelstest
