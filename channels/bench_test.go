@@ -32,7 +32,7 @@ func BenchmarkEcho(b *testing.B) {
 			b.Fatal(err)
 		}
 		srv := channels.NewServer(layer, channels.ServerConfig{})
-		w := channels.NewWorker(layer, router, channels.WorkerConfig{})
+		w := channels.NewWorker(layer, router, channels.WorkerConfig{Concurrency: benchConcurrency, Unordered: benchUnordered})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() {
@@ -69,7 +69,7 @@ func rawEcho(w http.ResponseWriter, r *http.Request) {
 // benchEcho runs b.N round trips of a small JSON-RPC-sized text frame over
 // 16 connections, each in a closed loop.
 func benchEcho(b *testing.B, url string) {
-	const conns = 16
+	const conns = 64
 	wsURL := "ws" + strings.TrimPrefix(url, "http") + "/"
 	clients := make([]*websocket.Conn, conns)
 	for i := range clients {
@@ -103,3 +103,5 @@ func benchEcho(b *testing.B, url string) {
 	}
 	wg.Wait()
 }
+
+var benchConcurrency, benchUnordered = 0, false

@@ -59,6 +59,18 @@ type Closer interface {
 	Close() error
 }
 
+// LocalDeliverer is implemented by layers that can hand the messages of a
+// process-local channel straight to a function in this process, instead of
+// queueing them for Receive. The interface server uses it, when its layer
+// offers it, to save a receive loop and a goroutine switch per reply.
+type LocalDeliverer interface {
+	// DeliverLocal calls deliver with every message sent to a channel whose
+	// non-local name is nonLocal ("x!"), in send order, from now until stop
+	// is called; messages already waiting are delivered first. deliver must
+	// not block. Capacity does not apply: the receiver bounds its own queue.
+	DeliverLocal(nonLocal string, deliver func(channel string, c Content)) (stop func(), err error)
+}
+
 var (
 	// ErrChannelFull is returned by Send when the channel is at capacity.
 	ErrChannelFull = errors.New("channels: channel full")

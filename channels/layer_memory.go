@@ -50,17 +50,19 @@ type MemoryLayer struct {
 	id  string // the process id in names made by NewChannel
 
 	mu     sync.Mutex
-	queues map[string]*memQueue            // by non-local channel name
-	groups map[string]map[string]time.Time // group -> channel -> last add
-	next   uint                            // rotates the start of Receive's scan
+	queues map[string]*memQueue             // by non-local channel name
+	groups map[string]map[string]time.Time  // group -> channel -> last add
+	local  map[string]func(string, Content) // DeliverLocal's functions, by non-local name
+	next   uint                             // rotates the start of Receive's scan
 	closed bool
 }
 
 var (
-	_ GroupLayer  = (*MemoryLayer)(nil)
-	_ GroupLister = (*MemoryLayer)(nil)
-	_ Flusher     = (*MemoryLayer)(nil)
-	_ Closer      = (*MemoryLayer)(nil)
+	_ GroupLayer     = (*MemoryLayer)(nil)
+	_ GroupLister    = (*MemoryLayer)(nil)
+	_ Flusher        = (*MemoryLayer)(nil)
+	_ Closer         = (*MemoryLayer)(nil)
+	_ LocalDeliverer = (*MemoryLayer)(nil)
 )
 
 type memEntry struct {
@@ -96,7 +98,44 @@ func NewMemoryLayer(cfg MemoryConfig) *MemoryLayer {
 		id:     randomLetters(10),
 		queues: make(map[string]*memQueue),
 		groups: make(map[string]map[string]time.Time),
+		local:  make(map[string]func(string, Content)),
 	}
+}
+
+// DeliverLocal implements LocalDeliverer. deliver runs with the layer's lock
+// held, which keeps the send order; it must not block or call the layer.
+func (l *MemoryLayer) DeliverLocal(nonLocal string, deliver func(channel string, c Content)) (stop func(), err error) {
+	if err := ValidateReceiveChannel(nonLocal); err != nil {
+		return nil, err
+	}
+	if !strings.HasSuffix(nonLocal, "!") {
+		return nil, &NameError{"channel", nonLocal, "DeliverLocal takes a process-local name ending at its !"}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, ErrClosed
+	}
+	if l.local[nonLocal] != nil {
+		return nil, fmt.Errorf("channels: %s is already delivered locally", nonLocal)
+	}
+	l.local[nonLocal] = deliver
+	if q := l.queues[nonLocal]; q != nil { // what was sent before
+		for now := time.Now(); q.len() > 0; {
+			e := q.items[q.head]
+			q.items[q.head] = memEntry{}
+			q.head++
+			if now.Before(e.expires) {
+				deliver(e.channel, e.content)
+			}
+		}
+		q.items, q.head = q.items[:0], 0
+	}
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.local, nonLocal)
+	}, nil
 }
 
 // Send implements Layer.
@@ -122,6 +161,10 @@ func (l *MemoryLayer) Send(ctx context.Context, channel string, content Content)
 // push appends to the channel's queue and wakes one receiver. l.mu is held.
 func (l *MemoryLayer) push(channel string, c Content, now time.Time) error {
 	key := NonLocalName(channel)
+	if deliver := l.local[key]; deliver != nil {
+		deliver(channel, c)
+		return nil
+	}
 	q := l.queues[key]
 	if q == nil {
 		q = &memQueue{}

@@ -124,10 +124,26 @@ func (s *Server) Run(ctx context.Context) error {
 
 	loopCtx, stopLoop := context.WithCancel(context.WithoutCancel(ctx))
 	loopDone := make(chan struct{})
-	go func() {
-		defer close(loopDone)
-		s.replyLoop(loopCtx)
-	}()
+	if ld, ok := s.layer.(LocalDeliverer); ok {
+		stop, err := ld.DeliverLocal(s.prefix, s.deliver)
+		if err != nil {
+			stopLoop()
+			s.mu.Lock()
+			s.running = false
+			s.mu.Unlock()
+			return err
+		}
+		go func() {
+			defer close(loopDone)
+			<-loopCtx.Done()
+			stop()
+		}()
+	} else {
+		go func() {
+			defer close(loopDone)
+			s.replyLoop(loopCtx)
+		}()
+	}
 
 	<-ctx.Done()
 	s.shutdown()
@@ -180,15 +196,20 @@ func (s *Server) replyLoop(ctx context.Context) {
 			continue
 		}
 		backoff = 10 * time.Millisecond
-		s.mu.Lock()
-		ep := s.endpoints[strings.TrimPrefix(ch, s.prefix)]
-		s.mu.Unlock()
-		if ep == nil {
-			s.log.Debug("channels: message for a closed connection dropped", "channel", ch)
-			continue
-		}
-		ep.deliver(content)
+		s.deliver(ch, content)
 	}
+}
+
+// deliver queues a reply on its connection without blocking.
+func (s *Server) deliver(channel string, content Content) {
+	s.mu.Lock()
+	ep := s.endpoints[strings.TrimPrefix(channel, s.prefix)]
+	s.mu.Unlock()
+	if ep == nil {
+		s.log.Debug("channels: message for a closed connection dropped", "channel", channel)
+		return
+	}
+	ep.deliver(content)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
