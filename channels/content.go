@@ -211,3 +211,48 @@ func (c Content) Has(key string) bool {
 	_, ok := c[key]
 	return ok
 }
+
+// check reports whether c could be cloned, without copying anything.
+func (c Content) check() error {
+	if c == nil {
+		return fmt.Errorf("%w: content is nil", ErrInvalidMessage)
+	}
+	for k, v := range c {
+		if err := checkValue(v, 0); err != nil {
+			return fmt.Errorf("%w: key %q: %v", ErrInvalidMessage, k, err)
+		}
+	}
+	return nil
+}
+
+func checkValue(v any, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("nested more than %d levels deep", maxDepth)
+	}
+	switch v := v.(type) {
+	case nil, bool, string, int64, float64, int, int32, []byte:
+		return nil
+	case map[string]any:
+		return checkMap(v, depth)
+	case Content:
+		return checkMap(v, depth)
+	case []any:
+		for _, e := range v {
+			if err := checkValue(e, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	_, err := canonical(v, depth) // rare types: convert and drop the copy
+	return err
+}
+
+func checkMap(m map[string]any, depth int) error {
+	for _, e := range m {
+		if err := checkValue(e, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}

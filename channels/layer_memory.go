@@ -102,8 +102,9 @@ func NewMemoryLayer(cfg MemoryConfig) *MemoryLayer {
 	}
 }
 
-// DeliverLocal implements LocalDeliverer. deliver runs with the layer's lock
-// held, which keeps the send order; it must not block or call the layer.
+// DeliverLocal implements LocalDeliverer. deliver runs in the sending
+// goroutine, outside the layer's lock; messages already queued are
+// delivered under the lock, so deliver must not call the layer.
 func (l *MemoryLayer) DeliverLocal(nonLocal string, deliver func(channel string, c Content)) (stop func(), err error) {
 	if err := ValidateReceiveChannel(nonLocal); err != nil {
 		return nil, err
@@ -140,15 +141,43 @@ func (l *MemoryLayer) DeliverLocal(nonLocal string, deliver func(channel string,
 
 // Send implements Layer.
 func (l *MemoryLayer) Send(ctx context.Context, channel string, content Content) error {
+	return l.send(channel, content, false)
+}
+
+// sendOwned is Send for content that the caller hands over and never
+// touches again (the interface server's own messages): it is not copied.
+func (l *MemoryLayer) sendOwned(ctx context.Context, channel string, content Content) error {
+	return l.send(channel, content, true)
+}
+
+func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 	if err := ValidateChannel(channel); err != nil {
 		return err
 	}
 	if content.Has(ReservedKey) {
 		return fmt.Errorf("%w: key %q is reserved", ErrInvalidMessage, ReservedKey)
 	}
-	c, err := content.Clone()
-	if err != nil {
-		return err
+	if IsProcessLocal(channel) {
+		l.mu.Lock()
+		closed, deliver := l.closed, l.local[NonLocalName(channel)]
+		l.mu.Unlock()
+		if closed {
+			return ErrClosed
+		}
+		if deliver != nil { // handed over during the call: no copy needed
+			if err := content.check(); err != nil {
+				return err
+			}
+			deliver(channel, content)
+			return nil
+		}
+	}
+	c := content
+	if !owned {
+		var err error
+		if c, err = content.Clone(); err != nil {
+			return err
+		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -161,10 +190,6 @@ func (l *MemoryLayer) Send(ctx context.Context, channel string, content Content)
 // push appends to the channel's queue and wakes one receiver. l.mu is held.
 func (l *MemoryLayer) push(channel string, c Content, now time.Time) error {
 	key := NonLocalName(channel)
-	if deliver := l.local[key]; deliver != nil {
-		deliver(channel, c)
-		return nil
-	}
 	q := l.queues[key]
 	if q == nil {
 		q = &memQueue{}
@@ -260,6 +285,8 @@ func (l *MemoryLayer) passOn(channels []string) {
 // wait registers a waiter on every channel, releases l.mu until a sender
 // wakes it or ctx is done, then takes l.mu back and unregisters.
 func (l *MemoryLayer) wait(ctx context.Context, channels []string) {
+	// A new channel each time: a reused one could cross from one
+	// testing/synctest bubble into another, which is fatal.
 	w := &memWaiter{wake: make(chan struct{}, 1)}
 	for _, key := range channels {
 		q := l.queues[key]
@@ -278,7 +305,9 @@ func (l *MemoryLayer) wait(ctx context.Context, channels []string) {
 	for _, key := range channels {
 		if q := l.queues[key]; q != nil {
 			q.waiters = slices.DeleteFunc(q.waiters, func(o *memWaiter) bool { return o == w })
-			if q.len() == 0 && len(q.waiters) == 0 {
+			// Queues of plain names are kept for the next wait; those of
+			// per-connection names ('!' or '?') go.
+			if q.len() == 0 && len(q.waiters) == 0 && strings.ContainsAny(key, "!?") {
 				delete(l.queues, key)
 			}
 		}
@@ -395,14 +424,23 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 	if err != nil {
 		return err
 	}
+	type delivery struct {
+		deliver func(string, Content)
+		channel string
+	}
+	var local []delivery
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed {
+		l.mu.Unlock()
 		return ErrClosed
 	}
 	now := time.Now()
 	first := true
 	for _, ch := range l.liveMembers(group, now) {
+		if deliver := l.local[NonLocalName(ch)]; deliver != nil {
+			local = append(local, delivery{deliver, ch})
+			continue
+		}
 		mc := c
 		if !first {
 			mc = c.ShallowCopy()
@@ -410,6 +448,10 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 		if l.push(ch, mc, now) == nil {
 			first = false
 		} // a full member is skipped, as ASGI requires
+	}
+	l.mu.Unlock()
+	for _, d := range local { // deliverers neither keep nor change c
+		d.deliver(d.channel, c)
 	}
 	return nil
 }

@@ -200,7 +200,18 @@ func (s *Server) replyLoop(ctx context.Context) {
 	}
 }
 
-// deliver queues a reply on its connection without blocking.
+// send puts a message the server built on the layer. The memory layer
+// takes it without a copy: the server never touches it again. (Only the
+// memory layer itself: a wrapper that embeds it must see every Send.)
+func (s *Server) send(ctx context.Context, channel string, content Content) error {
+	if ml, ok := s.layer.(*MemoryLayer); ok {
+		return ml.sendOwned(ctx, channel, content)
+	}
+	return s.layer.Send(ctx, channel, content)
+}
+
+// deliver queues a reply on its connection without blocking. content may
+// belong to the sender: it is copied before it is kept.
 func (s *Server) deliver(channel string, content Content) {
 	s.mu.Lock()
 	ep := s.endpoints[strings.TrimPrefix(channel, s.prefix)]
@@ -258,14 +269,19 @@ func (s *Server) closeEndpoint(ep *endpoint) {
 	s.conns.Done()
 }
 
-// endpoint is one connection's inbox: the reply loop delivers to it without
-// ever blocking; a full inbox kills the connection.
+// endpoint is one connection's inbox. Until a WebSocket is open, and for
+// HTTP requests, replies wait in out for the request's goroutine; a full out
+// kills the connection. Once a WebSocket is open, replies go straight to its
+// writer. Delivery never blocks.
 type endpoint struct {
 	local string
 	out   chan Content
 	dead  chan struct{} // closed by kill
 	once  sync.Once
 	code  int // the close code given to kill
+
+	mu     sync.Mutex
+	opened func(c Content, inline bool) // the open WebSocket's delivery
 }
 
 func newEndpoint(local string, queue int) *endpoint {
@@ -273,10 +289,36 @@ func newEndpoint(local string, queue int) *endpoint {
 }
 
 func (ep *endpoint) deliver(c Content) {
+	ep.mu.Lock()
+	if opened := ep.opened; opened != nil {
+		ep.mu.Unlock()
+		opened(c, true)
+		return
+	}
+	defer ep.mu.Unlock()
+	if kept, err := c.Clone(); err == nil {
+		c = kept
+	}
 	select {
 	case ep.out <- c:
 	default:
 		ep.kill(ClosePolicyViolation)
+	}
+}
+
+// open sends later replies to deliver, after those already waiting, which
+// deliver only queues (no socket write happens under ep.mu).
+func (ep *endpoint) open(deliver func(c Content, inline bool)) {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	for {
+		select {
+		case c := <-ep.out:
+			deliver(c, false)
+		default:
+			ep.opened = deliver
+			return
+		}
 	}
 }
 

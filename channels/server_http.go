@@ -37,7 +37,7 @@ func (s *Server) serveRequest(w http.ResponseWriter, r *http.Request) {
 		req["scheme"] = "https"
 	}
 	req["body"] = body
-	if err := s.layer.Send(r.Context(), "http.request", req); err != nil {
+	if err := s.send(r.Context(), "http.request", req); err != nil {
 		s.log.Warn("channels: http.request not sent", "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "server overloaded, try again later", http.StatusServiceUnavailable)
@@ -106,7 +106,7 @@ func (s *Server) sendHTTPDisconnect(reply, path string) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()
 	msg := Content{"reply_channel": reply, "path": path}
-	if err := s.layer.Send(ctx, "http.disconnect", msg); err != nil {
+	if err := s.send(ctx, "http.disconnect", msg); err != nil {
 		s.log.Debug("channels: http.disconnect not sent", "channel", reply, "err", err)
 	}
 }

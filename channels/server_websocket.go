@@ -1,8 +1,10 @@
 package channels
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -26,7 +28,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 
 	connect := scope(r, reply)
 	connect["order"] = int64(0)
-	if err := s.layer.Send(r.Context(), "websocket.connect", connect); err != nil {
+	if err := s.send(r.Context(), "websocket.connect", connect); err != nil {
 		s.log.Warn("channels: websocket.connect not sent", "path", r.URL.Path, "err", err)
 		http.Error(w, "server overloaded, try again later", http.StatusServiceUnavailable)
 		return
@@ -93,10 +95,13 @@ func checkWebsocketReply(c Content) error {
 	return nil
 }
 
-// wsConn is an accepted WebSocket connection.
+// wsConn is an accepted WebSocket connection. Its goroutine reads frames;
+// replies are written by whoever delivers them or by the writer goroutine
+// (see wsWriter).
 type wsConn struct {
 	srv   *Server
 	conn  *websocket.Conn
+	w     *wsWriter
 	ep    *endpoint
 	reply string
 	path  string
@@ -107,15 +112,32 @@ type wsConn struct {
 }
 
 func (c *wsConn) run(first Content) {
-	writerDone := make(chan struct{})
+	cfg := &c.srv.cfg
+	c.w = newWSWriter(c.conn.UnderlyingConn(), cfg.WriteTimeout, cfg.SendQueue)
+	c.conn.SetPingHandler(func(data string) error {
+		c.send(frame(opPong, data), false, false)
+		return nil
+	})
+	c.conn.SetCloseHandler(func(code int, _ string) error {
+		if code == websocket.CloseNoStatusReceived {
+			c.send(frame(opClose, ""), true, false)
+		} else {
+			c.send(closeFrame(code), true, false)
+		}
+		return nil
+	})
+	c.deliver(first, false)
+	c.ep.open(c.deliver)
+
+	stop, writerDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(writerDone)
-		c.writeLoop(first)
+		c.writeLoop(stop)
 	}()
 	code := c.readLoop()
-	c.ep.kill(code) // stops the writer if it is still running
-	c.conn.Close()
+	close(stop)
 	<-writerDone
+	c.conn.Close()
 	disconnect := Content{
 		"reply_channel": c.reply,
 		"path":          c.path,
@@ -123,41 +145,83 @@ func (c *wsConn) run(first Content) {
 		"order":         c.order + 1,
 	}
 	// The connection is gone: a full layer cannot be reported to anyone.
-	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.WriteTimeout)
 	defer cancel()
-	if err := c.srv.layer.Send(ctx, "websocket.disconnect", disconnect); err != nil {
+	if err := c.srv.send(ctx, "websocket.disconnect", disconnect); err != nil {
 		c.srv.log.Warn("channels: websocket.disconnect not sent", "channel", c.reply, "err", err)
 	}
+}
+
+// send writes or queues a frame; a client whose queue is full is closed.
+func (c *wsConn) send(f []byte, isClose, inline bool) {
+	if err := c.w.send(f, isClose, inline); err != nil {
+		c.ep.kill(ClosePolicyViolation)
+	}
+}
+
+// deliver turns a reply message into frames.
+func (c *wsConn) deliver(m Content, inline bool) {
+	if err := checkWebsocketReply(m); err != nil {
+		c.srv.log.Error("channels: bad WebSocket reply ignored", "channel", c.reply, "err", err)
+		return
+	}
+	if text, ok := m["text"].(string); ok {
+		c.send(frame(opText, text), false, inline)
+	} else if b, ok := m["bytes"].([]byte); ok {
+		c.send(frame(opBinary, b), false, inline)
+	}
+	if code, ok := closeCodeOf(m); ok {
+		c.startClose(code, inline)
+	}
+}
+
+// startClose sends a close frame and gives the client WriteTimeout to
+// answer it before the reader gives up.
+func (c *wsConn) startClose(code int, inline bool) {
+	c.closeCode.CompareAndSwap(0, int64(code))
+	c.send(closeFrame(code), true, inline)
+	c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
 }
 
 // readLoop turns frames into websocket.receive messages until the
 // connection ends, and returns the close code to report.
 func (c *wsConn) readLoop() int {
 	cfg := &c.srv.cfg
-	c.conn.SetReadLimit(cfg.MaxMessageSize)
 	deadline := func() { c.conn.SetReadDeadline(time.Now().Add(cfg.PongTimeout)) }
 	deadline()
 	c.conn.SetPongHandler(func(string) error { deadline(); return nil })
+	var buf bytes.Buffer // reused: each frame is copied out of it
 	for {
-		kind, data, err := c.conn.ReadMessage()
+		kind, r, err := c.conn.NextReader()
 		if err != nil {
 			return c.readErrorCode(err)
 		}
-		deadline()
+		buf.Reset()
+		if _, err := buf.ReadFrom(io.LimitReader(r, cfg.MaxMessageSize+1)); err != nil {
+			return c.readErrorCode(err)
+		}
+		data := buf.Bytes()
+		if int64(len(data)) > cfg.MaxMessageSize {
+			c.startClose(CloseMessageTooBig, true)
+			return c.awaitClose(CloseMessageTooBig)
+		}
+		if c.closeCode.Load() == 0 {
+			deadline()
+		}
 		c.order++
 		msg := Content{"reply_channel": c.reply, "path": c.path, "order": c.order}
 		if kind == websocket.TextMessage {
 			msg["text"] = string(data)
 		} else {
-			msg["bytes"] = data
+			msg["bytes"] = bytes.Clone(data)
 		}
-		if err := c.srv.layer.Send(context.Background(), "websocket.receive", msg); err != nil {
+		if err := c.srv.send(context.Background(), "websocket.receive", msg); err != nil {
 			code := CloseInternalError
 			if errors.Is(err, ErrChannelFull) {
 				code = CloseTryAgainLater
 			}
 			c.srv.log.Warn("channels: websocket.receive not sent; closing", "channel", c.reply, "code", code, "err", err)
-			c.ep.kill(code)
+			c.startClose(code, true)
 			return c.awaitClose(code)
 		}
 	}
@@ -165,11 +229,8 @@ func (c *wsConn) readLoop() int {
 
 func (c *wsConn) readErrorCode(err error) int {
 	var ce *websocket.CloseError
-	switch {
-	case errors.As(err, &ce):
+	if errors.As(err, &ce) {
 		return ce.Code
-	case errors.Is(err, websocket.ErrReadLimit):
-		return CloseMessageTooBig
 	}
 	if code := c.closeCode.Load(); code != 0 {
 		return int(code)
@@ -177,12 +238,11 @@ func (c *wsConn) readErrorCode(err error) int {
 	return CloseAbnormal
 }
 
-// awaitClose lets the writer send the close frame, then reads until the
-// client answers it or the socket fails.
+// awaitClose reads until the client answers the close frame, or the
+// deadline startClose set passes.
 func (c *wsConn) awaitClose(code int) int {
-	c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
 	for {
-		if _, _, err := c.conn.ReadMessage(); err != nil {
+		if _, _, err := c.conn.NextReader(); err != nil {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) {
 				return ce.Code
@@ -192,56 +252,31 @@ func (c *wsConn) awaitClose(code int) int {
 	}
 }
 
-// writeLoop is the connection's only writer: it writes the messages of the
-// reply channel, and pings, until the connection dies.
-func (c *wsConn) writeLoop(first Content) {
+// writeLoop is the connection's writer goroutine: it writes what could not
+// be written at once, sends pings, and closes the connection when it is
+// killed, until stop.
+func (c *wsConn) writeLoop(stop <-chan struct{}) {
 	ping := time.NewTicker(c.srv.cfg.PingInterval)
 	defer ping.Stop()
-	if !c.write(first) {
-		return
-	}
+	dead := c.ep.dead
 	for {
 		select {
-		case m := <-c.ep.out:
-			if !c.write(m) {
-				return
-			}
+		case <-c.w.wake:
+			c.w.flush()
 		case <-ping.C:
-			c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-			if err := c.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
-				c.conn.Close()
-				return
+			c.send(frame(opPing, ""), false, false)
+		case <-dead:
+			dead = nil
+			c.startClose(c.ep.code, false)
+		case <-stop:
+			select { // what the reader queued last, such as a close answer
+			case <-c.w.wake:
+				c.w.flush()
+			default:
 			}
-		case <-c.ep.dead:
-			c.sendClose(c.ep.code)
 			return
 		}
 	}
-}
-
-// write sends one reply message to the socket; false means the connection
-// is finished (closed by request or broken).
-func (c *wsConn) write(m Content) bool {
-	if err := checkWebsocketReply(m); err != nil {
-		c.srv.log.Error("channels: bad WebSocket reply ignored", "channel", c.reply, "err", err)
-		return true
-	}
-	c.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-	var err error
-	if text, ok := m["text"].(string); ok {
-		err = c.conn.WriteMessage(websocket.TextMessage, []byte(text))
-	} else if b, ok := m["bytes"].([]byte); ok {
-		err = c.conn.WriteMessage(websocket.BinaryMessage, b)
-	}
-	if err != nil {
-		c.conn.Close()
-		return false
-	}
-	if code, ok := closeCodeOf(m); ok {
-		c.sendClose(code)
-		return false
-	}
-	return true
 }
 
 // closeCodeOf reads a reply's close key: true means 1000, a number is the
@@ -254,17 +289,4 @@ func closeCodeOf(m Content) (int, bool) {
 		return int(n), true
 	}
 	return 0, false
-}
-
-// sendClose starts the closing handshake; the reader sees the client's
-// answer, or the deadline, and ends the connection.
-func (c *wsConn) sendClose(code int) {
-	c.closeCode.Store(int64(code))
-	deadline := time.Now().Add(c.srv.cfg.WriteTimeout)
-	msg := websocket.FormatCloseMessage(code, "")
-	if err := c.conn.WriteControl(websocket.CloseMessage, msg, deadline); err != nil {
-		c.conn.Close()
-		return
-	}
-	c.conn.SetReadDeadline(deadline)
 }

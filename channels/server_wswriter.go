@@ -1,0 +1,183 @@
+package channels
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// wsWriter is the only writer of a WebSocket's frames. A frame is written at
+// once by the goroutine that sends it when nothing is queued and the socket
+// takes it without blocking: the common case costs no goroutine switch.
+// Otherwise it is queued, and the connection's writer goroutine (run) writes
+// the queue, blocking on the socket as long as WriteTimeout allows. No lock
+// is held during a write: ownership of the socket passes between goroutines
+// through the owner flag.
+type wsWriter struct {
+	conn    net.Conn
+	raw     syscall.RawConn // nil when the socket has no descriptor (TLS): always queue
+	timeout time.Duration
+	limit   int // the most frames that may wait
+
+	mu     sync.Mutex
+	queue  [][]byte // frames waiting; the first may be partly written
+	owner  bool     // a goroutine is writing the socket
+	closed bool     // a close frame was queued: later frames are dropped
+	failed bool     // the socket failed: everything is dropped
+	wake   chan struct{}
+}
+
+var errQueueFull = errors.New("channels: send queue full")
+
+func newWSWriter(conn net.Conn, timeout time.Duration, limit int) *wsWriter {
+	w := &wsWriter{conn: conn, timeout: timeout, limit: limit, wake: make(chan struct{}, 1)}
+	if sc, ok := conn.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			w.raw = raw
+		}
+	}
+	return w
+}
+
+// send writes frame at once when inline is set, the socket is free and
+// takes it without blocking; otherwise it queues frame for the writer
+// goroutine. It never blocks on the socket. It fails only when the queue is
+// full: the client is not reading. A close frame is the last one sent.
+func (w *wsWriter) send(frame []byte, isClose, inline bool) error {
+	w.mu.Lock()
+	if w.failed || w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = isClose
+	if !inline || w.owner || len(w.queue) > 0 || w.raw == nil {
+		if len(w.queue) >= w.limit && !isClose {
+			w.mu.Unlock()
+			return errQueueFull
+		}
+		w.queue = append(w.queue, frame)
+		w.handOff()
+		w.mu.Unlock()
+		return nil
+	}
+	w.owner = true
+	w.mu.Unlock()
+
+	n, err := w.writeNow(frame)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case err != nil:
+		w.failed, w.owner, w.queue = true, false, nil
+		w.conn.Close()
+	case n < len(frame):
+		w.queue = append([][]byte{frame[n:]}, w.queue...)
+		w.owner = false
+		w.handOff()
+	default:
+		w.owner = false
+		w.handOff()
+	}
+	return nil
+}
+
+// handOff gives the socket to the writer goroutine when frames wait and
+// nobody writes. w.mu is held.
+func (w *wsWriter) handOff() {
+	if w.owner || len(w.queue) == 0 {
+		return
+	}
+	w.owner = true
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeNow writes as much of frame as the socket takes without blocking.
+func (w *wsWriter) writeNow(frame []byte) (int, error) {
+	var n int
+	var werr error
+	err := w.raw.Write(func(fd uintptr) bool {
+		for n < len(frame) {
+			m, err := syscall.Write(int(fd), frame[n:])
+			if err == syscall.EINTR {
+				continue
+			}
+			if err == syscall.EAGAIN {
+				return true // full: the writer goroutine waits for room
+			}
+			if err != nil {
+				werr = err
+				return true
+			}
+			n += m
+		}
+		return true
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, werr
+}
+
+// flush is run by the writer goroutine when it owns the socket: it writes
+// the queue until it is empty, blocking as long as the write timeout allows.
+func (w *wsWriter) flush() {
+	for {
+		w.mu.Lock()
+		frames := w.queue
+		w.queue = nil
+		if len(frames) == 0 || w.failed {
+			w.owner = false
+			w.mu.Unlock()
+			return
+		}
+		w.mu.Unlock()
+		w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+		bufs := net.Buffers(frames)
+		if _, err := bufs.WriteTo(w.conn); err != nil {
+			w.mu.Lock()
+			w.failed, w.owner, w.queue = true, false, nil
+			w.mu.Unlock()
+			w.conn.Close()
+			return
+		}
+	}
+}
+
+// WebSocket opcodes.
+const (
+	opText   = 1
+	opBinary = 2
+	opClose  = 8
+	opPing   = 9
+	opPong   = 10
+)
+
+// frame encodes one unmasked, final frame, as a server sends it.
+func frame[P string | []byte](op byte, payload P) []byte {
+	n := len(payload)
+	b := make([]byte, 0, 10+n)
+	b = append(b, 0x80|op)
+	switch {
+	case n < 126:
+		b = append(b, byte(n))
+	case n <= 0xFFFF:
+		b = append(b, 126)
+		b = binary.BigEndian.AppendUint16(b, uint16(n))
+	default:
+		b = append(b, 127)
+		b = binary.BigEndian.AppendUint64(b, uint64(n))
+	}
+	return append(b, payload...)
+}
+
+func closeFrame(code int) []byte {
+	var p [2]byte
+	binary.BigEndian.PutUint16(p[:], uint16(code))
+	return frame(opClose, p[:])
+}
