@@ -368,14 +368,16 @@ func TestWebsocketSlowClientIsCutOffAlone(t *testing.T) {
 			return m.SendText(ctx, text)
 		}
 		big := strings.Repeat("z", 64<<10)
-		for range 400 {
+		for range 400 { // 25 MiB: more than the socket buffers hold
 			m.SendText(ctx, big)
 		}
 		return nil
 	})
+	disconnects := newRecorder()
 	layer := channels.NewMemoryLayer(channels.MemoryConfig{Capacity: 1000})
 	a := startApp(t, layer, channels.ServerConfig{SendQueue: 8, WriteTimeout: 300 * time.Millisecond},
-		channels.Route("websocket.receive", flood))
+		channels.Route("websocket.receive", flood),
+		channels.Route("websocket.disconnect", disconnects))
 	slow := a.dial(t, "/")
 	fast := a.dial(t, "/")
 	slow.WriteMessage(websocket.TextMessage, []byte("flood"))
@@ -386,11 +388,18 @@ func TestWebsocketSlowClientIsCutOffAlone(t *testing.T) {
 			t.Fatalf("fast client got %q, want %q", got, msg)
 		}
 	}
-	// The slow client is closed: reading what was buffered ends in an error.
+	// The slow client, which has read nothing, is cut off with 1008.
+	if d := disconnects.wait(t, 1)[0]; d.Code() != channels.ClosePolicyViolation {
+		t.Errorf("disconnect code of the slow client = %d, want 1008", d.Code())
+	}
 	for {
 		if _, _, err := slow.ReadMessage(); err != nil {
 			break
 		}
+	}
+	fast.WriteMessage(websocket.TextMessage, []byte("still there"))
+	if got := readText(t, fast); got != "still there" {
+		t.Fatalf("fast client got %q after the slow one was cut off", got)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -155,6 +156,7 @@ func (c *wsConn) run(first Content) {
 // send writes or queues a frame; a client whose queue is full is closed.
 func (c *wsConn) send(f []byte, isClose, inline bool) {
 	if err := c.w.send(f, isClose, inline); err != nil {
+		c.closeCode.CompareAndSwap(0, ClosePolicyViolation)
 		c.ep.kill(ClosePolicyViolation)
 	}
 }
@@ -262,7 +264,10 @@ func (c *wsConn) writeLoop(stop <-chan struct{}) {
 	for {
 		select {
 		case <-c.w.wake:
-			c.w.flush()
+			if err := c.w.flush(); errors.Is(err, os.ErrDeadlineExceeded) {
+				// The client stopped reading: a slow consumer.
+				c.closeCode.CompareAndSwap(0, ClosePolicyViolation)
+			}
 		case <-ping.C:
 			c.send(frame(opPing, ""), false, false)
 		case <-dead:

@@ -126,7 +126,8 @@ func (w *wsWriter) writeNow(frame []byte) (int, error) {
 
 // flush is run by the writer goroutine when it owns the socket: it writes
 // the queue until it is empty, blocking as long as the write timeout allows.
-func (w *wsWriter) flush() {
+// A failed write closes the socket and is returned.
+func (w *wsWriter) flush() error {
 	for {
 		w.mu.Lock()
 		frames := w.queue
@@ -134,7 +135,7 @@ func (w *wsWriter) flush() {
 		if len(frames) == 0 || w.failed {
 			w.owner = false
 			w.mu.Unlock()
-			return
+			return nil
 		}
 		w.mu.Unlock()
 		w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
@@ -144,7 +145,7 @@ func (w *wsWriter) flush() {
 			w.failed, w.owner, w.queue = true, false, nil
 			w.mu.Unlock()
 			w.conn.Close()
-			return
+			return err
 		}
 	}
 }
