@@ -215,6 +215,13 @@ func (l *MemoryLayer) capacity(channel string) int {
 
 // Receive implements Layer.
 func (l *MemoryLayer) Receive(ctx context.Context, channels ...string) (string, Content, error) {
+	return l.receive(ctx, nil, channels)
+}
+
+// receive is Receive calling popped, when not nil, with the message while
+// the layer's lock is still held: what popped does is ordered as the
+// messages are. The worker uses it to claim a message's connection.
+func (l *MemoryLayer) receive(ctx context.Context, popped func(channel string, c Content), channels []string) (string, Content, error) {
 	if len(channels) == 0 {
 		return "", nil, fmt.Errorf("channels: Receive needs at least one channel")
 	}
@@ -231,6 +238,9 @@ func (l *MemoryLayer) Receive(ctx context.Context, channels ...string) (string, 
 		}
 		if ch, c, ok := l.pop(channels, time.Now()); ok {
 			l.passOn(channels)
+			if popped != nil {
+				popped(ch, c)
+			}
 			return ch, c, nil
 		}
 		if err := ctx.Err(); err != nil {

@@ -128,9 +128,10 @@ func (w *Worker) loop(ctx context.Context) {
 	}
 }
 
-// receive takes the next message. When ordered, one goroutine receives at
-// a time and claims the message's connection before the next receive, so
-// the messages of one connection run one after another in layer order.
+// receive takes the next message. When ordered, the message's connection
+// is claimed before any later message is received (by one goroutine
+// receiving at a time, or by the memory layer as it pops), so the messages
+// of one connection run one after another in layer order.
 // run is false when the message was queued behind one in hand.
 func (w *Worker) receive(ctx context.Context) (m *Message, run bool, err error) {
 	if w.cfg.Unordered {
@@ -139,6 +140,15 @@ func (w *Worker) receive(ctx context.Context) (m *Message, run bool, err error) 
 			return nil, false, err
 		}
 		return &Message{Channel: ch, Content: content, Layer: w.layer}, true, nil
+	}
+	if ml, ok := w.layer.(*MemoryLayer); ok {
+		// The memory layer claims the connection as it pops the message:
+		// no receive token, every goroutine waits in the layer.
+		_, _, err = ml.receive(ctx, func(ch string, c Content) {
+			m = &Message{Channel: ch, Content: c, Layer: w.layer}
+			run = w.claim(m)
+		}, w.cfg.Channels)
+		return m, run, err
 	}
 	w.receiving.Lock()
 	defer w.receiving.Unlock()
