@@ -1,9 +1,8 @@
-// Command example serves a small Channels application on the memory layer:
-// a WebSocket chat with rooms at /ws/chat/<room>/, a WebSocket echo at
-// /ws/echo/, and a plain HTTP page at every other path, all going through
-// the channel layer and a worker.
+// Command example serves the example JSON-RPC API through the channel
+// layer and a worker: JSON-RPC over WebSocket at /ws/ and over HTTP POST at
+// /rpc/, with the memory layer, in one process.
 //
-//	go run ./example            # then open ws://127.0.0.1:8000/ws/chat/lobby/
+//	go run ./example               # serves on 127.0.0.1:8000
 //	go run ./example -addr :9000
 package main
 
@@ -11,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,11 +18,12 @@ import (
 	"syscall"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
+	"github.com/gochannels/channels-jsonrpc/jsonrpc"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on")
-	workers := flag.Int("workers", 4, "number of messages consumed at once")
+	workers := flag.Int("workers", 0, "messages consumed at once (0: one per CPU)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -36,7 +35,11 @@ func main() {
 }
 
 func run(ctx context.Context, addr string, workers int) error {
-	router, err := channels.NewRouter(routes()...)
+	routes, err := routes(channels.NewMemorySessionStore())
+	if err != nil {
+		return err
+	}
+	router, err := channels.NewRouter(routes...)
 	if err != nil {
 		return err
 	}
@@ -58,50 +61,18 @@ func run(ctx context.Context, addr string, workers int) error {
 			slog.Error("http server failed", "err", err)
 		}
 	}()
-	slog.Info("serving", "url", "http://"+ln.Addr().String()+"/")
+	slog.Info("serving JSON-RPC", "websocket", "ws://"+ln.Addr().String()+"/ws/", "http", "http://"+ln.Addr().String()+"/rpc/")
 	return channels.RunAll(ctx, srv, worker)
 }
 
-func routes() []channels.Routing {
+// routes mounts the API: WebSocket at /ws/, HTTP POST at /rpc/.
+func routes(sessions channels.SessionStore) ([]channels.Routing, error) {
+	api, err := newAPI(sessions)
+	if err != nil {
+		return nil, err
+	}
 	return []channels.Routing{
-		channels.AsRoute(&Chat{}, channels.Path(`^/ws/chat/(?P<room>[A-Za-z0-9_-]{1,50})/$`)),
-		channels.AsRoute(&Echo{}, channels.Path(`^/ws/echo/$`)),
-		channels.Route("http.request", channels.ConsumerFunc(home)),
-	}
-}
-
-// Chat is a JSON WebSocket consumer: every connection to /ws/chat/<room>/
-// joins the room's group, and every message is broadcast to the room.
-type Chat struct{ channels.JSONWebsocketConsumer }
-
-// ConnectionGroups puts the connection in its room's group.
-func (*Chat) ConnectionGroups(m *channels.Message) []string {
-	return []string{"chat-" + m.Kwargs["room"]}
-}
-
-// ReceiveJSON broadcasts {"room": ..., "message": ...} to the room.
-func (c *Chat) ReceiveJSON(ctx context.Context, m *channels.Message, content any) error {
-	room := m.Kwargs["room"]
-	return c.GroupSendJSON(ctx, m.Layer, "chat-"+room, map[string]any{"room": room, "message": content})
-}
-
-// Echo sends every frame back.
-type Echo struct{ channels.WebsocketConsumer }
-
-// Receive echoes a text or binary frame.
-func (*Echo) Receive(ctx context.Context, m *channels.Message) error {
-	if text, ok := m.Text(); ok {
-		return m.SendText(ctx, text)
-	}
-	b, _ := m.Bytes()
-	return m.SendBytes(ctx, b)
-}
-
-func home(ctx context.Context, m *channels.Message) error {
-	body := fmt.Sprintf("channels-jsonrpc example\n\nWebSocket chat: ws://HOST/ws/chat/<room>/\nWebSocket echo: ws://HOST/ws/echo/\nYou asked for %s %s\n", m.Method(), m.Path())
-	return m.Reply(ctx, channels.Content{
-		"status":  200,
-		"headers": []any{[]any{"Content-Type", "text/plain; charset=utf-8"}},
-		"content": body,
-	})
+		jsonrpc.WebsocketRoute(api, channels.Path(`^/ws/$`)),
+		jsonrpc.HTTPRoute(api, channels.Path(`^/rpc/$`)),
+	}, nil
 }

@@ -1,0 +1,275 @@
+package jsonrpc
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"mime"
+	"strings"
+	"sync"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
+)
+
+// Consumer is the JSON-RPC consumer: embed it in your consumer type,
+// register methods on it, and route it. It serves JSON-RPC 1.0 and 2.0,
+// batches included, over WebSocket (one text frame per request or batch)
+// and over HTTP POST, with the same registry.
+//
+//	type API struct{ jsonrpc.Consumer }
+//
+//	api := &API{}
+//	api.Register(ping)
+//	routes := []channels.Routing{
+//		jsonrpc.WebsocketRoute(api, channels.Path(`^/ws/$`)),
+//		jsonrpc.HTTPRoute(api, channels.Path(`^/rpc/$`)),
+//	}
+//
+// Your type's own Connect, Disconnect and ConnectionGroups (see package
+// channels) are called when it defines them. A Consumer must not be copied
+// after first use.
+type Consumer struct {
+	Registry
+	// Options configure dispatch: the batch limit, the Encoder of results
+	// (set DjangoEncoder for Django's formats) and the Logger.
+	Options
+	// Sessions, when set, gives every message its channel session
+	// (Channels' channel_session): handlers reach it through
+	// MessageFrom(ctx).ChannelSession.
+	Sessions channels.SessionStore
+	// StrictOrdering runs the messages of a connection in their order even
+	// across worker processes (Channels' strict_ordering); it needs
+	// Sessions. One worker process keeps that order without it.
+	StrictOrdering bool
+	// HTTPStatusCodes answers HTTP errors with the statuses of
+	// django-channels-jsonrpc (400 Invalid Request, 404 Method not found,
+	// 500 other errors) instead of 200.
+	HTTPStatusCodes bool
+	// ConcurrentCalls lets up to this many calls of one WebSocket run at
+	// once, answered in the order they finish. The default, 1, answers in
+	// request order. Test mode always runs calls one at a time.
+	ConcurrentCalls int
+	// Discover describes the API in the rpc.discover document.
+	Discover OpenRPCInfo
+
+	once     sync.Once
+	inflight sync.Map // reply channel -> chan struct{} (call slots)
+}
+
+// consumer gives the glue the Consumer embedded in a user's value.
+func (c *Consumer) consumer() *Consumer { return c }
+
+type embedsConsumer interface{ consumer() *Consumer }
+
+// setup registers rpc.discover, once.
+func (c *Consumer) setup() {
+	c.once.Do(func() {
+		c.registerBuiltin("rpc.discover", func(ctx context.Context) (*OpenRPCDocument, error) {
+			return c.OpenRPC(c.Discover), nil
+		})
+	})
+}
+
+// WebsocketRoute routes the WebSocket channels of the connections passing
+// filters to consumer, a value embedding Consumer.
+func WebsocketRoute(consumer any, filters ...channels.Filter) channels.Routing {
+	h := Handler(consumer)
+	return channels.Include([]channels.Routing{
+		channels.Route("websocket.connect", h),
+		channels.Route("websocket.receive", h),
+		channels.Route("websocket.disconnect", h),
+	}, filters...)
+}
+
+// HTTPRoute routes the HTTP requests passing filters to consumer, a value
+// embedding Consumer.
+func HTTPRoute(consumer any, filters ...channels.Filter) channels.Routing {
+	return channels.Route("http.request", Handler(consumer), filters...)
+}
+
+// AsRoute routes both transports for the paths passing filters, as the
+// original library's as_route does.
+func AsRoute(consumer any, filters ...channels.Filter) channels.Routing {
+	return channels.Include([]channels.Routing{
+		WebsocketRoute(consumer),
+		HTTPRoute(consumer),
+	}, filters...)
+}
+
+// Handler returns the channels.Consumer serving consumer, a value embedding
+// Consumer, on websocket.connect, websocket.receive, websocket.disconnect
+// and http.request. It panics if consumer does not embed Consumer.
+func Handler(consumer any) channels.Consumer {
+	e, ok := consumer.(embedsConsumer)
+	if !ok {
+		panic(fmt.Sprintf("jsonrpc: %T does not embed jsonrpc.Consumer", consumer))
+	}
+	c := e.consumer()
+	c.setup()
+	h := &handler{c: c, user: consumer, ws: channels.WebsocketHandler(userHooks{consumer})}
+	var mw []channels.Middleware
+	if c.StrictOrdering && c.Sessions != nil {
+		mw = append(mw, channels.EnforceOrdering(c.Sessions))
+	}
+	if c.Sessions != nil {
+		mw = append(mw, channels.ChannelSession(c.Sessions))
+	}
+	return channels.Chain(h, mw...)
+}
+
+// userHooks exposes only the user's connection hooks to the WebSocket
+// dispatcher; frames are handled here.
+type userHooks struct{ v any }
+
+func (u userHooks) Connect(ctx context.Context, m *channels.Message) error {
+	if c, ok := u.v.(channels.Connecter); ok {
+		return c.Connect(ctx, m)
+	}
+	return m.Accept(ctx)
+}
+
+func (u userHooks) Disconnect(ctx context.Context, m *channels.Message) error {
+	if d, ok := u.v.(channels.Disconnecter); ok {
+		return d.Disconnect(ctx, m)
+	}
+	return nil
+}
+
+func (u userHooks) ConnectionGroups(m *channels.Message) []string {
+	if g, ok := u.v.(channels.Grouper); ok {
+		return g.ConnectionGroups(m)
+	}
+	return nil
+}
+
+type handler struct {
+	c    *Consumer
+	user any
+	ws   channels.Consumer
+}
+
+func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
+	switch m.Channel {
+	case "websocket.receive":
+		return h.receive(ctx, m)
+	case "http.request":
+		return h.serveHTTP(ctx, m)
+	case "websocket.disconnect":
+		h.c.inflight.Delete(m.ReplyChannel())
+	}
+	return h.ws.Consume(ctx, m)
+}
+
+func (h *handler) call(ctx context.Context, t Transport, m *channels.Message, payload []byte) Reply {
+	ctx = WithCall(ctx, &Call{Transport: t, Message: m, Consumer: h.user})
+	return h.c.Dispatch(ctx, payload, &h.c.Options)
+}
+
+// receive answers one frame: a request, a notification or a batch. A binary
+// frame is read as JSON text too.
+func (h *handler) receive(ctx context.Context, m *channels.Message) error {
+	payload := m.Body()
+	if text, ok := m.Text(); ok {
+		payload = []byte(text)
+	} else if b, ok := m.Bytes(); ok {
+		payload = b
+	}
+	if h.c.ConcurrentCalls <= 1 || channels.TestMode(ctx) {
+		return h.answer(ctx, m, h.call(ctx, Websocket, m, payload))
+	}
+	slots := h.slots(m.ReplyChannel())
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	go func() {
+		defer func() { <-slots }()
+		if err := h.answer(ctx, m, h.call(ctx, Websocket, m, payload)); err != nil {
+			h.c.logger().Warn("jsonrpc: response not sent", "reply_channel", m.ReplyChannel(), "err", err)
+		}
+	}()
+	return nil
+}
+
+func (h *handler) slots(reply string) chan struct{} {
+	if s, ok := h.c.inflight.Load(reply); ok {
+		return s.(chan struct{})
+	}
+	s, _ := h.c.inflight.LoadOrStore(reply, make(chan struct{}, h.c.ConcurrentCalls))
+	return s.(chan struct{})
+}
+
+func (h *handler) answer(ctx context.Context, m *channels.Message, r Reply) error {
+	if r.Body == nil {
+		return nil
+	}
+	return m.SendText(ctx, string(r.Body))
+}
+
+// serveHTTP answers one http.request: POST with a JSON body only.
+func (h *handler) serveHTTP(ctx context.Context, m *channels.Message) error {
+	if m.Method() != "POST" {
+		return m.Reply(ctx, httpResponse(405, "text/plain; charset=utf-8",
+			[]byte("JSON-RPC accepts POST only\n"), "Allow", "POST"))
+	}
+	if !isJSONContentType(m.Header("content-type")) {
+		return m.Reply(ctx, httpResponse(415, "text/plain; charset=utf-8",
+			[]byte("JSON-RPC needs Content-Type: application/json\n")))
+	}
+	r := h.call(ctx, HTTP, m, m.Body())
+	if r.Body == nil {
+		return m.Reply(ctx, httpResponse(204, "", nil))
+	}
+	status := 200
+	if h.c.HTTPStatusCodes && r.ErrorCode != 0 {
+		status = originalStatus(r.ErrorCode)
+	}
+	return m.Reply(ctx, httpResponse(status, "application/json", r.Body))
+}
+
+// originalStatus maps an error code to django-channels-jsonrpc's status.
+func originalStatus(code Code) int {
+	switch code {
+	case CodeInvalidRequest:
+		return 400
+	case CodeMethodNotFound:
+		return 404
+	}
+	return 500
+}
+
+func isJSONContentType(v string) bool {
+	if v == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/json", "application/json-rpc", "application/jsonrequest":
+		return true
+	}
+	return strings.HasSuffix(mt, "+json")
+}
+
+// httpResponse builds an http.response; extra holds header name, value
+// pairs.
+func httpResponse(status int, contentType string, body []byte, extra ...string) channels.Content {
+	var headers []any
+	if contentType != "" {
+		headers = append(headers, []any{"Content-Type", contentType})
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		headers = append(headers, []any{extra[i], extra[i+1]})
+	}
+	return channels.Content{"status": int64(status), "headers": headers, "content": body}
+}
+
+func (c *Consumer) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
+}

@@ -1,0 +1,459 @@
+package jsonrpc
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// OpenRPCVersion is the version of the OpenRPC specification
+// (https://spec.open-rpc.org) that [Registry.OpenRPC] documents follow.
+const OpenRPCVersion = "1.3.2"
+
+// OpenRPCDocument is an OpenRPC document describing a service: the root
+// object of the specification, with the fields this package fills.
+type OpenRPCDocument struct {
+	// OpenRPC is the specification version, [OpenRPCVersion].
+	OpenRPC string `json:"openrpc"`
+	// Info describes the service.
+	Info OpenRPCInfo `json:"info"`
+	// Methods are the methods and notification handlers in registration
+	// order; never nil, so that it encodes as [] when empty.
+	Methods []OpenRPCMethod `json:"methods"`
+	// Components holds the schemas referred to with "$ref"; nil when there
+	// are none.
+	Components *OpenRPCComponents `json:"components,omitempty"`
+}
+
+// OpenRPCInfo is the OpenRPC Info Object. Title and Version are required by
+// the specification and always encoded, even when empty.
+type OpenRPCInfo struct {
+	Title       string `json:"title"`
+	Version     string `json:"version"`
+	Description string `json:"description,omitempty"`
+}
+
+// OpenRPCComponents is the OpenRPC Components Object, holding the schemas
+// of named struct types (and of recursive named types) by name.
+type OpenRPCComponents struct {
+	Schemas map[string]*Schema `json:"schemas,omitempty"`
+}
+
+// OpenRPCMethod is the OpenRPC Method Object of one registered method.
+type OpenRPCMethod struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// ParamStructure is "by-position", or "either" when the params may
+	// also be passed by name.
+	ParamStructure string `json:"paramStructure"`
+	// Params are the parameters in positional order; never nil.
+	Params []ContentDescriptor `json:"params"`
+	// Result is nil for notification handlers: in OpenRPC, a method
+	// without a result may only be called as a notification. A method
+	// whose Go function returns no value has a result with schema
+	// {"type": "null"}.
+	Result *ContentDescriptor `json:"result,omitempty"`
+	// Transports lists "websocket" and/or "http", the transports the method
+	// may be called over (the "x-transports" specification extension).
+	Transports []string `json:"x-transports"`
+}
+
+// ContentDescriptor is the OpenRPC Content Descriptor Object of a parameter
+// or a result.
+type ContentDescriptor struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Required is left out when false, the specification's default.
+	Required bool    `json:"required,omitempty"`
+	Schema   *Schema `json:"schema"`
+	// Variadic marks the last parameter of a variadic function (the
+	// "x-variadic" specification extension). Its schema is an array: the
+	// value given by name; by position, the remaining params are its items.
+	Variadic bool `json:"x-variadic,omitempty"`
+}
+
+// Schema is a JSON Schema (draft 7, as OpenRPC uses) in the subset that
+// [Registry.OpenRPC] generates from Go types. The zero Schema encodes as {}
+// and accepts any value.
+type Schema struct {
+	Ref                  string             `json:"$ref,omitempty"`
+	Type                 SchemaType         `json:"type,omitempty"`
+	Format               string             `json:"format,omitempty"`
+	Pattern              string             `json:"pattern,omitempty"`
+	ContentEncoding      string             `json:"contentEncoding,omitempty"`
+	Minimum              *int64             `json:"minimum,omitempty"`
+	Items                *Schema            `json:"items,omitempty"`
+	MinItems             *int               `json:"minItems,omitempty"`
+	MaxItems             *int               `json:"maxItems,omitempty"`
+	Properties           map[string]*Schema `json:"properties,omitempty"`
+	Required             []string           `json:"required,omitempty"`
+	AdditionalProperties *Schema            `json:"additionalProperties,omitempty"`
+	OneOf                []*Schema          `json:"oneOf,omitempty"`
+}
+
+// SchemaType is the "type" keyword: one JSON type name, encoded as a
+// string, or several (such as ["string", "null"]), encoded as an array.
+type SchemaType []string
+
+// MarshalJSON encodes one type as a string and several as an array.
+func (t SchemaType) MarshalJSON() ([]byte, error) {
+	if len(t) == 1 {
+		return json.Marshal(t[0])
+	}
+	return json.Marshal([]string(t))
+}
+
+// UnmarshalJSON reads a string or an array of strings.
+func (t *SchemaType) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*t = SchemaType{s}
+		return nil
+	}
+	var ss []string
+	if err := json.Unmarshal(b, &ss); err != nil {
+		return fmt.Errorf("jsonrpc: schema type must be a string or an array of strings: %s", b)
+	}
+	*t = ss
+	return nil
+}
+
+// Patterns of the strings DjangoEncoder writes for durations and decimals.
+const (
+	durationPattern = `^-?P\d+DT\d{2}H\d{2}M\d{2}(\.\d{6})?S$`
+	decimalPattern  = `^-?(\d+(\.\d+)?(E[+-]\d+)?|Infinity|s?NaN\d*)$`
+)
+
+// OpenRPC describes the registered methods and notification handlers as an
+// OpenRPC 1.3.2 document, in registration order, with info as its Info.
+//
+// Each method has its Doc as description, "x-transports" listing the
+// transports it may be called over, paramStructure "by-position" (or
+// "either" when its params may be given by name), its params as content
+// descriptors (name, required, schema) and, unless it is a notification
+// handler, a result named "result".
+//
+// Schemas are generated from the Go types and describe the JSON that
+// [DjangoEncoder] writes (results encoded with [JSONEncoder] differ for
+// time.Duration, an integer of nanoseconds there, and for 16-byte arrays
+// without their own text encoding, arrays of numbers there; params are
+// decoded by the encoding/json rules, so the same holds for them):
+//
+//   - bool: "boolean"; integers: "integer", with "minimum": 0 when unsigned;
+//     floats: "number"; string: "string"; json.Number: "number".
+//   - []byte: "string" with "contentEncoding": "base64".
+//   - slices: "array" with "items"; arrays also with "minItems" and
+//     "maxItems" set to their length.
+//   - maps: "object" with "additionalProperties" (the element's schema).
+//   - structs: "object" with "properties" (names as encoding/json gives
+//     them, embedded structs promoted) and "required": the fields without
+//     omitempty or omitzero, not of pointer type and not reached through an
+//     embedded pointer. Named struct types are put once in
+//     components.schemas under their name (made unique, and reduced to
+//     letters, digits, ".", "-" and "_") and referred to with
+//     {"$ref": "#/components/schemas/Name"}, so recursive types end.
+//     Recursive named slice, map and array types are put there too.
+//   - pointers: the element's schema, nullable: "type" gains "null"
+//     (["integer", "null"]); a "$ref" becomes
+//     {"oneOf": [{"$ref": ...}, {"type": "null"}]}.
+//   - interfaces, json.RawMessage and other types implementing
+//     json.Marshaler: {} (any value). Other types implementing
+//     encoding.TextMarshaler: "string".
+//   - time.Time: "string", "format": "date-time"; [Date]: "format": "date";
+//     [TimeOfDay]: "format": "time" (Django's naive time, without offset);
+//     time.Duration: "string" with a "pattern" matching Django's duration
+//     ("P1DT02H03M04S"); [Decimal], big.Float and big.Rat: "string" with a
+//     "pattern" matching Python's decimal strings; 16-byte arrays (UUIDs):
+//     "string", "format": "uuid".
+//   - fields with the json "string" option: "string".
+//   - channels, functions and complex numbers, which cannot be encoded: {}.
+//
+// The document has no other shared state: each call builds a new one, and
+// output is deterministic (maps encode with sorted keys).
+func (r *Registry) OpenRPC(info OpenRPCInfo) *OpenRPCDocument {
+	g := newOrpcSchemaGen()
+	doc := &OpenRPCDocument{OpenRPC: OpenRPCVersion, Info: info, Methods: []OpenRPCMethod{}}
+	for _, mi := range r.Methods() {
+		m := OpenRPCMethod{
+			Name:           mi.Name,
+			Description:    mi.Doc,
+			ParamStructure: "by-position",
+			Params:         make([]ContentDescriptor, 0, len(mi.Params)),
+			Transports:     []string{},
+		}
+		if mi.Named {
+			m.ParamStructure = "either"
+		}
+		if mi.Websocket {
+			m.Transports = append(m.Transports, "websocket")
+		}
+		if mi.HTTP {
+			m.Transports = append(m.Transports, "http")
+		}
+		for i, p := range mi.Params {
+			m.Params = append(m.Params, ContentDescriptor{
+				Name:     p.Name,
+				Required: p.Required,
+				Schema:   g.schema(p.Type),
+				Variadic: mi.Variadic && i == len(mi.Params)-1,
+			})
+		}
+		if !mi.Notification {
+			s := &Schema{Type: SchemaType{"null"}}
+			if mi.Result != nil {
+				s = g.schema(mi.Result)
+			}
+			m.Result = &ContentDescriptor{Name: "result", Schema: s}
+		}
+		doc.Methods = append(doc.Methods, m)
+	}
+	if len(g.components) > 0 {
+		doc.Components = &OpenRPCComponents{Schemas: g.components}
+	}
+	return doc
+}
+
+// orpcSchemaGen turns Go types into schemas, collecting the components.
+type orpcSchemaGen struct {
+	components map[string]*Schema
+	names      map[reflect.Type]string // types with a component
+	taken      map[string]bool
+	building   map[reflect.Type]bool // named non-struct types being generated
+}
+
+func newOrpcSchemaGen() *orpcSchemaGen {
+	return &orpcSchemaGen{
+		components: map[string]*Schema{},
+		names:      map[reflect.Type]string{},
+		taken:      map[string]bool{},
+		building:   map[reflect.Type]bool{},
+	}
+}
+
+const orpcRefPrefix = "#/components/schemas/"
+
+var orpcRawMessageType = reflect.TypeFor[json.RawMessage]()
+
+func orpcType(names ...string) *Schema { return &Schema{Type: SchemaType(names)} }
+
+// schema returns the schema of t. Shared schemas (components) are only
+// referred to, never returned, so callers may modify the result.
+func (g *orpcSchemaGen) schema(t reflect.Type) *Schema {
+	if t == nil {
+		return &Schema{}
+	}
+	switch {
+	case t == djTimeType:
+		return &Schema{Type: SchemaType{"string"}, Format: "date-time"}
+	case t == djDateType:
+		return &Schema{Type: SchemaType{"string"}, Format: "date"}
+	case t == djTimeOfDayType:
+		return &Schema{Type: SchemaType{"string"}, Format: "time"}
+	case t == djDurationType:
+		return &Schema{Type: SchemaType{"string"}, Pattern: durationPattern}
+	case t == djDecimalType, t == djBigFloatType, t == djBigRatType:
+		return &Schema{Type: SchemaType{"string"}, Pattern: decimalPattern}
+	case t.Kind() == reflect.Array && t.Len() == 16 && t.Elem().Kind() == reflect.Uint8:
+		return &Schema{Type: SchemaType{"string"}, Format: "uuid"}
+	case t == orpcRawMessageType:
+		return &Schema{}
+	case t == djNumberType:
+		return orpcType("number")
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return orpcNullable(g.schema(t.Elem()))
+	case reflect.Interface:
+		return &Schema{}
+	}
+	if orpcImplements(t, djMarshalerType) {
+		return &Schema{}
+	}
+	if orpcImplements(t, djTextMarshalerType) {
+		return orpcType("string")
+	}
+	if name, ok := g.names[t]; ok {
+		return &Schema{Ref: orpcRefPrefix + name}
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if t.Name() == "" {
+			return g.object(t)
+		}
+		name := g.reserve(t)
+		g.components[name] = g.object(t)
+		return &Schema{Ref: orpcRefPrefix + name}
+	case reflect.Slice, reflect.Array, reflect.Map:
+		if t.Name() == "" {
+			return g.composite(t)
+		}
+		if g.building[t] { // recursion through a named non-struct type
+			return &Schema{Ref: orpcRefPrefix + g.reserve(t)}
+		}
+		g.building[t] = true
+		s := g.composite(t)
+		delete(g.building, t)
+		if name, ok := g.names[t]; ok {
+			g.components[name] = s
+			return &Schema{Ref: orpcRefPrefix + name}
+		}
+		return s
+	}
+	return g.basic(t)
+}
+
+func (g *orpcSchemaGen) basic(t reflect.Type) *Schema {
+	switch t.Kind() {
+	case reflect.Bool:
+		return orpcType("boolean")
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return orpcType("integer")
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		zero := int64(0)
+		return &Schema{Type: SchemaType{"integer"}, Minimum: &zero}
+	case reflect.Float32, reflect.Float64:
+		return orpcType("number")
+	case reflect.String:
+		return orpcType("string")
+	}
+	return &Schema{} // channels, functions, complex numbers: not encodable
+}
+
+func (g *orpcSchemaGen) composite(t reflect.Type) *Schema {
+	switch t.Kind() {
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			p := reflect.PointerTo(t.Elem())
+			if !p.Implements(djMarshalerType) && !p.Implements(djTextMarshalerType) {
+				return &Schema{Type: SchemaType{"string"}, ContentEncoding: "base64"}
+			}
+		}
+		return &Schema{Type: SchemaType{"array"}, Items: g.schema(t.Elem())}
+	case reflect.Array:
+		n := t.Len()
+		return &Schema{Type: SchemaType{"array"}, Items: g.schema(t.Elem()), MinItems: &n, MaxItems: &n}
+	default: // map
+		return &Schema{Type: SchemaType{"object"}, AdditionalProperties: g.schema(t.Elem())}
+	}
+}
+
+// object is the schema of struct type t's fields, as encoding/json (and
+// DjangoEncoder) encode them.
+func (g *orpcSchemaGen) object(t reflect.Type) *Schema {
+	s := &Schema{Type: SchemaType{"object"}, Properties: map[string]*Schema{}}
+	for _, f := range djStructFields(t) {
+		var fs *Schema
+		if f.quoted {
+			fs = orpcType("string")
+			if f.typ.Kind() == reflect.Pointer {
+				fs = orpcNullable(fs)
+			}
+		} else {
+			fs = g.schema(f.typ)
+		}
+		s.Properties[f.name] = fs
+		if !f.omitEmpty && !f.omitZero && f.typ.Kind() != reflect.Pointer && !orpcBehindPointer(t, f.index) {
+			s.Required = append(s.Required, f.name)
+		}
+	}
+	return s
+}
+
+// orpcBehindPointer reports whether the field at index is reached through an
+// embedded pointer, and so is left out when that pointer is nil.
+func orpcBehindPointer(t reflect.Type, index []int) bool {
+	for _, i := range index[:len(index)-1] {
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		t = t.Field(i).Type
+		if t.Kind() == reflect.Pointer {
+			return true
+		}
+	}
+	return false
+}
+
+// reserve gives t a unique component name.
+func (g *orpcSchemaGen) reserve(t reflect.Type) string {
+	if name, ok := g.names[t]; ok {
+		return name
+	}
+	base := orpcComponentName(t)
+	name := base
+	for i := 2; g.taken[name]; i++ {
+		name = fmt.Sprintf("%s_%d", base, i)
+	}
+	g.taken[name] = true
+	g.names[t] = name
+	return name
+}
+
+// orpcComponentName makes a component key (letters, digits, ".", "-", "_")
+// from the type's name, dropping package paths from type arguments:
+// "Page[example.com/m/pkg.Item]" becomes "Page_Item".
+func orpcComponentName(t reflect.Type) string {
+	name := t.Name()
+	var b strings.Builder
+	word := func(w string) {
+		if i := strings.LastIndexByte(w, '.'); i >= 0 {
+			w = w[i+1:]
+		}
+		if w == "" {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteByte('_')
+		}
+		for _, c := range w {
+			if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				b.WriteRune(c)
+			} else {
+				b.WriteByte('_')
+			}
+		}
+	}
+	start := 0
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case '[', ']', ',', ' ', '*', '(', ')':
+			word(name[start:i])
+			start = i + 1
+		}
+	}
+	word(name[start:])
+	if b.Len() == 0 {
+		return "Type"
+	}
+	return b.String()
+}
+
+func orpcImplements(t, iface reflect.Type) bool {
+	return t.Implements(iface) || t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(iface)
+}
+
+// orpcNullable returns s also accepting null.
+func orpcNullable(s *Schema) *Schema {
+	switch {
+	case s.Ref != "":
+		return &Schema{OneOf: []*Schema{s, orpcType("null")}}
+	case len(s.OneOf) > 0:
+		for _, o := range s.OneOf {
+			if len(o.Type) == 1 && o.Type[0] == "null" {
+				return s
+			}
+		}
+		s.OneOf = append(s.OneOf, orpcType("null"))
+		return s
+	case len(s.Type) == 0: // {} already accepts null
+		return s
+	}
+	for _, ty := range s.Type {
+		if ty == "null" {
+			return s
+		}
+	}
+	s.Type = append(s.Type[:len(s.Type):len(s.Type)], "null")
+	return s
+}
