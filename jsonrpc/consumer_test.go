@@ -243,7 +243,7 @@ func TestHTTP(t *testing.T) {
 		`{"jsonrpc":"2.0","method":"nope","id":1}`: 404,
 		`{"jsonrpc":"2.0","method":1,"id":1}`:      400,
 		`{"jsonrpc":"2.0","method":"add","id":1}`:  500,
-		`{`:                                         500,
+		`{`: 500,
 		`{"jsonrpc":"2.0","method":"ping","id":1}`: 200,
 	} {
 		if r := post("application/json", body); r.Status != status {
