@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -14,69 +13,38 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
+	channelstest "github.com/gochannels/channels-jsonrpc/testing"
 )
 
-// app is a server, a worker and a memory layer in one process, behind a
-// real HTTP listener.
+// app is a server, a worker and a layer in one process, behind a real
+// HTTP listener: the harness's live server.
 type app struct {
-	layer  channels.Layer
-	url    string
-	cancel context.CancelFunc
-	done   chan struct{}
+	*channelstest.LiveServer
+	url string
 }
 
 func startApp(t *testing.T, layer channels.Layer, cfg channels.ServerConfig, routes ...channels.Routing) *app {
 	t.Helper()
-	if layer == nil {
-		layer = channels.NewMemoryLayer(channels.MemoryConfig{})
-	}
-	router, err := channels.NewRouter(routes...)
-	if err != nil {
-		t.Fatalf("NewRouter: %v", err)
-	}
-	srv := channels.NewServer(layer, cfg)
-	w := channels.NewWorker(layer, router, channels.WorkerConfig{
-		Concurrency: 2,
-		Channels:    []string{"websocket.connect", "websocket.receive", "websocket.disconnect", "http.request"},
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	a := &app{layer: layer, cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(a.done)
-		channels.RunAll(ctx, srv, w)
-	}()
-	ts := httptest.NewServer(srv)
-	a.url = ts.URL
-	t.Cleanup(func() {
-		a.stop()
-		ts.Close()
-	})
-	return a
+	live := channelstest.NewLiveServerConfig(t, channelstest.LiveConfig{
+		Layer:  layer,
+		Server: cfg,
+		Worker: channels.WorkerConfig{Concurrency: 2},
+	}, routes...)
+	return &app{LiveServer: live, url: live.URL}
 }
 
-func (a *app) stop() {
-	a.cancel()
-	<-a.done
-}
+func (a *app) stop() { a.Shutdown() }
 
 func (a *app) dial(t *testing.T, path string) *websocket.Conn {
 	t.Helper()
-	conn, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.url, "http")+path, nil)
-	if err != nil {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		t.Fatalf("dial %s: %v (HTTP status %d)", path, err, status)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := a.Dial(path).Conn
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	return conn
 }
 
 func (a *app) dialStatus(t *testing.T, path string) int {
 	t.Helper()
-	conn, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.url, "http")+path, nil)
+	conn, resp, err := websocket.DefaultDialer.Dial(a.WebsocketURL(path), nil)
 	if err == nil {
 		conn.Close()
 		return http.StatusSwitchingProtocols

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -29,6 +30,7 @@ type LiveServer struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	http   *httptest.Server
+	once   sync.Once
 }
 
 // LiveConfig configures NewLiveServerConfig. The zero value gives a fresh
@@ -73,11 +75,21 @@ func NewLiveServerConfig(tb TB, cfg LiveConfig, routes ...channels.Routing) *Liv
 	return s
 }
 
-// Close shuts the application down gracefully and waits for it.
-func (s *LiveServer) Close() {
+// Shutdown stops the interface server and the worker gracefully, as a
+// cancelled context does in production, and waits for them. The listener
+// stays open, so a test can see how later requests are refused.
+func (s *LiveServer) Shutdown() {
 	s.cancel()
 	<-s.done
-	s.http.Close()
+}
+
+// Close shuts the application down and closes the listener. It may be
+// called more than once.
+func (s *LiveServer) Close() {
+	s.once.Do(func() {
+		s.Shutdown()
+		s.http.Close()
+	})
 }
 
 // WebsocketURL is the ws:// URL of path on the server.
