@@ -230,9 +230,13 @@ func (r *Router) Consume(ctx context.Context, m *Message) error {
 		}
 		return fmt.Errorf("%w for channel %q", ErrNoRoute, m.Channel)
 	}
-	for k, v := range m.Kwargs {
-		if _, set := kw[k]; !set {
-			kw[k] = v
+	if kw == nil {
+		kw = m.Kwargs
+	} else {
+		for k, v := range m.Kwargs {
+			if _, set := kw[k]; !set {
+				kw[k] = v
+			}
 		}
 	}
 	m.Kwargs = kw
@@ -249,7 +253,7 @@ func (n *routeNode) match(m *Message, stripped map[string]string) (Consumer, map
 	} else if m.Channel != n.channel {
 		return nil, nil, false
 	}
-	kw := make(map[string]string)
+	var kw map[string]string // allocated for the first named group
 	var inner map[string]string
 	for _, f := range n.filters {
 		v, ok := filterValue(m, stripped, f.key)
@@ -262,6 +266,9 @@ func (n *routeNode) match(m *Message, stripped map[string]string) (Consumer, map
 		}
 		for i, name := range f.re.SubexpNames() {
 			if i > 0 && loc[2*i] >= 0 {
+				if kw == nil {
+					kw = make(map[string]string)
+				}
 				kw[name] = v[loc[2*i]:loc[2*i+1]]
 			}
 		}
@@ -283,7 +290,11 @@ func (n *routeNode) match(m *Message, stripped map[string]string) (Consumer, map
 	}
 	for _, child := range n.children {
 		if c, ckw, ok := child.match(m, inner); ok {
-			maps.Copy(kw, ckw)
+			if kw == nil {
+				kw = ckw
+			} else {
+				maps.Copy(kw, ckw)
+			}
 			return c, kw, true
 		}
 	}

@@ -193,13 +193,15 @@ func (c *wsConn) readLoop() int {
 	deadline()
 	c.conn.SetPongHandler(func(string) error { deadline(); return nil })
 	var buf bytes.Buffer // reused: each frame is copied out of it
+	var limited io.LimitedReader
 	for {
 		kind, r, err := c.conn.NextReader()
 		if err != nil {
 			return c.readErrorCode(err)
 		}
 		buf.Reset()
-		if _, err := buf.ReadFrom(io.LimitReader(r, cfg.MaxMessageSize+1)); err != nil {
+		limited = io.LimitedReader{R: r, N: cfg.MaxMessageSize + 1}
+		if _, err := buf.ReadFrom(&limited); err != nil {
 			return c.readErrorCode(err)
 		}
 		data := buf.Bytes()

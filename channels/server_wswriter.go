@@ -28,12 +28,19 @@ type wsWriter struct {
 	closed bool     // a close frame was queued: later frames are dropped
 	failed bool     // the socket failed: everything is dropped
 	wake   chan struct{}
+
+	// writeNow's state, used by the owner only.
+	now     []byte
+	nowN    int
+	nowErr  error
+	writeFn func(fd uintptr) bool // w.writeFD, bound once: no allocation per write
 }
 
 var errQueueFull = errors.New("channels: send queue full")
 
 func newWSWriter(conn net.Conn, timeout time.Duration, limit int) *wsWriter {
 	w := &wsWriter{conn: conn, timeout: timeout, limit: limit, wake: make(chan struct{}, 1)}
+	w.writeFn = w.writeFD
 	if sc, ok := conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			w.raw = raw
@@ -98,30 +105,35 @@ func (w *wsWriter) handOff() {
 }
 
 // writeNow writes as much of frame as the socket takes without blocking.
+// Only the owner calls it, so it may keep its state in w.
 func (w *wsWriter) writeNow(frame []byte) (int, error) {
-	var n int
-	var werr error
-	err := w.raw.Write(func(fd uintptr) bool {
-		for n < len(frame) {
-			m, err := syscall.Write(int(fd), frame[n:])
-			if err == syscall.EINTR {
-				continue
-			}
-			if err == syscall.EAGAIN {
-				return true // full: the writer goroutine waits for room
-			}
-			if err != nil {
-				werr = err
-				return true
-			}
-			n += m
-		}
-		return true
-	})
+	w.now, w.nowN, w.nowErr = frame, 0, nil
+	err := w.raw.Write(w.writeFn)
+	n, werr := w.nowN, w.nowErr
+	w.now, w.nowErr = nil, nil
 	if err != nil {
 		return n, err
 	}
 	return n, werr
+}
+
+// writeFD is writeNow's step on the descriptor; it never asks to wait.
+func (w *wsWriter) writeFD(fd uintptr) bool {
+	for w.nowN < len(w.now) {
+		m, err := syscall.Write(int(fd), w.now[w.nowN:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.EAGAIN {
+			return true // full: the writer goroutine waits for room
+		}
+		if err != nil {
+			w.nowErr = err
+			return true
+		}
+		w.nowN += m
+	}
+	return true
 }
 
 // flush is run by the writer goroutine when it owns the socket: it writes

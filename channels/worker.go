@@ -101,6 +101,7 @@ func (w *Worker) Run(ctx context.Context) error {
 
 func (w *Worker) loop(ctx context.Context) {
 	backoff := 10 * time.Millisecond
+	hctx := context.WithoutCancel(ctx) // messages in hand finish on shutdown
 	for ctx.Err() == nil {
 		m, run, err := w.receive(ctx)
 		if err != nil {
@@ -118,7 +119,6 @@ func (w *Worker) loop(ctx context.Context) {
 		if !run {
 			continue // queued behind a message of its connection in hand
 		}
-		hctx := context.WithoutCancel(ctx)
 		w.Handle(hctx, m)
 		if !w.cfg.Unordered {
 			for next := w.release(m); next != nil; next = w.release(next) {
