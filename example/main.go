@@ -1,18 +1,23 @@
 // Command example serves the example JSON-RPC API through the channel
 // layer and a worker: JSON-RPC over WebSocket at /ws/ and over HTTP POST at
-// /rpc/, with the memory layer, in one process.
+// /rpc/, and at / a web page with a chat (rooms are groups) and an RPC
+// console.
 //
-//	go run ./example               # serves on 127.0.0.1:8000
+//	go run ./example               # server and worker, memory layer, 127.0.0.1:8000
 //	go run ./example -addr :9000
+//	go run ./example -h            # the modes and every flag
+//
+// -mode server and -mode worker split the interface server and the workers
+// into separate processes that share a layer (-layer redis://...).
 package main
 
 import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,47 +27,66 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8000", "address to listen on")
-	workers := flag.Int("workers", 0, "messages consumed at once (0: one per CPU)")
-	flag.Parse()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *addr, *workers); err != nil {
-		slog.Error("example failed", "err", err)
-		os.Exit(1)
-	}
+	os.Exit(realMain(context.Background(), os.Args[1:], os.Stderr))
 }
 
-func run(ctx context.Context, addr string, workers int) error {
-	routes, err := routes(channels.NewMemorySessionStore())
-	if err != nil {
-		return err
+// realMain runs the command and returns its exit status: 0 after a clean
+// shutdown or -h, 2 for a command-line mistake, 1 when running fails.
+func realMain(ctx context.Context, args []string, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
-	router, err := channels.NewRouter(routes...)
 	if err != nil {
-		return err
+		return fail(stderr, err)
 	}
-	layer := channels.NewMemoryLayer(channels.MemoryConfig{})
-	srv := channels.NewServer(layer, channels.ServerConfig{})
-	worker := channels.NewWorker(layer, router, channels.WorkerConfig{Concurrency: workers})
+	log := newLogger(cfg, stderr)
+	slog.SetDefault(log)
 
-	ln, err := net.Listen("tcp", addr)
+	layer, err := openLayer(cfg.Layer)
 	if err != nil {
-		return err
+		return fail(stderr, err)
 	}
-	httpServer := &http.Server{Handler: srv}
-	go func() {
-		<-ctx.Done()
-		httpServer.Shutdown(context.Background())
-	}()
-	go func() {
-		if err := httpServer.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("http server failed", "err", err)
+	if c, ok := layer.(channels.Closer); ok {
+		defer c.Close()
+	}
+	a, err := newApp(layer, cfg.Workers, log)
+	if err != nil {
+		return fail(stderr, err)
+	}
+
+	// The first SIGINT or SIGTERM shuts down gracefully; after it the
+	// default action is back, so a second Ctrl-C ends the process at once.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	signalled := make(chan struct{})
+	stopAfter := context.AfterFunc(ctx, func() {
+		stop()
+		log.Info("shutting down (a second signal stops at once)", "mode", cfg.Mode)
+		close(signalled)
+	})
+	err = a.run(ctx, cfg)
+	if !stopAfter() {
+		<-signalled // keep the log lines in order
+	}
+	if err != nil {
+		return fail(stderr, err)
+	}
+	log.Info("stopped", "mode", cfg.Mode)
+	return 0
+}
+
+// fail reports err and gives its exit status.
+func fail(stderr io.Writer, err error) int {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		if !ue.printed {
+			fmt.Fprintf(stderr, "example: %v\n", err)
 		}
-	}()
-	slog.Info("serving JSON-RPC", "websocket", "ws://"+ln.Addr().String()+"/ws/", "http", "http://"+ln.Addr().String()+"/rpc/")
-	return channels.RunAll(ctx, srv, worker)
+		return 2
+	}
+	slog.Error("example failed", "err", err)
+	return 1
 }
 
 // routes mounts the API: WebSocket at /ws/, HTTP POST at /rpc/.

@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
+)
+
+// The run modes: Channels' runserver (both halves in one process), daphne
+// (the interface server alone) and runworker (a worker alone).
+const (
+	modeAll    = "all"
+	modeServer = "server"
+	modeWorker = "worker"
+)
+
+// config is what the command line asks for.
+type config struct {
+	Mode      string
+	Layer     string
+	Addr      string
+	Workers   int
+	LogLevel  slog.Level
+	LogFormat string
+}
+
+// usageError is a command-line mistake: the command exits with status 2, as
+// the flag package does for a bad flag.
+type usageError struct {
+	msg     string
+	printed bool // the flag package has told the user already
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+const usageIntro = `Usage: example [flags]
+
+The channels-jsonrpc example: a JSON-RPC API served through a channel layer
+and a worker, with a web page (a chat and an RPC console) at /.
+
+  /      the page: a chat whose rooms are groups, and an RPC console
+  /ws/   JSON-RPC over WebSocket
+  /rpc/  JSON-RPC over HTTP POST (Content-Type: application/json)
+
+Modes:
+  all     the interface server and a worker in one process (the default;
+          Channels' runserver). Works with the memory layer.
+  server  the interface server alone (Channels' daphne): it listens on -addr
+          and passes requests to workers through a shared layer.
+  worker  a worker alone (Channels' runworker): it consumes what servers
+          put on the shared layer. Run as many as you like.
+  server and worker need a layer that processes share, such as Redis: a
+  memory layer lives inside one process.
+
+Examples:
+  example                                   # everything on 127.0.0.1:8000
+  example -mode server -layer redis://localhost:6379/0
+  example -mode worker -layer redis://localhost:6379/0 -workers 8
+
+Flags:
+`
+
+// newFlagSet declares the flags into cfg.
+func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("example", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&cfg.Mode, "mode", modeAll, "what this process runs: all, server or worker (see Modes)")
+	fs.StringVar(&cfg.Layer, "layer", "memory://", "the channel layer `URL`: memory:// (one process only) or redis://host:port/db")
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8000", "`host:port` to listen on (modes all and server)")
+	fs.IntVar(&cfg.Workers, "workers", 0, "consume up to `N` messages at once in the worker; 0 means one per CPU (modes all and worker)")
+	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "the least severe `level` logged: debug, info, warn or error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log lines as text (key=value) or json")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageIntro)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags reads and checks the command line. -h gives flag.ErrHelp.
+func parseFlags(args []string, out io.Writer) (config, error) {
+	var cfg config
+	fs := newFlagSet(&cfg, out)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, &usageError{msg: err.Error(), printed: true}
+	}
+	if fs.NArg() > 0 {
+		return cfg, usagef("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	return cfg, cfg.validate()
+}
+
+// validate checks what flags cannot check alone.
+func (cfg *config) validate() error {
+	switch cfg.Mode {
+	case modeAll, modeServer, modeWorker:
+	default:
+		return usagef("unknown -mode %q: use all, server or worker", cfg.Mode)
+	}
+	if cfg.Workers < 0 {
+		return usagef("-workers %d: use 0 (one per CPU) or more", cfg.Workers)
+	}
+	switch cfg.LogFormat {
+	case "text", "json":
+	default:
+		return usagef("unknown -log-format %q: use text or json", cfg.LogFormat)
+	}
+	if cfg.Mode != modeWorker && cfg.Addr == "" {
+		return usagef("-mode %s needs -addr host:port", cfg.Mode)
+	}
+	if cfg.Mode != modeAll && isMemoryLayer(cfg.Layer) {
+		return usagef("-mode %s needs a layer that processes share, such as -layer redis://localhost:6379/0: "+
+			"the memory layer lives inside one process (use -mode all with it)", cfg.Mode)
+	}
+	return nil
+}
+
+func isMemoryLayer(layerURL string) bool {
+	u, err := url.Parse(layerURL)
+	return err == nil && strings.EqualFold(u.Scheme, "memory")
+}
+
+// errRedisUnavailable is what a redis:// layer gives until channels/redislayer
+// is wired in.
+var errRedisUnavailable = &usageError{msg: "the Redis layer is not available in this build yet"}
+
+// openLayer makes the channel layer a URL names: memory:// or (soon)
+// redis://host:port/db?options.
+func openLayer(layerURL string) (channels.Layer, error) {
+	u, err := url.Parse(layerURL)
+	if err != nil || u.Scheme == "" {
+		return nil, usagef("-layer %q is not a layer URL: use memory:// or redis://host:port/db", layerURL)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "memory":
+		if u.Host != "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Opaque != "" {
+			return nil, usagef("-layer %q: the memory layer takes no host, path or options: use memory://", layerURL)
+		}
+		return channels.NewMemoryLayer(channels.MemoryConfig{}), nil
+	case "redis", "rediss":
+		// Wire channels/redislayer here when it lands.
+		return nil, errRedisUnavailable
+	default:
+		return nil, usagef("-layer %q: unknown layer %q: use memory:// or redis://host:port/db", layerURL, u.Scheme)
+	}
+}
+
+// newLogger makes the process's logger.
+func newLogger(cfg config, out io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(out, opts))
+	}
+	return slog.New(slog.NewTextHandler(out, opts))
+}
+
+// app is the example's parts on one layer.
+type app struct {
+	layer  channels.Layer
+	server *channels.Server
+	worker *channels.Worker
+	log    *slog.Logger
+}
+
+// newApp builds the interface server and the worker of the example on
+// layer. Each mode runs the parts it needs.
+//
+// Channel sessions are kept in the worker's memory: right for one worker
+// process; several worker processes will need a shared SessionStore.
+func newApp(layer channels.Layer, workers int, log *slog.Logger) (*app, error) {
+	rs, err := routes(channels.NewMemorySessionStore())
+	if err != nil {
+		return nil, err
+	}
+	router, err := channels.NewRouter(rs...)
+	if err != nil {
+		return nil, err
+	}
+	return &app{
+		layer:  layer,
+		server: channels.NewServer(layer, channels.ServerConfig{Logger: log}),
+		worker: channels.NewWorker(layer, router, channels.WorkerConfig{Concurrency: workers, Logger: log}),
+		log:    log,
+	}, nil
+}
+
+// handler is what the HTTP listener serves: the page and the interface
+// server.
+func (a *app) handler() http.Handler { return newHandler(a.server) }
+
+// run runs the mode until ctx is done, then shuts down gracefully.
+func (a *app) run(ctx context.Context, cfg config) error {
+	workers := cfg.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	a.log.Info("starting", "mode", cfg.Mode, "layer", cfg.Layer, "workers", workers)
+	switch cfg.Mode {
+	case modeWorker:
+		return a.worker.Run(ctx)
+	case modeServer:
+		return a.serve(ctx, cfg.Addr, func(ctx context.Context) error { return a.server.Run(ctx) })
+	default:
+		return a.serve(ctx, cfg.Addr, func(ctx context.Context) error {
+			return channels.RunAll(ctx, a.server, a.worker)
+		})
+	}
+}
+
+// shutdownGrace bounds the wait for the HTTP listener's open requests after
+// the interface server has finished its own shutdown.
+const shutdownGrace = 15 * time.Second
+
+// serve listens on addr and runs loop (the interface server, with or without
+// a worker) until ctx is done or the listener fails.
+func (a *app) serve(ctx context.Context, addr string, loop func(context.Context) error) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	hs := &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		err := hs.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		if err != nil {
+			cancel(err)
+		}
+		serveErr <- err
+	}()
+	shutdownDone := make(chan struct{})
+	go func() {
+		defer close(shutdownDone)
+		<-ctx.Done()
+		// Stop accepting at once; the interface server meanwhile closes
+		// WebSockets (1001) and finishes its open requests.
+		sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer scancel()
+		if err := hs.Shutdown(sctx); err != nil {
+			a.log.Warn("http shutdown", "err", err)
+		}
+	}()
+
+	base := "http://" + ln.Addr().String()
+	a.log.Info("serving", "page", base+"/", "websocket", "ws://"+ln.Addr().String()+"/ws/", "http", base+"/rpc/")
+	err = loop(ctx)
+	cancel(nil)
+	<-shutdownDone
+	if err == nil {
+		err = <-serveErr
+	}
+	return err
+}
