@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/gochannels/channels-jsonrpc/jsonrpc"
@@ -97,6 +98,10 @@ func checkGroup(group string) error {
 	return nil
 }
 
+// joinedKey is the channel-session key listing the groups a connection
+// joined, so that Disconnect can leave them.
+const joinedKey = "groups"
+
 func groupJoin(ctx context.Context, group string) (bool, error) {
 	m, err := message(ctx)
 	if err == nil {
@@ -105,7 +110,14 @@ func groupJoin(ctx context.Context, group string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return true, m.GroupAdd(ctx, group)
+	if err := m.GroupAdd(ctx, group); err != nil {
+		return false, err
+	}
+	joined := joinedGroups(m)
+	if !slices.Contains(joined, group) {
+		m.ChannelSession.Set(joinedKey, append(joined, group))
+	}
+	return true, nil
 }
 
 func groupLeave(ctx context.Context, group string) (bool, error) {
@@ -116,7 +128,37 @@ func groupLeave(ctx context.Context, group string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if joined := joinedGroups(m); slices.Contains(joined, group) {
+		m.ChannelSession.Set(joinedKey, slices.DeleteFunc(joined, func(g string) bool { return g == group }))
+	}
 	return true, m.GroupDiscard(ctx, group)
+}
+
+// joinedGroups lists the groups the connection joined with group.join.
+func joinedGroups(m *channels.Message) []string {
+	v, _ := m.ChannelSession.Get(joinedKey)
+	var groups []string
+	switch v := v.(type) {
+	case []string:
+		groups = append(groups, v...)
+	case []any:
+		for _, g := range v {
+			if s, ok := g.(string); ok {
+				groups = append(groups, s)
+			}
+		}
+	}
+	return groups
+}
+
+// Disconnect leaves the groups the connection joined, so that a closed
+// connection does not stay a member until the group expires.
+func (a *API) Disconnect(ctx context.Context, m *channels.Message) error {
+	var errs []error
+	for _, g := range joinedGroups(m) {
+		errs = append(errs, m.GroupDiscard(ctx, g))
+	}
+	return errors.Join(errs...)
 }
 
 // groupSend notifies every member of group with group.message.

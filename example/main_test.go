@@ -666,3 +666,38 @@ func TestHTTPErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestClosedConnectionLeavesItsGroups: a connection that joined groups with
+// group.join and then closed is no member of them any more.
+func TestClosedConnectionLeavesItsGroups(t *testing.T) {
+	layer := channels.NewMemoryLayer(channels.MemoryConfig{})
+	routes, err := routes(channels.NewMemorySessionStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := channelstest.NewLiveServerConfig(t, channelstest.LiveConfig{Layer: layer}, routes...)
+	conn := live.Dial("/ws/")
+	for i, g := range []string{"room", "other", "room"} {
+		conn.SendText(map[string]any{"jsonrpc": "2.0", "method": "group.join", "params": []string{g}, "id": i})
+		conn.ReceiveText()
+	}
+	members := func(g string) []string {
+		m, err := layer.GroupChannels(context.Background(), g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if len(members("room")) != 1 || len(members("other")) != 1 {
+		t.Fatalf("members after joining: room %v, other %v", members("room"), members("other"))
+	}
+	conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	conn.ReceiveClose()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(members("room"))+len(members("other")) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the close: room %v, other %v; want no members", members("room"), members("other"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
