@@ -499,3 +499,36 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("connect after shutdown: status %d, want 503", got)
 	}
 }
+
+func TestWebsocketOriginIsCheckedBeforeConnect(t *testing.T) {
+	connects := newRecorder()
+	accept := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		connects.Consume(ctx, m)
+		return m.Accept(ctx)
+	})
+	a := startApp(t, nil, channels.ServerConfig{}, channels.Route("websocket.connect", accept))
+	dial := func(origin string) int {
+		h := http.Header{}
+		if origin != "" {
+			h.Set("Origin", origin)
+		}
+		conn, resp, err := websocket.DefaultDialer.Dial(a.WebsocketURL("/"), h)
+		if err == nil {
+			conn.Close()
+			return 101
+		}
+		return resp.StatusCode
+	}
+	if got := dial("http://evil.example"); got != 403 {
+		t.Errorf("cross-origin handshake: status %d, want 403", got)
+	}
+	if got := dial(a.url); got != 101 {
+		t.Errorf("same-origin handshake: status %d, want 101", got)
+	}
+	if got := dial(""); got != 101 {
+		t.Errorf("handshake without Origin: status %d, want 101", got)
+	}
+	if n := len(connects.wait(t, 2)); n != 2 {
+		t.Errorf("websocket.connect consumed %d times, want 2 (none for the refused origin)", n)
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +22,10 @@ func isWebsocketUpgrade(r *http.Request) bool { return websocket.IsWebSocketUpgr
 // goroutine while a second goroutine writes what arrives on the reply
 // channel.
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
+	if !s.originAllowed(r) { // before any consumer runs for it
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return
+	}
 	ep, reply := s.open()
 	if ep == nil {
 		http.Error(w, "server is not accepting connections", http.StatusServiceUnavailable)
@@ -40,7 +46,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	up := websocket.Upgrader{
-		CheckOrigin:       s.cfg.CheckOrigin,
+		CheckOrigin:       func(*http.Request) bool { return true }, // checked above
 		EnableCompression: false,
 	}
 	conn, err := up.Upgrade(w, r, nil)
@@ -49,6 +55,21 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	wc := &wsConn{srv: s, conn: conn, ep: ep, reply: reply, path: r.URL.Path}
 	wc.run(first)
+}
+
+// originAllowed applies ServerConfig.CheckOrigin, or by default allows
+// requests without an Origin header and those whose Origin names the host
+// they were sent to.
+func (s *Server) originAllowed(r *http.Request) bool {
+	if s.cfg.CheckOrigin != nil {
+		return s.cfg.CheckOrigin(r)
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
 }
 
 // awaitAccept waits for the consumer's answer to websocket.connect. It
