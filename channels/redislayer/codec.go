@@ -1,0 +1,257 @@
+package redislayer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
+	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
+)
+
+// The wire format of a message is a msgpack map as Python's
+// msgpack.packb(message, use_bin_type=True) writes it: str for strings, bin
+// for bytes, the smallest integer encoding, float64 for floats, arrays for
+// lists and maps with string keys. Only canonical values (see
+// channels.Content) are encoded; Send canonicalizes with Content.Clone.
+
+// maxDecodeDepth bounds the nesting of received values, as Clone bounds
+// what is sent.
+const maxDecodeDepth = 100
+
+// errBadMessage wraps every decoding error.
+var errBadMessage = errors.New("redislayer: undecodable message")
+
+// A body is a message being encoded: the msgpack encoding of its entries,
+// without the map header, so that the reserved key can be appended per
+// destination without encoding the content again.
+type body struct {
+	entries []byte
+	n       int // number of entries
+}
+
+type encoder struct {
+	buf bytes.Buffer
+	enc *msgpack.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = msgpack.NewEncoder(&e.buf)
+	return e
+}}
+
+// encodeBody encodes the entries of canonical content c.
+func encodeBody(c channels.Content) (body, error) {
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	e.buf.Reset()
+	for k, v := range c {
+		if err := e.enc.EncodeString(k); err != nil {
+			return body{}, err
+		}
+		if err := e.value(v); err != nil {
+			return body{}, fmt.Errorf("%w: key %q: %v", channels.ErrInvalidMessage, k, err)
+		}
+	}
+	return body{entries: bytes.Clone(e.buf.Bytes()), n: len(c)}, nil
+}
+
+// payload returns the msgpack map of b, with the reserved key set to route
+// when route is a string or a []string, and without it when route is nil.
+// prefix bytes are reserved at the start of the returned slice.
+func (b body) payload(prefix int, route any) []byte {
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	e.buf.Reset()
+	e.buf.Write(make([]byte, prefix))
+	n := b.n
+	if route != nil {
+		n++
+	}
+	_ = e.enc.EncodeMapLen(n) // writes to a bytes.Buffer do not fail
+	e.buf.Write(b.entries)
+	switch r := route.(type) {
+	case string:
+		_ = e.enc.EncodeString(channels.ReservedKey)
+		_ = e.enc.EncodeString(r)
+	case []string:
+		_ = e.enc.EncodeString(channels.ReservedKey)
+		_ = e.enc.EncodeArrayLen(len(r))
+		for _, s := range r {
+			_ = e.enc.EncodeString(s)
+		}
+	}
+	return bytes.Clone(e.buf.Bytes())
+}
+
+// value encodes one canonical value.
+func (e *encoder) value(v any) error {
+	switch v := v.(type) {
+	case nil:
+		return e.enc.EncodeNil()
+	case bool:
+		return e.enc.EncodeBool(v)
+	case int64:
+		return e.enc.EncodeInt(v)
+	case float64:
+		return e.enc.EncodeFloat64(v)
+	case string:
+		return e.enc.EncodeString(v)
+	case []byte:
+		if err := e.enc.EncodeBytesLen(len(v)); err != nil {
+			return err
+		}
+		_, err := e.buf.Write(v)
+		return err
+	case []any:
+		if err := e.enc.EncodeArrayLen(len(v)); err != nil {
+			return err
+		}
+		for _, x := range v {
+			if err := e.value(x); err != nil {
+				return err
+			}
+		}
+		return nil
+	case map[string]any:
+		if err := e.enc.EncodeMapLen(len(v)); err != nil {
+			return err
+		}
+		for k, x := range v {
+			if err := e.enc.EncodeString(k); err != nil {
+				return err
+			}
+			if err := e.value(x); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("type %T is not canonical", v)
+}
+
+// decodeContent decodes a msgpack map into canonical content: string (or
+// bin) keys, any integer width as int64, float32 and float64 as float64,
+// str as string, bin as []byte, arrays as []any and maps as map[string]any.
+// It fails on extension types (such as msgpack timestamps), on unsigned
+// integers above math.MaxInt64 and on trailing data.
+func decodeContent(data []byte) (channels.Content, error) {
+	d := msgpack.GetDecoder()
+	defer msgpack.PutDecoder(d)
+	r := bytes.NewReader(data)
+	d.Reset(r)
+	c, err := d.PeekCode()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadMessage, err)
+	}
+	if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
+		return nil, fmt.Errorf("%w: top level is not a map", errBadMessage)
+	}
+	m, err := decodeMap(d, 1)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadMessage, err)
+	}
+	if r.Len() > 0 {
+		return nil, fmt.Errorf("%w: %d bytes of trailing data", errBadMessage, r.Len())
+	}
+	return channels.Content(m), nil
+}
+
+func decodeMap(d *msgpack.Decoder, depth int) (map[string]any, error) {
+	n, err := d.DecodeMapLen()
+	if err != nil {
+		return nil, err
+	}
+	if n < 0 {
+		return nil, nil
+	}
+	m := make(map[string]any, min(n, 1024))
+	for range n {
+		c, err := d.PeekCode()
+		if err != nil {
+			return nil, err
+		}
+		var k string
+		switch {
+		case msgpcode.IsString(c):
+			k, err = d.DecodeString()
+		case msgpcode.IsBin(c):
+			var b []byte
+			b, err = d.DecodeBytes()
+			k = string(b)
+		default:
+			return nil, fmt.Errorf("map key of msgpack type 0x%02x is not a string", c)
+		}
+		if err != nil {
+			return nil, err
+		}
+		v, err := decodeValue(d, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+func decodeValue(d *msgpack.Decoder, depth int) (any, error) {
+	if depth > maxDecodeDepth {
+		return nil, fmt.Errorf("nested more than %d levels deep", maxDecodeDepth)
+	}
+	c, err := d.PeekCode()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c == msgpcode.Nil:
+		return nil, d.DecodeNil()
+	case c == msgpcode.True || c == msgpcode.False:
+		return d.DecodeBool()
+	case msgpcode.IsFixedNum(c), c == msgpcode.Int8, c == msgpcode.Int16, c == msgpcode.Int32, c == msgpcode.Int64,
+		c == msgpcode.Uint8, c == msgpcode.Uint16, c == msgpcode.Uint32:
+		return d.DecodeInt64()
+	case c == msgpcode.Uint64:
+		u, err := d.DecodeUint64()
+		if err != nil {
+			return nil, err
+		}
+		if u > math.MaxInt64 {
+			return nil, fmt.Errorf("integer %d overflows int64", u)
+		}
+		return int64(u), nil
+	case c == msgpcode.Float:
+		f, err := d.DecodeFloat32()
+		return float64(f), err
+	case c == msgpcode.Double:
+		return d.DecodeFloat64()
+	case msgpcode.IsString(c):
+		return d.DecodeString()
+	case msgpcode.IsBin(c):
+		b, err := d.DecodeBytes()
+		if b == nil && err == nil {
+			b = []byte{}
+		}
+		return b, err
+	case msgpcode.IsFixedArray(c), c == msgpcode.Array16, c == msgpcode.Array32:
+		n, err := d.DecodeArrayLen()
+		if err != nil {
+			return nil, err
+		}
+		l := make([]any, 0, min(n, 1024))
+		for range n {
+			v, err := decodeValue(d, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+		}
+		return l, nil
+	case msgpcode.IsFixedMap(c), c == msgpcode.Map16, c == msgpcode.Map32:
+		return decodeMap(d, depth)
+	}
+	return nil, fmt.Errorf("msgpack type 0x%02x is not an ASGI value", c)
+}
