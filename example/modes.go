@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
+	"github.com/gochannels/channels-jsonrpc/channels/redislayer"
 )
 
 // The run modes: Channels' runserver (both halves in one process), daphne
@@ -138,12 +139,10 @@ func isMemoryLayer(layerURL string) bool {
 	return err == nil && strings.EqualFold(u.Scheme, "memory")
 }
 
-// errRedisUnavailable is what a redis:// layer gives until channels/redislayer
-// is wired in.
-var errRedisUnavailable = &usageError{msg: "the Redis layer is not available in this build yet"}
-
-// openLayer makes the channel layer a URL names: memory:// or (soon)
-// redis://host:port/db?options.
+// openLayer makes the channel layer a URL names, as Django's
+// CHANNEL_LAYERS setting does: memory://, or redis://host:port/db?options
+// (see redislayer.ParseURL: capacity, expiry, group_expiry, prefix, more
+// hosts, encryption keys).
 func openLayer(layerURL string) (channels.Layer, error) {
 	u, err := url.Parse(layerURL)
 	if err != nil || u.Scheme == "" {
@@ -156,8 +155,11 @@ func openLayer(layerURL string) (channels.Layer, error) {
 		}
 		return channels.NewMemoryLayer(channels.MemoryConfig{}), nil
 	case "redis", "rediss":
-		// Wire channels/redislayer here when it lands.
-		return nil, errRedisUnavailable
+		l, err := redislayer.Open(layerURL)
+		if err != nil {
+			return nil, usagef("-layer: %v", err)
+		}
+		return l, nil
 	default:
 		return nil, usagef("-layer %q: unknown layer %q: use memory:// or redis://host:port/db", layerURL, u.Scheme)
 	}
@@ -183,10 +185,14 @@ type app struct {
 // newApp builds the interface server and the worker of the example on
 // layer. Each mode runs the parts it needs.
 //
-// Channel sessions are kept in the worker's memory: right for one worker
-// process; several worker processes will need a shared SessionStore.
+// Channel sessions live beside the layer: in memory with the memory layer,
+// in Redis with the Redis layer, so that every worker process shares them.
 func newApp(layer channels.Layer, workers int, log *slog.Logger) (*app, error) {
-	rs, err := routes(channels.NewMemorySessionStore())
+	var sessions channels.SessionStore = channels.NewMemorySessionStore()
+	if rl, ok := layer.(*redislayer.Layer); ok {
+		sessions = rl.SessionStore(redislayer.SessionConfig{})
+	}
+	rs, err := routes(sessions)
 	if err != nil {
 		return nil, err
 	}
