@@ -78,6 +78,11 @@ var (
 	ErrNoGroups = errors.New("channels: layer does not support groups")
 	// ErrClosed is returned by a layer, server or worker after it was closed.
 	ErrClosed = errors.New("channels: closed")
+	// ErrLayerUnavailable is matched by the errors of a layer whose backing
+	// service cannot be reached (Redis down, timed out). The interface
+	// server closes WebSockets with 1011 and answers HTTP with 503; the
+	// JSON-RPC consumer answers -32603 without the details.
+	ErrLayerUnavailable = errors.New("channels: layer unavailable")
 )
 
 // ChannelFullError is the error Send returns when a channel is at capacity; it

@@ -3,6 +3,7 @@ package channels_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -530,5 +531,32 @@ func TestWebsocketOriginIsCheckedBeforeConnect(t *testing.T) {
 	}
 	if n := len(connects.wait(t, 2)); n != 2 {
 		t.Errorf("websocket.connect consumed %d times, want 2 (none for the refused origin)", n)
+	}
+}
+
+// downLayer fails every Send as a layer whose service is down does.
+type downLayer struct{ *channels.MemoryLayer }
+
+func (l downLayer) Send(ctx context.Context, ch string, c channels.Content) error {
+	if ch == "websocket.receive" || ch == "http.request" {
+		return fmt.Errorf("testlayer: %w", channels.ErrLayerUnavailable)
+	}
+	return l.MemoryLayer.Send(ctx, ch, c)
+}
+
+func TestUnavailableLayerIsReportedToTheClient(t *testing.T) {
+	a := startApp(t, downLayer{channels.NewMemoryLayer(channels.MemoryConfig{})}, channels.ServerConfig{})
+	conn := a.dial(t, "/")
+	conn.WriteMessage(websocket.TextMessage, []byte("x"))
+	if code := readCloseCode(t, conn); code != websocket.CloseInternalServerErr {
+		t.Errorf("close code with the layer down = %d, want 1011", code)
+	}
+	resp, err := http.Post(a.url+"/", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Errorf("HTTP with the layer down: status %d, want 503", resp.StatusCode)
 	}
 }

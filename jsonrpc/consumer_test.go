@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -304,5 +305,15 @@ func TestCallsOfOneConnectionAnswerInOrder(t *testing.T) {
 		if resp["id"] != float64(i) {
 			t.Fatalf("response %d has id %v: responses are out of request order", i, resp["id"])
 		}
+	}
+}
+
+func TestLayerUnavailableIsAnInternalError(t *testing.T) {
+	var r jsonrpc.Registry
+	down := fmt.Errorf("redislayer: send on 10.0.0.9:6379: %w: dial tcp: connection refused", channels.ErrLayerUnavailable)
+	must(t, r.Register(func() error { return down }, jsonrpc.Name("join")))
+	got := string(r.Dispatch(context.Background(), []byte(`{"jsonrpc":"2.0","method":"join","id":1}`), nil).Body)
+	if want := `{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"Internal error"}}`; got != want {
+		t.Errorf("got %s, want %s (no layer details)", got, want)
 	}
 }

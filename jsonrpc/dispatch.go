@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"runtime/debug"
 	"strconv"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
 )
 
 // Encoder encodes results and error data to JSON.
@@ -327,6 +329,11 @@ func (d *dispatcher) invoke(buf []byte, m *method, inv *invocation, args []refle
 // message is the error's text.
 func (d *dispatcher) appendHandlerError(buf []byte, version int, id []byte, m *method, err error) ([]byte, Code) {
 	e, ok := asRPCError(err)
+	if !ok && errors.Is(err, channels.ErrLayerUnavailable) {
+		// The layer's address and driver error are the operator's business.
+		d.log().Error("jsonrpc: channel layer unavailable", "method", m.info.Name, "err", err)
+		return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil), CodeInternalError
+	}
 	if !ok {
 		msg := err.Error()
 		if msg == "" {

@@ -235,7 +235,7 @@ func (l *Layer) isClosed() bool {
 // redisError wraps an error of a Redis call with what the layer was doing
 // and where.
 func (l *Layer) redisError(op string, shard int, err error) error {
-	return fmt.Errorf("redislayer: %s on %s: %w", op, l.addrs[shard], err)
+	return fmt.Errorf("redislayer: %s on %s: %w: %w", op, l.addrs[shard], channels.ErrLayerUnavailable, err)
 }
 
 // memberPrefix is channels_redis's random prefix: 12 bytes that make every
