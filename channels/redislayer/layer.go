@@ -278,6 +278,22 @@ func (l *Layer) open(member string, now time.Time) (channels.Content, any, error
 	return c, route, nil
 }
 
+// encode checks content for sending and encodes it: the canonical copy of
+// Content.Clone, msgpack-encoded.
+func (l *Layer) encode(content channels.Content) (body, error) {
+	if content.Has(channels.ReservedKey) {
+		return body{}, fmt.Errorf("%w: key %q is reserved", channels.ErrInvalidMessage, channels.ReservedKey)
+	}
+	if l.isClosed() {
+		return body{}, channels.ErrClosed
+	}
+	c, err := content.Clone()
+	if err != nil {
+		return body{}, err
+	}
+	return encodeBody(c)
+}
+
 // Send implements channels.Layer: channels_redis's send, as one atomic
 // script. It fails with a *channels.ChannelFullError at capacity and with
 // an error wrapping the Redis error when Redis cannot be reached.
@@ -285,17 +301,7 @@ func (l *Layer) Send(ctx context.Context, channel string, content channels.Conte
 	if err := channels.ValidateChannel(channel); err != nil {
 		return err
 	}
-	if content.Has(channels.ReservedKey) {
-		return fmt.Errorf("%w: key %q is reserved", channels.ErrInvalidMessage, channels.ReservedKey)
-	}
-	if l.isClosed() {
-		return channels.ErrClosed
-	}
-	c, err := content.Clone()
-	if err != nil {
-		return err
-	}
-	b, err := encodeBody(c)
+	b, err := l.encode(content)
 	if err != nil {
 		return err
 	}
@@ -437,17 +443,7 @@ func (l *Layer) GroupSend(ctx context.Context, group string, content channels.Co
 	if err := channels.ValidateGroup(group); err != nil {
 		return err
 	}
-	if content.Has(channels.ReservedKey) {
-		return fmt.Errorf("%w: key %q is reserved", channels.ErrInvalidMessage, channels.ReservedKey)
-	}
-	if l.isClosed() {
-		return channels.ErrClosed
-	}
-	c, err := content.Clone()
-	if err != nil {
-		return err
-	}
-	b, err := encodeBody(c)
+	b, err := l.encode(content)
 	if err != nil {
 		return err
 	}
