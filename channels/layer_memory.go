@@ -74,13 +74,13 @@ type memEntry struct {
 type memQueue struct {
 	items   []memEntry
 	head    int
-	waiters []*memWaiter
+	waiters []memWaiter
 }
 
 // A memWaiter is one blocked Receive. Each wait makes a new one: a pooled
 // channel made inside one testing/synctest bubble must not be used from
 // another bubble or from outside, and a layer can be used from both.
-type memWaiter struct{ wake chan struct{} }
+type memWaiter chan struct{}
 
 // NewMemoryLayer returns an empty in-process layer.
 func NewMemoryLayer(cfg MemoryConfig) *MemoryLayer {
@@ -270,7 +270,7 @@ func (l *MemoryLayer) pop(channels []string, now time.Time) (string, Content, bo
 		q.head++
 		if q.len() == 0 {
 			q.items, q.head = q.items[:0], 0
-			if len(q.waiters) == 0 {
+			if len(q.waiters) == 0 && transient(key) {
 				delete(l.queues, key)
 			}
 		}
@@ -297,7 +297,7 @@ func (l *MemoryLayer) passOn(channels []string) {
 func (l *MemoryLayer) wait(ctx context.Context, channels []string) {
 	// A new channel each time: a reused one could cross from one
 	// testing/synctest bubble into another, which is fatal.
-	w := &memWaiter{wake: make(chan struct{}, 1)}
+	w := make(memWaiter, 1)
 	for _, key := range channels {
 		q := l.queues[key]
 		if q == nil {
@@ -308,21 +308,25 @@ func (l *MemoryLayer) wait(ctx context.Context, channels []string) {
 	}
 	l.mu.Unlock()
 	select {
-	case <-w.wake:
+	case <-w:
 	case <-ctx.Done():
 	}
 	l.mu.Lock()
 	for _, key := range channels {
 		if q := l.queues[key]; q != nil {
-			q.waiters = slices.DeleteFunc(q.waiters, func(o *memWaiter) bool { return o == w })
-			// Queues of plain names are kept for the next wait; those of
-			// per-connection names ('!' or '?') go.
-			if q.len() == 0 && len(q.waiters) == 0 && strings.ContainsAny(key, "!?") {
+			q.waiters = slices.DeleteFunc(q.waiters, func(o memWaiter) bool { return o == w })
+			if q.len() == 0 && len(q.waiters) == 0 && transient(key) {
 				delete(l.queues, key)
 			}
 		}
 	}
 }
+
+// transient reports whether the queue of key goes when it is empty and
+// nobody waits: those of per-connection names ('!' or '?') do, which keeps
+// the map small; those of plain names, a set fixed by the application's
+// routing, stay and keep their buffers for the next message.
+func transient(key string) bool { return strings.ContainsAny(key, "!?") }
 
 func (q *memQueue) len() int { return len(q.items) - q.head }
 
@@ -344,7 +348,7 @@ func (q *memQueue) wakeOne() {
 		w := q.waiters[0]
 		q.waiters = q.waiters[1:]
 		select {
-		case w.wake <- struct{}{}:
+		case w <- struct{}{}:
 			return
 		default: // woken by another channel already; try the next one
 		}
