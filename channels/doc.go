@@ -43,10 +43,16 @@
 // Layers, routers, servers and workers are safe for concurrent use. A
 // consumer is shared by all messages and may run on several goroutines at
 // once; keep per-connection state in the channel session. The server runs
-// one goroutine per connection reading the socket and one writing it, plus
-// one receive loop for all its reply channels; a client that stops reading
-// fills only its own bounded queue and is closed, never slowing the others.
+// one goroutine per connection reading the socket, and one writer goroutine
+// that writes what the socket does not take at once: a reply is written by
+// the goroutine that delivers it when nothing is queued and the socket has
+// room, so the common case costs no goroutine switch, and only one goroutine
+// writes a socket at a time, with no lock held during the write. Replies
+// reach connections through one receive loop per server (or, with the memory
+// layer, straight from the sender). A client that stops reading fills only
+// its own bounded queue and is closed with 1008, never slowing the others.
 // A worker runs WorkerConfig.Concurrency goroutines, each receiving and
-// consuming one message at a time. Run methods block until their context is
-// done, then shut down gracefully.
+// consuming one message at a time; the messages of one connection run in
+// order. Run methods block until their context is done, then shut down
+// gracefully.
 package channels

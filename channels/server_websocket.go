@@ -17,10 +17,9 @@ import (
 
 func isWebsocketUpgrade(r *http.Request) bool { return websocket.IsWebSocketUpgrade(r) }
 
-// serveWebsocket runs one WebSocket connection: it sends websocket.connect,
-// waits for the consumer's answer, upgrades, then reads frames in this
-// goroutine while a second goroutine writes what arrives on the reply
-// channel.
+// serveWebsocket runs one WebSocket connection: it checks the origin,
+// sends websocket.connect, waits for the consumer's answer, upgrades, then
+// reads frames in this goroutine. Replies are written as wsWriter explains.
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	if !s.originAllowed(r) { // before any consumer runs for it
 		http.Error(w, "origin not allowed", http.StatusForbidden)
