@@ -1,0 +1,80 @@
+package redislayer
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
+)
+
+// now is the layer's clock.
+func (l *Layer) now() time.Time { return l.cfg.Now() }
+
+// score returns a message score for now: Unix seconds as a float, as
+// Python's time.time(), made strictly increasing within the layer so that
+// the messages of one sender keep their order even when the clock does not
+// move between two sends.
+func (l *Layer) score(now time.Time) float64 {
+	s := float64(now.UnixNano()) / 1e9
+	for {
+		last := l.lastScore.Load()
+		next := s
+		if lf := math.Float64frombits(last); next <= lf {
+			next = math.Nextafter(lf, math.Inf(1))
+		}
+		if l.lastScore.CompareAndSwap(last, math.Float64bits(next)) {
+			return next
+		}
+	}
+}
+
+// cutoff is the highest score of an expired message: channels_redis's
+// int(time.time()) - expiry.
+func (l *Layer) cutoff(now time.Time) int64 { return now.Unix() - l.expiry }
+
+func (l *Layer) key(name string) string { return l.cfg.Prefix + name }
+
+func (l *Layer) groupKey(group string) string { return l.cfg.Prefix + ":group:" + group }
+
+// sendShard is the shard a message to channel goes to: the hash of the
+// non-local name for process-local and single-reader channels, the next
+// shard in turn for the others.
+func (l *Layer) sendShard(channel string) int {
+	n := len(l.clients)
+	if n == 1 {
+		return 0
+	}
+	if strings.ContainsAny(channel, "!?") {
+		return consistentHash(channels.NonLocalName(channel), n)
+	}
+	return int(l.sendNext.Add(1)-1) % n
+}
+
+func (l *Layer) capacity(channel string) int {
+	for _, r := range l.cfg.ChannelCapacity {
+		if ok, _ := path.Match(r.Pattern, channel); ok {
+			return r.Capacity
+		}
+	}
+	return l.cfg.Capacity
+}
+
+func (l *Layer) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, l.cfg.CallTimeout)
+}
+
+func (l *Layer) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// redisError wraps an error of a Redis call with what the layer was doing
+// and where.
+func (l *Layer) redisError(op string, shard int, err error) error {
+	return fmt.Errorf("redislayer: %s on %s: %w: %w", op, l.addrs[shard], channels.ErrLayerUnavailable, err)
+}
