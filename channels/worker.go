@@ -12,10 +12,12 @@ import (
 	"time"
 )
 
-// ServerChannels are the channels an interface server sends to.
-var ServerChannels = []string{
-	"http.disconnect", "http.request",
-	"websocket.connect", "websocket.disconnect", "websocket.receive",
+// ServerChannels returns the channels an interface server sends to.
+func ServerChannels() []string {
+	return []string{
+		"http.disconnect", "http.request",
+		"websocket.connect", "websocket.disconnect", "websocket.receive",
+	}
 }
 
 // WorkerConfig configures a Worker. The zero value gives the defaults.
@@ -67,7 +69,7 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 		cfg.Concurrency = runtime.GOMAXPROCS(0)
 	}
 	if cfg.Channels == nil {
-		cfg.Channels = slices.Clone(ServerChannels)
+		cfg.Channels = ServerChannels()
 		if cl, ok := consumer.(interface{ Channels() []string }); ok {
 			cfg.Channels = append(cfg.Channels, cl.Channels()...)
 		}
