@@ -212,47 +212,43 @@ func (c Content) Has(key string) bool {
 	return ok
 }
 
-// check reports whether c could be cloned, without copying anything.
-func (c Content) check() error {
-	if c == nil {
-		return fmt.Errorf("%w: content is nil", ErrInvalidMessage)
-	}
-	for k, v := range c {
-		if err := checkValue(v, 0); err != nil {
-			return fmt.Errorf("%w: key %q: %v", ErrInvalidMessage, k, err)
-		}
-	}
-	return nil
+// canonicalAlready reports whether every value of c is already in the
+// canonical form Clone gives, so that a copy would change nothing but
+// identity. Nil and too deep contents are not.
+func (c Content) canonicalAlready() bool {
+	return c != nil && canonicalMapAlready(c, 0)
 }
 
-func checkValue(v any, depth int) error {
+func canonicalMapAlready(m map[string]any, depth int) bool {
+	for _, v := range m {
+		if !canonicalValueAlready(v, depth+1) {
+			return false
+		}
+	}
+	return true
+}
+
+func canonicalValueAlready(v any, depth int) bool {
 	if depth > maxDepth {
-		return fmt.Errorf("nested more than %d levels deep", maxDepth)
+		return false
 	}
 	switch v := v.(type) {
-	case nil, bool, string, int64, float64, int, int32, []byte:
-		return nil
+	case nil, bool, string, int64, float64:
+		return true
+	case []byte:
+		return v != nil
 	case map[string]any:
-		return checkMap(v, depth)
-	case Content:
-		return checkMap(v, depth)
+		return v != nil && canonicalMapAlready(v, depth)
 	case []any:
+		if v == nil {
+			return false
+		}
 		for _, e := range v {
-			if err := checkValue(e, depth+1); err != nil {
-				return err
+			if !canonicalValueAlready(e, depth+1) {
+				return false
 			}
 		}
-		return nil
+		return true
 	}
-	_, err := canonical(v, depth) // rare types: convert and drop the copy
-	return err
-}
-
-func checkMap(m map[string]any, depth int) error {
-	for _, e := range m {
-		if err := checkValue(e, depth+1); err != nil {
-			return err
-		}
-	}
-	return nil
+	return false
 }

@@ -165,8 +165,12 @@ func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 			return ErrClosed
 		}
 		if deliver != nil { // handed over during the call: no copy needed
-			if err := content.check(); err != nil {
-				return err
+			if !content.canonicalAlready() { // unless values must be converted
+				c, err := content.Clone()
+				if err != nil {
+					return err
+				}
+				content = c
 			}
 			deliver(channel, content)
 			return nil

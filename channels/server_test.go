@@ -560,3 +560,28 @@ func TestUnavailableLayerIsReportedToTheClient(t *testing.T) {
 		t.Errorf("HTTP with the layer down: status %d, want 503", resp.StatusCode)
 	}
 }
+
+// myText is a named string type, as applications often have.
+type myText string
+
+func TestRepliesInOtherGoTypesAreConverted(t *testing.T) {
+	odd := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		if err := m.Reply(ctx, channels.Content{"text": myText("named")}); err != nil {
+			return err
+		}
+		return m.Reply(ctx, channels.Content{"bytes": [2]byte{7, 8}, "close": int32(4321)})
+	})
+	a := startApp(t, nil, channels.ServerConfig{}, channels.Route("websocket.receive", odd))
+	conn := a.dial(t, "/")
+	conn.WriteMessage(websocket.TextMessage, []byte("go"))
+	if got := readText(t, conn); got != "named" {
+		t.Errorf("text of a named string type = %q", got)
+	}
+	kind, data, err := conn.ReadMessage()
+	if err != nil || kind != websocket.BinaryMessage || string(data) != "\x07\x08" {
+		t.Errorf("bytes of a byte array = %d %q %v", kind, data, err)
+	}
+	if code := readCloseCode(t, conn); code != 4321 {
+		t.Errorf("close code given as int32 = %d, want 4321", code)
+	}
+}
