@@ -224,7 +224,7 @@ func TestWebsocketConnectAnswers(t *testing.T) {
 		}
 		return m.Accept(ctx)
 	})
-	a := startApp(t, nil, channels.ServerConfig{ConnectTimeout: 300 * time.Millisecond},
+	a := startApp(t, nil, channels.ServerConfig{ConnectTimeout: 2 * time.Second},
 		channels.Route("websocket.connect", deny))
 	for path, want := range map[string]int{
 		"/reject/": 403, "/close/": 403, "/deny/": 403, "/silent/": 403, "/ok/": 101,
@@ -297,7 +297,7 @@ func TestWebsocketReadLimit(t *testing.T) {
 
 func TestWebsocketKeepalive(t *testing.T) {
 	disconnects := newRecorder()
-	a := startApp(t, nil, channels.ServerConfig{PingInterval: 20 * time.Millisecond, PongTimeout: 200 * time.Millisecond},
+	a := startApp(t, nil, channels.ServerConfig{PingInterval: 50 * time.Millisecond, PongTimeout: time.Second},
 		channels.Route("websocket.disconnect", disconnects))
 
 	// A client that reads answers pings and stays connected.
@@ -446,7 +446,7 @@ func TestHTTPThroughLayerAndWorker(t *testing.T) {
 		}
 		return channels.ErrNoRoute
 	})
-	a := startApp(t, nil, channels.ServerConfig{ResponseTimeout: 300 * time.Millisecond, MaxBodySize: 100},
+	a := startApp(t, nil, channels.ServerConfig{ResponseTimeout: 2 * time.Second, MaxBodySize: 100},
 		channels.Route("http.request", view))
 	tests := []struct {
 		method, path, body string
