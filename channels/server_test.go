@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -583,5 +584,46 @@ func TestRepliesInOtherGoTypesAreConverted(t *testing.T) {
 	}
 	if code := readCloseCode(t, conn); code != 4321 {
 		t.Errorf("close code given as int32 = %d, want 4321", code)
+	}
+}
+
+// TestNoGoroutineOutlivesTheServer: after shutdown, the goroutines of the
+// server, its connections and the worker are gone.
+func TestNoGoroutineOutlivesTheServer(t *testing.T) {
+	before := runtime.NumGoroutine()
+	live := channelstest.NewLiveServer(t, channels.Route("websocket.receive", channels.ConsumerFunc(echo)))
+	var conns []*channelstest.WSConn
+	for range 5 {
+		conn := live.Dial("/")
+		conn.SendText("hi")
+		conn.ReceiveText()
+		conns = append(conns, conn)
+	}
+	conns[0].Close() // one client leaves; the others are closed by the shutdown
+	resp, err := http.Post(live.URL+"/", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	done := make(chan struct{})
+	go func() { // the clients answer the server's close frames
+		defer close(done)
+		for _, c := range conns[1:] {
+			closeCode(c.Conn) // reading answers the close frame
+		}
+	}()
+	live.Close()
+	<-done
+	for _, c := range conns {
+		c.Close()
+	}
+	http.DefaultClient.CloseIdleConnections()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines after shutdown, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
