@@ -40,7 +40,7 @@ func (s *Server) serveRequest(w http.ResponseWriter, r *http.Request) {
 	if err := s.send(r.Context(), "http.request", req); err != nil {
 		s.log.Warn("channels: http.request not sent", "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "1")
-		http.Error(w, "server overloaded, try again later", http.StatusServiceUnavailable)
+		http.Error(w, unavailableText(err), http.StatusServiceUnavailable)
 		return
 	}
 	s.writeResponse(w, r, ep, reply)
@@ -140,4 +140,12 @@ func httpVersion(r *http.Request) string {
 		return "1.0"
 	}
 	return "1.1"
+}
+
+// unavailableText explains a 503: the layer is full, or cannot be reached.
+func unavailableText(err error) string {
+	if errors.Is(err, ErrChannelFull) {
+		return "server overloaded, try again later"
+	}
+	return "service unavailable, try again later"
 }

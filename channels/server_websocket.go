@@ -36,7 +36,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	connect["order"] = int64(0)
 	if err := s.send(r.Context(), "websocket.connect", connect); err != nil {
 		s.log.Warn("channels: websocket.connect not sent", "path", r.URL.Path, "err", err)
-		http.Error(w, "server overloaded, try again later", http.StatusServiceUnavailable)
+		http.Error(w, unavailableText(err), http.StatusServiceUnavailable)
 		return
 	}
 	first, ok := s.awaitAccept(r.Context(), ep)
