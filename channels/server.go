@@ -196,7 +196,7 @@ func (s *Server) replyLoop(ctx context.Context) {
 			continue
 		}
 		backoff = 10 * time.Millisecond
-		s.deliver(ch, content)
+		s.deliverTo(ch, content, true)
 	}
 }
 
@@ -210,9 +210,14 @@ func (s *Server) send(ctx context.Context, channel string, content Content) erro
 	return s.layer.Send(ctx, channel, content)
 }
 
-// deliver queues a reply on its connection without blocking. content may
-// belong to the sender: it is copied before it is kept.
-func (s *Server) deliver(channel string, content Content) {
+// deliver is the server's LocalDeliverer function: content belongs to the
+// sender, and is copied before it is kept.
+func (s *Server) deliver(channel string, content Content) { s.deliverTo(channel, content, false) }
+
+// deliverTo hands a reply to its connection without blocking; owned tells
+// whether content is the server's to keep (a received message) or must be
+// copied to be kept (a sender's).
+func (s *Server) deliverTo(channel string, content Content, owned bool) {
 	s.mu.Lock()
 	ep := s.endpoints[strings.TrimPrefix(channel, s.prefix)]
 	s.mu.Unlock()
@@ -220,7 +225,7 @@ func (s *Server) deliver(channel string, content Content) {
 		s.log.Debug("channels: message for a closed connection dropped", "channel", channel)
 		return
 	}
-	ep.deliver(content)
+	ep.deliver(content, owned)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
@@ -288,7 +293,7 @@ func newEndpoint(local string, queue int) *endpoint {
 	return &endpoint{local: local, out: make(chan Content, queue), dead: make(chan struct{})}
 }
 
-func (ep *endpoint) deliver(c Content) {
+func (ep *endpoint) deliver(c Content, owned bool) {
 	ep.mu.Lock()
 	if opened := ep.opened; opened != nil {
 		ep.mu.Unlock()
@@ -296,8 +301,10 @@ func (ep *endpoint) deliver(c Content) {
 		return
 	}
 	defer ep.mu.Unlock()
-	if kept, err := c.Clone(); err == nil {
-		c = kept
+	if !owned {
+		if kept, err := c.Clone(); err == nil {
+			c = kept
+		}
 	}
 	select {
 	case ep.out <- c:

@@ -21,29 +21,43 @@ func (s *Server) serveRequest(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read request body", http.StatusBadRequest)
 		return
 	}
-	ep, reply := s.open()
-	if ep == nil {
-		http.Error(w, "server is not accepting requests", http.StatusServiceUnavailable)
+	ep, reply, ok := s.start(w, r, "http.request", func(req Content) {
+		req["http_version"] = httpVersion(r)
+		req["method"] = r.Method
+		req["root_path"] = ""
+		req["scheme"] = "http"
+		if r.TLS != nil {
+			req["scheme"] = "https"
+		}
+		req["body"] = body
+	})
+	if !ok {
 		return
 	}
 	defer s.closeEndpoint(ep)
+	s.writeResponse(w, r, ep, reply)
+}
 
-	req := scope(r, reply)
-	req["http_version"] = httpVersion(r)
-	req["method"] = r.Method
-	req["root_path"] = ""
-	req["scheme"] = "http"
-	if r.TLS != nil {
-		req["scheme"] = "https"
+// start opens the endpoint of a new connection or request and sends its
+// first message to channel: the keys common to connect and request
+// messages, completed by fill. When it cannot, it answers 503 itself and
+// returns false; otherwise the caller closes the endpoint.
+func (s *Server) start(w http.ResponseWriter, r *http.Request, channel string, fill func(Content)) (*endpoint, string, bool) {
+	ep, reply := s.open()
+	if ep == nil {
+		http.Error(w, "server is not accepting connections", http.StatusServiceUnavailable)
+		return nil, "", false
 	}
-	req["body"] = body
-	if err := s.send(r.Context(), "http.request", req); err != nil {
-		s.log.Warn("channels: http.request not sent", "path", r.URL.Path, "err", err)
+	msg := scope(r, reply)
+	fill(msg)
+	if err := s.send(r.Context(), channel, msg); err != nil {
+		s.closeEndpoint(ep)
+		s.log.Warn("channels: message not sent", "channel", channel, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, unavailableText(err), http.StatusServiceUnavailable)
-		return
+		return nil, "", false
 	}
-	s.writeResponse(w, r, ep, reply)
+	return ep, reply, true
 }
 
 func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpoint, reply string) {

@@ -25,20 +25,13 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "origin not allowed", http.StatusForbidden)
 		return
 	}
-	ep, reply := s.open()
-	if ep == nil {
-		http.Error(w, "server is not accepting connections", http.StatusServiceUnavailable)
+	ep, reply, ok := s.start(w, r, "websocket.connect", func(connect Content) {
+		connect["order"] = int64(0)
+	})
+	if !ok {
 		return
 	}
 	defer s.closeEndpoint(ep)
-
-	connect := scope(r, reply)
-	connect["order"] = int64(0)
-	if err := s.send(r.Context(), "websocket.connect", connect); err != nil {
-		s.log.Warn("channels: websocket.connect not sent", "path", r.URL.Path, "err", err)
-		http.Error(w, unavailableText(err), http.StatusServiceUnavailable)
-		return
-	}
 	first, ok := s.awaitAccept(r.Context(), ep)
 	if !ok {
 		http.Error(w, "connection rejected", http.StatusForbidden)

@@ -3,10 +3,8 @@ package channels
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -79,7 +77,13 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Worker{layer: layer, consumer: consumer, cfg: cfg, log: cfg.Logger, inHand: make(map[string][]*Message)}
+	return &Worker{
+		layer:    layer,
+		consumer: Recover(cfg.Logger)(consumer), // a panic fails one message, not the worker
+		cfg:      cfg,
+		log:      cfg.Logger,
+		inHand:   make(map[string][]*Message),
+	}
 }
 
 // Run consumes messages until ctx is done, then waits for the messages in
@@ -211,21 +215,12 @@ func (w *Worker) Handle(ctx context.Context, m *Message) error {
 		ctx, cancel = context.WithTimeout(ctx, w.cfg.ConsumeTimeout)
 		defer cancel()
 	}
-	err := consumeSafely(ctx, w.consumer, m)
+	err := w.consumer.Consume(ctx, m)
 	if err == nil {
 		return nil
 	}
 	w.answerError(ctx, m, err)
 	return err
-}
-
-func consumeSafely(ctx context.Context, c Consumer, m *Message) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("%w: %v\n%s", ErrPanic, v, debug.Stack())
-		}
-	}()
-	return c.Consume(ctx, m)
 }
 
 // answerError tells the client what a consumer error means for it.
@@ -251,7 +246,7 @@ func (w *Worker) answerError(ctx context.Context, m *Message, err error) {
 	case m.Channel == "http.request":
 		reply = textResponse(500, "Internal Server Error")
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrPanic) { // Recover logged the panic, with its stack
 		w.log.Error("channels: consumer failed", "channel", m.Channel, "path", m.Path(),
 			"reply_channel", m.ReplyChannel(), "err", err)
 	}
