@@ -418,34 +418,7 @@ func TestMemoryLayerGroupSendShares(t *testing.T) {
 // BenchmarkMemoryLayerSendReceive measures a round trip: a ping sent to a
 // goroutine that answers with a pong.
 func BenchmarkMemoryLayerSendReceive(b *testing.B) {
-	l := channels.NewMemoryLayer(channels.MemoryConfig{})
-	ctx, cancel := context.WithCancel(b.Context())
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			_, c, err := l.Receive(ctx, "bench.ping")
-			if err != nil {
-				return
-			}
-			if err := l.Send(ctx, "bench.pong", c); err != nil {
-				return
-			}
-		}
-	}()
-	msg := channels.Content{"text": "ping", "order": 1}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := l.Send(ctx, "bench.ping", msg); err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := l.Receive(ctx, "bench.pong"); err != nil {
-			b.Fatal(err)
-		}
-	}
-	cancel()
-	<-done
+	channelstest.SendReceive(b, channels.NewMemoryLayer(channels.MemoryConfig{}), "bench.pong", "bench.pong")
 }
 
 // BenchmarkMemoryGroupSend measures GroupSend to a group of 100 members; the

@@ -1,11 +1,14 @@
 package channelstest
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"testing"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
 )
 
 // EchoHandler is a raw gorilla/websocket echo server, with nothing of
@@ -66,4 +69,40 @@ func RoundTrips(b *testing.B, url string, conns int, msg []byte) {
 		})
 	}
 	wg.Wait()
+}
+
+// SendReceive runs b.N layer round trips: a message sent to "bench.ping",
+// answered by a goroutine that sends it back to pong, received on
+// receivePong (the same name for a normal channel; "x!" for a pong to a
+// process-local "x!y", the way replies reach an interface server). Every
+// layer can be measured with it, beside the memory layer in one run.
+func SendReceive(b *testing.B, l channels.Layer, pong, receivePong string) {
+	b.Helper()
+	ctx, cancel := context.WithCancel(b.Context())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			_, c, err := l.Receive(ctx, "bench.ping")
+			if err != nil {
+				return
+			}
+			if err := l.Send(ctx, pong, c); err != nil {
+				return
+			}
+		}
+	}()
+	msg := channels.Content{"text": "ping", "order": 1}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := l.Send(ctx, "bench.ping", msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := l.Receive(ctx, receivePong); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cancel()
+	<-done
 }

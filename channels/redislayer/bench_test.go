@@ -8,6 +8,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/gochannels/channels-jsonrpc/channels/redislayer"
+	channelstest "github.com/gochannels/channels-jsonrpc/testing"
 )
 
 // The benchmarks mirror those of the memory layer in package channels
@@ -53,37 +54,11 @@ func BenchmarkRedisSendReceive(b *testing.B) {
 		for _, reply := range []string{"normal", "reply"} {
 			b.Run(kind+"/"+reply, func(b *testing.B) {
 				l := benchLayer(b, url, redislayer.Config{})
-				pong, recvPong := "bench.pong", "bench.pong"
 				if reply == "reply" {
-					pong, recvPong = "bench.pong!conn", "bench.pong!"
+					channelstest.SendReceive(b, l, "bench.pong!conn", "bench.pong!")
+				} else {
+					channelstest.SendReceive(b, l, "bench.pong", "bench.pong")
 				}
-				ctx, cancel := context.WithCancel(b.Context())
-				defer cancel()
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					for {
-						_, c, err := l.Receive(ctx, "bench.ping")
-						if err != nil {
-							return
-						}
-						if err := l.Send(ctx, pong, c); err != nil {
-							return
-						}
-					}
-				}()
-				msg := channels.Content{"text": "ping", "order": 1}
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := l.Send(ctx, "bench.ping", msg); err != nil {
-						b.Fatal(err)
-					}
-					if _, _, err := l.Receive(ctx, recvPong); err != nil {
-						b.Fatal(err)
-					}
-				}
-				cancel()
-				<-done
 			})
 		}
 	}
