@@ -395,25 +395,50 @@ func TestEncryption(t *testing.T) {
 // without bound: the queue of the name stops at its capacity, then Redis
 // fills up and Send fails with ErrChannelFull.
 func TestLocalBackpressure(t *testing.T) {
-	l, _ := newMiniLayer(t, 1, redislayer.Config{Logger: quiet, Capacity: 3})
+	const capacity = 3
+	l, clock := newMiniLayer(t, 1, redislayer.Config{Logger: quiet, Capacity: capacity})
+	m := clock.servers[0]
 	ctx := t.Context()
 	if err := l.Send(ctx, "bp!a", channels.Content{"n": 0}); err != nil {
 		t.Fatal(err)
 	}
 	receiveWithin(t, l, 5*time.Second, "bp!") // the loop now fetches bp!
+	inRedis := func() int {
+		members, _ := m.ZMembers("asgibp!") // an error means no key: none
+		return len(members)
+	}
 	sent := 0
-	for ; sent < 20; sent++ {
+	send := func() error {
 		err := l.Send(ctx, "bp!a", channels.Content{"n": sent + 1})
-		if errors.Is(err, channels.ErrChannelFull) {
-			break
+		if err == nil {
+			sent++
 		}
-		if err != nil {
+		return err
+	}
+	// While the queue of bp! has room, the loop takes each message out of
+	// Redis.
+	for range capacity {
+		if err := send(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(5 * time.Millisecond) // let the loop fetch
+		for deadline := time.Now().Add(5 * time.Second); inRedis() > 0; runtime.Gosched() {
+			if time.Now().After(deadline) {
+				t.Fatalf("message %d stays in Redis while the local queue has room", sent)
+			}
+		}
 	}
-	if sent < 3 || sent > 6 {
-		t.Errorf("sent %d messages before ErrChannelFull, want 3 to 6 (queue 3 + Redis 3)", sent)
+	// The queue is full: the loop stops fetching, Redis fills to its
+	// capacity, and the next send fails.
+	for range capacity {
+		if err := send(); err != nil {
+			t.Fatalf("send %d with Redis not full yet: %v", sent+1, err)
+		}
+	}
+	if err := send(); !errors.Is(err, channels.ErrChannelFull) {
+		t.Fatalf("send %d with the queue and Redis full: %v, want ErrChannelFull", sent+1, err)
+	}
+	if got := inRedis(); got != capacity {
+		t.Errorf("%d messages in Redis, want %d: the loop fetched beyond the queue's capacity", got, capacity)
 	}
 	for i := 1; i <= sent; i++ {
 		_, c := receiveWithin(t, l, 5*time.Second, "bp!")
