@@ -98,15 +98,21 @@ func checkGroup(group string) error {
 	return nil
 }
 
+// groupMessage is the message of a call naming group, once the group name
+// is checked.
+func groupMessage(ctx context.Context, group string) (*channels.Message, error) {
+	if err := checkGroup(group); err != nil {
+		return nil, err
+	}
+	return message(ctx)
+}
+
 // joinedKey is the channel-session key listing the groups a connection
 // joined, so that Disconnect can leave them.
 const joinedKey = "groups"
 
 func groupJoin(ctx context.Context, group string) (bool, error) {
-	m, err := message(ctx)
-	if err == nil {
-		err = checkGroup(group)
-	}
+	m, err := groupMessage(ctx, group)
 	if err != nil {
 		return false, err
 	}
@@ -121,10 +127,7 @@ func groupJoin(ctx context.Context, group string) (bool, error) {
 }
 
 func groupLeave(ctx context.Context, group string) (bool, error) {
-	m, err := message(ctx)
-	if err == nil {
-		err = checkGroup(group)
-	}
+	m, err := groupMessage(ctx, group)
 	if err != nil {
 		return false, err
 	}
@@ -163,10 +166,7 @@ func (a *API) Disconnect(ctx context.Context, m *channels.Message) error {
 
 // groupSend notifies every member of group with group.message.
 func (a *API) groupSend(ctx context.Context, group string, payload any) (bool, error) {
-	m, err := message(ctx)
-	if err == nil {
-		err = checkGroup(group)
-	}
+	m, err := groupMessage(ctx, group)
 	if err != nil {
 		return false, err
 	}
