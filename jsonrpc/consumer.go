@@ -33,13 +33,15 @@ type Consumer struct {
 	// Options configure dispatch: the batch limit, the Encoder of results
 	// (set DjangoEncoder for Django's formats) and the Logger.
 	Options
-	// Sessions, when set, gives every message its channel session
+	// Sessions, when set, gives every WebSocket message its channel session
 	// (Channels' channel_session): handlers reach it through
-	// MessageFrom(ctx).ChannelSession.
+	// MessageFrom(ctx).ChannelSession. An HTTP request gets an empty session
+	// of its own, which is not stored. Set it before routing the consumer.
 	Sessions channels.SessionStore
 	// StrictOrdering runs the messages of a connection in their order even
 	// across worker processes (Channels' strict_ordering); it needs
-	// Sessions. One worker process keeps that order without it.
+	// Sessions. One worker process keeps that order without it. Set it
+	// before routing the consumer.
 	StrictOrdering bool
 	// HTTPStatusCodes answers HTTP errors with the statuses of
 	// django-channels-jsonrpc (400 Invalid Request, 404 Method not found,
@@ -106,15 +108,23 @@ func Handler(consumer any) channels.Consumer {
 	}
 	c := e.consumer()
 	c.setup()
-	h := &handler{c: c, user: consumer, ws: channels.WebsocketHandler(userHooks{consumer})}
-	var mw []channels.Middleware
-	if c.StrictOrdering && c.Sessions != nil {
-		mw = append(mw, channels.EnforceOrdering(c.Sessions))
+	h := &handler{c: c, user: consumer}
+	hooks := channels.WebsocketHandler(userHooks{consumer})
+	frames := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		if m.Channel == "websocket.receive" {
+			return h.receive(ctx, m)
+		}
+		return hooks.Consume(ctx, m)
+	})
+	switch {
+	case c.Sessions == nil:
+		h.ws = frames
+	case c.StrictOrdering: // it keeps the channel session too
+		h.ws = channels.EnforceOrdering(c.Sessions)(frames)
+	default:
+		h.ws = channels.ChannelSession(c.Sessions)(frames)
 	}
-	if c.Sessions != nil {
-		mw = append(mw, channels.ChannelSession(c.Sessions))
-	}
-	return channels.Chain(h, mw...)
+	return h
 }
 
 // userHooks exposes only the user's connection hooks to the WebSocket
@@ -145,15 +155,17 @@ func (u userHooks) ConnectionGroups(m *channels.Message) []string {
 type handler struct {
 	c    *Consumer
 	user any
-	ws   channels.Consumer
+	ws   channels.Consumer // the WebSocket messages, with the session middleware
 }
 
 func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 	switch m.Channel {
-	case "websocket.receive":
-		return h.receive(ctx, m)
 	case "http.request":
 		return h.serveHTTP(ctx, m)
+	case "websocket.receive":
+		if h.c.ConcurrentCalls > 1 && !channels.TestMode(ctx) {
+			return h.receiveConcurrently(ctx, m)
+		}
 	case "websocket.disconnect":
 		h.c.inflight.Delete(m.ReplyChannel())
 	}
@@ -174,9 +186,13 @@ func (h *handler) receive(ctx context.Context, m *channels.Message) error {
 	} else if b, ok := m.Bytes(); ok {
 		payload = b
 	}
-	if h.c.ConcurrentCalls <= 1 || channels.TestMode(ctx) {
-		return h.answer(ctx, m, h.call(ctx, Websocket, m, payload))
-	}
+	return h.answer(ctx, m, h.call(ctx, Websocket, m, payload))
+}
+
+// receiveConcurrently answers the frame in a goroutine of its own, once
+// one of the connection's ConcurrentCalls slots is free. The goroutine runs
+// the session middleware too, so that what the call changes is saved.
+func (h *handler) receiveConcurrently(ctx context.Context, m *channels.Message) error {
 	slots := h.slots(m.ReplyChannel())
 	select {
 	case slots <- struct{}{}:
@@ -185,8 +201,8 @@ func (h *handler) receive(ctx context.Context, m *channels.Message) error {
 	}
 	go func() {
 		defer func() { <-slots }()
-		if err := h.answer(ctx, m, h.call(ctx, Websocket, m, payload)); err != nil {
-			h.c.logger().Warn("jsonrpc: response not sent", "reply_channel", m.ReplyChannel(), "err", err)
+		if err := h.ws.Consume(ctx, m); err != nil {
+			h.c.logger().Warn("jsonrpc: call failed", "reply_channel", m.ReplyChannel(), "err", err)
 		}
 	}()
 	return nil
@@ -216,6 +232,11 @@ func (h *handler) serveHTTP(ctx context.Context, m *channels.Message) error {
 	if !isJSONContentType(m.Header("content-type")) {
 		return m.Reply(ctx, httpResponse(415, "text/plain; charset=utf-8",
 			[]byte("JSON-RPC needs Content-Type: application/json\n")))
+	}
+	if h.c.Sessions != nil && m.ChannelSession == nil {
+		// A request's reply channel lives for one response: its session
+		// starts empty and is never stored, so it costs the store nothing.
+		m.ChannelSession = channels.NewSession(channels.ChannelSessionKey(m.ReplyChannel()), nil)
 	}
 	r := h.call(ctx, HTTP, m, m.Body())
 	if r.Body == nil {

@@ -317,3 +317,55 @@ func TestLayerUnavailableIsAnInternalError(t *testing.T) {
 		t.Errorf("got %s, want %s (no layer details)", got, want)
 	}
 }
+
+// countingStore counts the calls that reach the store.
+type countingStore struct {
+	*channels.MemorySessionStore
+	mu           sync.Mutex
+	loads, saves int
+}
+
+func (s *countingStore) Load(ctx context.Context, key string) (channels.Content, error) {
+	s.mu.Lock()
+	s.loads++
+	s.mu.Unlock()
+	return s.MemorySessionStore.Load(ctx, key)
+}
+
+func (s *countingStore) Save(ctx context.Context, key string, v channels.Content) error {
+	s.mu.Lock()
+	s.saves++
+	s.mu.Unlock()
+	return s.MemorySessionStore.Save(ctx, key, v)
+}
+
+func TestHTTPRequestsLeaveTheSessionStoreAlone(t *testing.T) {
+	store := &countingStore{MemorySessionStore: channels.NewMemorySessionStore()}
+	api := newTestAPI(t)
+	api.Sessions = store
+	env := channelstest.New(t, jsonrpc.HTTPRoute(api))
+	c := env.Client()
+	c.SetHeader("Content-Type", "application/json")
+	r := c.Request("POST", []byte(`{"jsonrpc":"2.0","method":"session.set","params":["k","v"],"id":1}`))
+	if string(r.Body) != `{"jsonrpc":"2.0","id":1,"result":true}` {
+		t.Fatalf("session.set over HTTP = %d %s", r.Status, r.Body)
+	}
+	if store.loads+store.saves != 0 {
+		t.Errorf("an HTTP request loaded %d and saved %d sessions, want none", store.loads, store.saves)
+	}
+}
+
+func TestConcurrentCallsSaveTheirSessionChanges(t *testing.T) {
+	store := channels.NewMemorySessionStore()
+	api := newTestAPI(t)
+	api.Sessions = store
+	api.ConcurrentCalls = 2
+	live := channelstest.NewLiveServer(t, jsonrpc.WebsocketRoute(api))
+	conn := live.Dial("/")
+	conn.SendText(`{"jsonrpc":"2.0","method":"session.set","params":["k","v"],"id":1}`)
+	conn.ReceiveText()
+	conn.SendText(`{"jsonrpc":"2.0","method":"session.get","params":["k"],"id":2}`)
+	if got := conn.ReceiveText(); got != `{"jsonrpc":"2.0","id":2,"result":"v"}` {
+		t.Errorf("session.get after a concurrent session.set = %s", got)
+	}
+}
