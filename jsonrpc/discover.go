@@ -233,8 +233,6 @@ func newOrpcSchemaGen() *orpcSchemaGen {
 
 const orpcRefPrefix = "#/components/schemas/"
 
-var orpcRawMessageType = reflect.TypeFor[json.RawMessage]()
-
 func orpcType(names ...string) *Schema { return &Schema{Type: SchemaType(names)} }
 
 // schema returns the schema of t. Shared schemas (components) are only
@@ -244,7 +242,7 @@ func (g *orpcSchemaGen) schema(t reflect.Type) *Schema {
 		return &Schema{}
 	}
 	switch {
-	case t == djTimeType:
+	case t == timeType:
 		return &Schema{Type: SchemaType{"string"}, Format: "date-time"}
 	case t == djDateType:
 		return &Schema{Type: SchemaType{"string"}, Format: "date"}
@@ -256,9 +254,9 @@ func (g *orpcSchemaGen) schema(t reflect.Type) *Schema {
 		return &Schema{Type: SchemaType{"string"}, Pattern: decimalPattern}
 	case t.Kind() == reflect.Array && t.Len() == 16 && t.Elem().Kind() == reflect.Uint8:
 		return &Schema{Type: SchemaType{"string"}, Format: "uuid"}
-	case t == orpcRawMessageType:
+	case t == rawType:
 		return &Schema{}
-	case t == djNumberType:
+	case t == numberType:
 		return orpcType("number")
 	}
 	switch t.Kind() {

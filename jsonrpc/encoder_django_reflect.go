@@ -14,14 +14,12 @@ import (
 // --- reflective encoder ---------------------------------------------------
 
 var (
-	djTimeType          = reflect.TypeFor[time.Time]()
 	djDurationType      = reflect.TypeFor[time.Duration]()
 	djDateType          = reflect.TypeFor[Date]()
 	djTimeOfDayType     = reflect.TypeFor[TimeOfDay]()
 	djDecimalType       = reflect.TypeFor[Decimal]()
 	djBigFloatType      = reflect.TypeFor[big.Float]()
 	djBigRatType        = reflect.TypeFor[big.Rat]()
-	djNumberType        = reflect.TypeFor[json.Number]()
 	djMarshalerType     = reflect.TypeFor[json.Marshaler]()
 	djTextMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	djIsZeroerType      = reflect.TypeFor[interface{ IsZero() bool }]()
@@ -114,7 +112,7 @@ func djTypeEncoder(t reflect.Type) djEncoderFunc {
 // djSpecialAppender returns the writer of Django's format for t, or nil.
 func djSpecialAppender(t reflect.Type) func(b []byte, v reflect.Value) ([]byte, error) {
 	switch {
-	case t == djTimeType:
+	case t == timeType:
 		return func(b []byte, v reflect.Value) ([]byte, error) {
 			return djAppendDjangoTime(b, v.Interface().(time.Time))
 		}
@@ -204,7 +202,7 @@ func djNewTypeEncoder(t reflect.Type, allowAddr bool) djEncoderFunc {
 	case reflect.Float64:
 		return djFloat64Encoder
 	case reflect.String:
-		if t == djNumberType {
+		if t == numberType {
 			return djNumberEncoder
 		}
 		return djStringEncoder
