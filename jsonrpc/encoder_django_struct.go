@@ -130,7 +130,8 @@ func djStructFields(t reflect.Type) []djField {
 	}
 	var all []djField
 	next := []level{{typ: t}}
-	count, nextCount := map[reflect.Type]int{}, map[reflect.Type]int{}
+	var count map[reflect.Type]int
+	nextCount := map[reflect.Type]int{}
 	visited := map[reflect.Type]bool{}
 	for len(next) > 0 {
 		current := next

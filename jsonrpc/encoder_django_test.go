@@ -442,7 +442,7 @@ func TestDjangoEncoderMatchesEncodingJSON(t *testing.T) {
 		DjEmbedded: DjEmbedded{E1: 10, E2: "e2"}, djEmbeddedPtr: &djEmbeddedPtr{P: 11},
 	}
 	values := []any{
-		nil, true, 0, -12, uint64(math.MaxUint64), 1.0, 0.1, 1e21, 1e20, 1e-7, 123456789.123, float32(3.14), -0.0,
+		nil, true, 0, -12, uint64(math.MaxUint64), 1.0, 0.1, 1e21, 1e20, 1e-7, 123456789.123, float32(3.14), math.Copysign(0, -1),
 		"", "héllo wörld 😀", []string(nil), []int{}, map[string]any(nil), map[string]any{},
 		[]byte(nil), []byte{}, struct{}{}, p, *p, []*djPlain{p, nil}, map[string]*djPlain{"x": p},
 		djPlain{}, &djPlain{}, []any{float32(0.1), int8(-3)}, [0]int{}, json.RawMessage(nil),
