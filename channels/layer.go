@@ -71,6 +71,17 @@ type LocalDeliverer interface {
 	DeliverLocal(nonLocal string, deliver func(channel string, c Content)) (stop func(), err error)
 }
 
+// RoomWaiter is implemented by layers that can tell a sender when a full
+// channel may take a message again. Send still fails fast on a full channel;
+// the interface server, which waits for room before it refuses a client,
+// waits with WaitRoom instead of retrying with backoff when its layer has it.
+type RoomWaiter interface {
+	// WaitRoom returns nil when channel is below capacity, at once or once a
+	// receiver takes a message; another sender may still take that room
+	// first. It returns ctx.Err() when ctx is done first.
+	WaitRoom(ctx context.Context, channel string) error
+}
+
 var (
 	// ErrChannelFull is returned by Send when the channel is at capacity.
 	ErrChannelFull = errors.New("channels: channel full")

@@ -63,6 +63,7 @@ var (
 	_ Flusher        = (*MemoryLayer)(nil)
 	_ Closer         = (*MemoryLayer)(nil)
 	_ LocalDeliverer = (*MemoryLayer)(nil)
+	_ RoomWaiter     = (*MemoryLayer)(nil)
 )
 
 type memEntry struct {
@@ -74,7 +75,8 @@ type memEntry struct {
 type memQueue struct {
 	items   []memEntry
 	head    int
-	waiters []memWaiter
+	waiters []memWaiter // blocked receivers
+	room    []memWaiter // senders waiting for room (WaitRoom), first come first woken
 }
 
 // A memWaiter is one blocked Receive. Each wait makes a new one: a pooled
@@ -272,9 +274,10 @@ func (l *MemoryLayer) pop(channels []string, now time.Time) (string, Content, bo
 		e := q.items[q.head]
 		q.items[q.head] = memEntry{}
 		q.head++
+		q.wakeRoom(1)
 		if q.len() == 0 {
 			q.items, q.head = q.items[:0], 0
-			if len(q.waiters) == 0 && transient(key) {
+			if q.idle() && transient(key) {
 				delete(l.queues, key)
 			}
 		}
@@ -319,7 +322,7 @@ func (l *MemoryLayer) wait(ctx context.Context, channels []string) {
 	for _, key := range channels {
 		if q := l.queues[key]; q != nil {
 			q.waiters = slices.DeleteFunc(q.waiters, func(o memWaiter) bool { return o == w })
-			if q.len() == 0 && len(q.waiters) == 0 && transient(key) {
+			if q.len() == 0 && q.idle() && transient(key) {
 				delete(l.queues, key)
 			}
 		}
@@ -334,11 +337,17 @@ func transient(key string) bool { return strings.ContainsAny(key, "!?") }
 
 func (q *memQueue) len() int { return len(q.items) - q.head }
 
+// idle reports whether nobody waits on the queue, to receive or to send.
+func (q *memQueue) idle() bool { return len(q.waiters) == 0 && len(q.room) == 0 }
+
 func (q *memQueue) dropExpired(now time.Time) {
+	dropped := 0
 	for q.len() > 0 && !now.Before(q.items[q.head].expires) {
 		q.items[q.head] = memEntry{}
 		q.head++
+		dropped++
 	}
+	q.wakeRoom(dropped)
 	if q.head > 0 && q.head*2 >= len(q.items) {
 		n := copy(q.items, q.items[q.head:])
 		clear(q.items[n:])
@@ -507,6 +516,7 @@ func (l *MemoryLayer) Flush(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for key, q := range l.queues {
+		q.wakeRoom(len(q.room))
 		if len(q.waiters) == 0 {
 			delete(l.queues, key)
 			continue
@@ -527,6 +537,7 @@ func (l *MemoryLayer) Close() error {
 		for len(q.waiters) > 0 {
 			q.wakeOne()
 		}
+		q.wakeRoom(len(q.room))
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,12 +30,29 @@ type ServerConfig struct {
 	// a larger one closes the connection with 1009.
 	MaxMessageSize int64
 	// MaxBodySize is the largest HTTP request body read (default 5 MiB); a
-	// larger one gets 413.
+	// larger one gets 413, at once when its Content-Length says so.
 	MaxBodySize int64
+	// BodyTimeout bounds the reading of an HTTP request body (default 30 s);
+	// a body slower than that gets 408.
+	BodyTimeout time.Duration
+	// BackpressureTimeout bounds the wait for room when a layer channel is
+	// full (default 5 s). Meanwhile the server stops reading the socket, so
+	// that TCP slows the client down; a wait that expires closes the
+	// WebSocket with 1013 or answers the request 503.
+	BackpressureTimeout time.Duration
+	// DisconnectTimeout bounds the retries of a websocket.disconnect while
+	// its channel is full or the layer unreachable (default 60 s): every
+	// connection whose websocket.connect was sent gets its disconnect.
+	DisconnectTimeout time.Duration
 	// SendQueue is the number of outbound messages a connection may have
-	// waiting (default 256). A client that lets it fill up is closed with
-	// 1008; the other clients never wait for it.
+	// waiting (default 256); control frames (pongs) do not count. A client
+	// that lets it fill up is cut off: it gets SlowClientTimeout to take
+	// what is being written, then a 1008 close frame is attempted and the
+	// socket closed. The other clients never wait for it.
 	SendQueue int
+	// SlowClientTimeout is the time a client whose send queue is full gets
+	// before it is cut off (default 1 s).
+	SlowClientTimeout time.Duration
 	// WriteTimeout bounds each socket write (default 10 s).
 	WriteTimeout time.Duration
 	// PingInterval is the period of WebSocket pings (default 25 s).
@@ -42,9 +60,14 @@ type ServerConfig struct {
 	// PongTimeout closes a WebSocket that sent nothing, not even a pong,
 	// for this long (default 60 s).
 	PongTimeout time.Duration
-	// ShutdownTimeout bounds the wait for open requests and connections when
-	// Run's context is cancelled (default 10 s).
+	// ShutdownTimeout bounds the drain when Run's context is cancelled
+	// (default 10 s): the wait for open requests, and for the calls of open
+	// WebSockets to be answered, before the sockets are closed with 1001.
 	ShutdownTimeout time.Duration
+	// DrainIdle is how long, during the drain, a WebSocket is still read
+	// after its last frame (default 250 ms): what the client sent before the
+	// shutdown began is consumed and answered, not lost.
+	DrainIdle time.Duration
 	// CheckOrigin decides whether a WebSocket handshake's Origin is allowed;
 	// nil allows requests without Origin and same-host origins.
 	CheckOrigin func(r *http.Request) bool
@@ -58,11 +81,16 @@ func (c *ServerConfig) fill() {
 	setDefault(&c.ResponseTimeout, 60*time.Second)
 	setDefault(&c.MaxMessageSize, 1<<20)
 	setDefault(&c.MaxBodySize, 5<<20)
+	setDefault(&c.BodyTimeout, 30*time.Second)
+	setDefault(&c.BackpressureTimeout, 5*time.Second)
+	setDefault(&c.DisconnectTimeout, 60*time.Second)
 	setDefault(&c.SendQueue, 256)
+	setDefault(&c.SlowClientTimeout, time.Second)
 	setDefault(&c.WriteTimeout, 10*time.Second)
 	setDefault(&c.PingInterval, 25*time.Second)
 	setDefault(&c.PongTimeout, 60*time.Second)
 	setDefault(&c.ShutdownTimeout, 10*time.Second)
+	setDefault(&c.DrainIdle, 250*time.Millisecond)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -110,9 +138,13 @@ func NewServer(layer Layer, cfg ServerConfig) *Server {
 var ErrServerRunning = errors.New("channels: server already running")
 
 // Run receives the server's reply channels and hands each message to its
-// connection, until ctx is done. Then it shuts down gracefully: new requests
-// get 503, WebSockets are closed with 1001, and open HTTP requests get up to
-// ShutdownTimeout to finish. It returns nil after a shutdown.
+// connection, until ctx is done. Then it drains, for up to ShutdownTimeout:
+// new requests get 503, open HTTP requests finish, and each WebSocket is
+// read until it has been quiet for DrainIdle, then gets its
+// websocket.disconnect (code 1001, "drain": true) while it is still open.
+// The worker answers that disconnect with a close once the consumer has run
+// (see Worker), so the answers to every call the client sent are written
+// before the 1001 close frame. It returns nil after the drain.
 func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
 	if s.running {
@@ -155,13 +187,14 @@ func (s *Server) Run(ctx context.Context) error {
 	return nil
 }
 
-// shutdown refuses new work, closes WebSockets with 1001 and waits, up to
-// ShutdownTimeout, for every connection and request to end.
+// shutdown refuses new work, drains the WebSockets and waits, up to
+// ShutdownTimeout, for every connection and request to end. Those still
+// open then are closed with 1001 and get WriteTimeout more.
 func (s *Server) shutdown() {
 	s.mu.Lock()
 	s.stopping = true
 	for _, ep := range s.endpoints {
-		ep.kill(CloseGoingAway)
+		ep.drain()
 	}
 	s.mu.Unlock()
 	done := make(chan struct{})
@@ -169,13 +202,37 @@ func (s *Server) shutdown() {
 		s.conns.Wait()
 		close(done)
 	}()
-	t := time.NewTimer(s.cfg.ShutdownTimeout)
+	if s.await(done, s.cfg.ShutdownTimeout) {
+		return
+	}
+	s.mu.Lock()
+	open := len(s.endpoints)
+	for _, ep := range s.endpoints {
+		ep.kill(CloseGoingAway)
+	}
+	s.mu.Unlock()
+	s.log.Warn("channels: drain timed out; closing what is still open", "connections", open)
+	if !s.await(done, s.cfg.WriteTimeout) {
+		s.log.Warn("channels: shutdown timed out with connections open")
+	}
+}
+
+func (s *Server) await(done <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-done:
+		return true
 	case <-t.C:
-		s.log.Warn("channels: shutdown timed out with connections open")
+		return false
 	}
+}
+
+// draining reports whether the server is shutting down.
+func (s *Server) draining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopping
 }
 
 // replyLoop is the server's one receive loop: it takes every message sent
@@ -189,6 +246,7 @@ func (s *Server) replyLoop(ctx context.Context) {
 				return
 			}
 			s.log.Error("channels: server receive failed", "channel", s.prefix, "err", err)
+			s.layerFailed(err)
 			if !sleepCtx(ctx, backoff) {
 				return
 			}
@@ -271,6 +329,7 @@ func (s *Server) closeEndpoint(ep *endpoint) {
 	s.mu.Lock()
 	delete(s.endpoints, ep.local)
 	s.mu.Unlock()
+	ep.cancel()
 	s.conns.Done()
 }
 
@@ -279,21 +338,33 @@ func (s *Server) closeEndpoint(ep *endpoint) {
 // kills the connection. Once a WebSocket is open, replies go straight to its
 // writer. Delivery never blocks.
 type endpoint struct {
-	local string
-	out   chan Content
-	dead  chan struct{} // closed by kill
-	once  sync.Once
-	code  int // the close code given to kill
+	local  string
+	out    chan Content
+	dead   chan struct{}   // closed by kill
+	ctx    context.Context // done once killed: ends waits for the layer
+	cancel context.CancelFunc
+	once   sync.Once
+	code   int // the close code given to kill
+	// awaiting counts the messages sent for the connection since its last
+	// reply (a reply counts off one): those a layer failure leaves
+	// unanswered.
+	awaiting atomic.Int64
 
-	mu     sync.Mutex
-	opened func(c Content, inline bool) // the open WebSocket's delivery
+	mu       sync.Mutex
+	opened   func(c Content, inline bool) // the open WebSocket's delivery
+	drained  func()                       // the open WebSocket's drain
+	draining bool
 }
 
 func newEndpoint(local string, queue int) *endpoint {
-	return &endpoint{local: local, out: make(chan Content, queue), dead: make(chan struct{})}
+	ep := &endpoint{local: local, out: make(chan Content, queue), dead: make(chan struct{})}
+	ep.ctx, ep.cancel = context.WithCancel(context.Background())
+	return ep
 }
 
 func (ep *endpoint) deliver(c Content, owned bool) {
+	for n := ep.awaiting.Load(); n > 0 && !ep.awaiting.CompareAndSwap(n, n-1); n = ep.awaiting.Load() {
+	}
 	ep.mu.Lock()
 	if opened := ep.opened; opened != nil {
 		ep.mu.Unlock()
@@ -329,10 +400,34 @@ func (ep *endpoint) open(deliver func(c Content, inline bool)) {
 	}
 }
 
+// drain starts the drain of the open WebSocket, now or as soon as it opens.
+func (ep *endpoint) drain() {
+	ep.mu.Lock()
+	ep.draining = true
+	drained := ep.drained
+	ep.mu.Unlock()
+	if drained != nil {
+		drained()
+	}
+}
+
+// onDrain registers the open WebSocket's drain, and runs it at once when
+// the server is draining already.
+func (ep *endpoint) onDrain(drain func()) {
+	ep.mu.Lock()
+	ep.drained = drain
+	draining := ep.draining
+	ep.mu.Unlock()
+	if draining {
+		drain()
+	}
+}
+
 func (ep *endpoint) kill(code int) {
 	ep.once.Do(func() {
 		ep.code = code
 		close(ep.dead)
+		ep.cancel()
 	})
 }
 

@@ -3,22 +3,23 @@ package channels
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"strconv"
+	"os"
 	"time"
 )
 
 // serveRequest turns a plain HTTP request into an http.request message and
 // writes the http.response message (and its more_content chunks) back.
 func (s *Server) serveRequest(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodySize))
+	if s.draining() {
+		w.Header().Set("Connection", "close") // the next request goes elsewhere
+	}
+	body, status, err := s.readBody(w, r)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			http.Error(w, "request body larger than "+strconv.FormatInt(s.cfg.MaxBodySize, 10)+" bytes", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "cannot read request body", http.StatusBadRequest)
+		w.Header().Set("Connection", "close")
+		http.Error(w, err.Error(), status)
 		return
 	}
 	ep, reply, ok := s.start(w, r, "http.request", func(req Content) {
@@ -38,6 +39,31 @@ func (s *Server) serveRequest(w http.ResponseWriter, r *http.Request) {
 	s.writeResponse(w, r, ep, reply)
 }
 
+// readBody reads the request body within MaxBodySize and BodyTimeout. A
+// Content-Length over the limit fails at once, before anything is read. A
+// failure comes with the status to answer.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+	tooLarge := fmt.Errorf("request body larger than %d bytes", s.cfg.MaxBodySize)
+	if r.ContentLength > s.cfg.MaxBodySize {
+		return nil, http.StatusRequestEntityTooLarge, tooLarge
+	}
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)); err == nil {
+		defer rc.SetReadDeadline(time.Time{})
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodySize))
+	if err == nil {
+		return body, 0, nil
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, http.StatusRequestTimeout, fmt.Errorf("request body not received within %v", s.cfg.BodyTimeout)
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return nil, http.StatusRequestEntityTooLarge, tooLarge
+	}
+	return nil, http.StatusBadRequest, errors.New("cannot read request body")
+}
+
 // start opens the endpoint of a new connection or request and sends its
 // first message to channel: the keys common to connect and request
 // messages, completed by fill. When it cannot, it answers 503 itself and
@@ -50,7 +76,8 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, channel string, f
 	}
 	msg := scope(r, reply)
 	fill(msg)
-	if err := s.send(r.Context(), channel, msg); err != nil {
+	ep.awaiting.Store(1)
+	if err := s.sendWaiting(r.Context(), channel, msg, s.cfg.BackpressureTimeout); err != nil {
 		s.closeEndpoint(ep)
 		s.log.Warn("channels: message not sent", "channel", channel, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "1")
@@ -69,7 +96,12 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpo
 				s.sendHTTPDisconnect(reply, r.URL.Path)
 				return
 			}
-			if !started {
+			switch {
+			case started:
+			case errors.Is(err, ErrClosed) && ep.code == CloseInternalError:
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, unavailableText(ErrLayerUnavailable), http.StatusServiceUnavailable)
+			default:
 				http.Error(w, "no response from the application", http.StatusGatewayTimeout)
 			}
 			return
@@ -82,6 +114,9 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpo
 				return
 			}
 			setResponseHeaders(w.Header(), c["headers"])
+			if s.draining() {
+				w.Header().Set("Connection", "close")
+			}
 			w.WriteHeader(int(status))
 			started = true
 		}

@@ -398,7 +398,8 @@ func (l *fullLayer) Send(ctx context.Context, ch string, c channels.Content) err
 
 func TestFullLayerIsReportedToTheClient(t *testing.T) {
 	layer := &fullLayer{MemoryLayer: channels.NewMemoryLayer(channels.MemoryConfig{}), full: map[string]bool{}}
-	a := startApp(t, layer, channels.ServerConfig{},
+	// The wait for room is TestBackpressure's; here it expires at once.
+	a := startApp(t, layer, channels.ServerConfig{BackpressureTimeout: time.Millisecond},
 		channels.Route("websocket.receive", channels.ConsumerFunc(echo)))
 	conn := a.dial(t, "/")
 	layer.setFull("websocket.receive")

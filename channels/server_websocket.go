@@ -5,10 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -17,12 +16,14 @@ import (
 
 func isWebsocketUpgrade(r *http.Request) bool { return websocket.IsWebSocketUpgrade(r) }
 
-// serveWebsocket runs one WebSocket connection: it checks the origin,
+// serveWebsocket runs one WebSocket connection: it checks the handshake,
 // sends websocket.connect, waits for the consumer's answer, upgrades, then
 // reads frames in this goroutine. Replies are written as wsWriter explains.
+// Once websocket.connect is sent, websocket.disconnect follows, whatever
+// happens to the connection.
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
-	if !s.originAllowed(r) { // before any consumer runs for it
-		http.Error(w, "origin not allowed", http.StatusForbidden)
+	if herr := s.checkHandshake(w, r); herr != nil { // before any consumer runs for it
+		herr.write(w)
 		return
 	}
 	ep, reply, ok := s.start(w, r, "websocket.connect", func(connect Content) {
@@ -32,9 +33,11 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.closeEndpoint(ep)
+	wc := &wsConn{srv: s, ep: ep, reply: reply, path: r.URL.Path}
 	first, ok := s.awaitAccept(r.Context(), ep)
 	if !ok {
 		http.Error(w, "connection rejected", http.StatusForbidden)
+		wc.disconnect(CloseAbnormal, false)
 		return
 	}
 	up := websocket.Upgrader{
@@ -42,26 +45,12 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		EnableCompression: false,
 	}
 	conn, err := up.Upgrade(w, r, nil)
-	if err != nil {
-		return // the upgrader has answered the client
+	if err != nil { // the upgrader has answered the client
+		wc.disconnect(CloseAbnormal, false)
+		return
 	}
-	wc := &wsConn{srv: s, conn: conn, ep: ep, reply: reply, path: r.URL.Path}
+	wc.conn = conn
 	wc.run(first)
-}
-
-// originAllowed applies ServerConfig.CheckOrigin, or by default allows
-// requests without an Origin header and those whose Origin names the host
-// they were sent to.
-func (s *Server) originAllowed(r *http.Request) bool {
-	if s.cfg.CheckOrigin != nil {
-		return s.cfg.CheckOrigin(r)
-	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
 }
 
 // awaitAccept waits for the consumer's answer to websocket.connect. It
@@ -123,20 +112,23 @@ type wsConn struct {
 	// closeCode is the code the server closed with, reported in
 	// websocket.disconnect when the client's own code is unknown.
 	closeCode atomic.Int64
+	// drainEnd is when the drain stops reading (Unix nanoseconds), 0
+	// until the server drains.
+	drainEnd atomic.Int64
 }
 
 func (c *wsConn) run(first Content) {
 	cfg := &c.srv.cfg
 	c.w = newWSWriter(c.conn.UnderlyingConn(), cfg.WriteTimeout, cfg.SendQueue)
 	c.conn.SetPingHandler(func(data string) error {
-		c.send(frame(opPong, data), false, false)
+		c.send(frame(opPong, data), pongFrame, false)
 		return nil
 	})
 	c.conn.SetCloseHandler(func(code int, _ string) error {
 		if code == websocket.CloseNoStatusReceived {
-			c.send(frame(opClose, ""), true, false)
+			c.send(frame(opClose, ""), closingFrame, false)
 		} else {
-			c.send(closeFrame(code), true, false)
+			c.send(closeFrame(code), closingFrame, false)
 		}
 		return nil
 	})
@@ -148,28 +140,91 @@ func (c *wsConn) run(first Content) {
 		defer close(writerDone)
 		c.writeLoop(stop)
 	}()
-	code := c.readLoop()
+	c.ep.onDrain(c.drain)
+	code, drained := c.readLoop()
+	if drained {
+		// Still open for writing: the answers come in, the consumer runs
+		// its disconnect and the worker answers that with a close.
+		c.awaitAnswers()
+		if !c.disconnect(CloseGoingAway, true) {
+			c.startClose(CloseGoingAway, false)
+		}
+		<-c.w.done
+	}
 	close(stop)
 	<-writerDone
 	c.conn.Close()
-	disconnect := Content{
+	if !drained {
+		c.disconnect(code, false)
+	}
+}
+
+// disconnect sends the connection's websocket.disconnect; drain asks the
+// worker to answer it with a close (see Worker).
+func (c *wsConn) disconnect(code int, drain bool) bool {
+	msg := Content{
 		"reply_channel": c.reply,
 		"path":          c.path,
 		"code":          int64(code),
 		"order":         c.order + 1,
 	}
-	// The connection is gone: a full layer cannot be reported to anyone.
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.WriteTimeout)
-	defer cancel()
-	if err := c.srv.send(ctx, "websocket.disconnect", disconnect); err != nil {
-		c.srv.log.Warn("channels: websocket.disconnect not sent", "channel", c.reply, "err", err)
+	if drain {
+		msg[DrainKey] = true
+	}
+	return c.srv.sendDisconnect(msg)
+}
+
+// drain makes the reader stop once the client has been quiet for DrainIdle,
+// and at the latest half way through the drain, which leaves the other half
+// for the answers.
+func (c *wsConn) drain() {
+	cfg := &c.srv.cfg
+	c.drainEnd.Store(time.Now().Add(cfg.ShutdownTimeout / 2).UnixNano())
+	c.conn.SetReadDeadline(time.Now().Add(cfg.DrainIdle))
+}
+
+// awaitAnswers waits, during a drain, until every message the connection
+// sent has had its reply, or until three quarters of the drain are over.
+// Replies come in the order of the messages of one channel, but the layer
+// does not order websocket.disconnect after websocket.receive: waiting here
+// keeps the disconnect from overtaking the last calls.
+func (c *wsConn) awaitAnswers() {
+	end := time.Unix(0, c.drainEnd.Load()).Add(c.srv.cfg.ShutdownTimeout / 4)
+	for c.ep.awaiting.Load() > 0 && time.Now().Before(end) {
+		select {
+		case <-c.ep.dead:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
 
-// send writes or queues a frame; a client whose queue is full is closed.
-func (c *wsConn) send(f []byte, isClose, inline bool) {
-	if err := c.w.send(f, isClose, inline); err != nil {
+// readDeadline sets the reader's deadline after a frame or a pong: the
+// pong timeout, or during a drain the idle time. The drain flag is read
+// after the deadline is set, so a drain that starts meanwhile is not missed.
+func (c *wsConn) readDeadline() {
+	cfg := &c.srv.cfg
+	if c.closeCode.Load() != 0 {
+		return // closing: startClose set the deadline
+	}
+	if c.drainEnd.Load() == 0 {
+		c.conn.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+	}
+	if end := c.drainEnd.Load(); end != 0 {
+		c.conn.SetReadDeadline(time.Unix(0, min(time.Now().Add(cfg.DrainIdle).UnixNano(), end)))
+	}
+}
+
+// send writes or queues a frame. A client whose queue is full is cut off:
+// it gets SlowClientTimeout to take what is being written, then a 1008.
+func (c *wsConn) send(f []byte, kind frameKind, inline bool) {
+	if err := c.w.send(f, kind, inline); err != nil {
+		c.srv.log.Warn("channels: slow client cut off", "channel", c.reply, "queue", c.srv.cfg.SendQueue)
+		grace := c.srv.cfg.SlowClientTimeout
+		c.w.cut(grace)
 		c.closeCode.CompareAndSwap(0, ClosePolicyViolation)
+		c.send(closeFrame(ClosePolicyViolation), closingFrame, false)
+		c.conn.SetReadDeadline(time.Now().Add(grace))
 		c.ep.kill(ClosePolicyViolation)
 	}
 }
@@ -181,9 +236,9 @@ func (c *wsConn) deliver(m Content, inline bool) {
 		return
 	}
 	if text, ok := m["text"].(string); ok {
-		c.send(frame(opText, text), false, inline)
+		c.send(frame(opText, text), dataFrame, inline)
 	} else if b, ok := m["bytes"].([]byte); ok {
-		c.send(frame(opBinary, b), false, inline)
+		c.send(frame(opBinary, b), dataFrame, inline)
 	}
 	if code, ok := closeCodeOf(m); ok {
 		c.startClose(code, inline)
@@ -193,18 +248,20 @@ func (c *wsConn) deliver(m Content, inline bool) {
 // startClose sends a close frame and gives the client WriteTimeout to
 // answer it before the reader gives up.
 func (c *wsConn) startClose(code int, inline bool) {
-	c.closeCode.CompareAndSwap(0, int64(code))
-	c.send(closeFrame(code), true, inline)
+	if !c.closeCode.CompareAndSwap(0, int64(code)) {
+		return
+	}
+	c.send(closeFrame(code), closingFrame, inline)
 	c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
 }
 
 // readLoop turns frames into websocket.receive messages until the
-// connection ends, and returns the close code to report.
-func (c *wsConn) readLoop() int {
+// connection ends, and returns the close code to report; drained tells
+// that reading stopped for a drain, with the socket still open.
+func (c *wsConn) readLoop() (code int, drained bool) {
 	cfg := &c.srv.cfg
-	deadline := func() { c.conn.SetReadDeadline(time.Now().Add(cfg.PongTimeout)) }
-	deadline()
-	c.conn.SetPongHandler(func(string) error { deadline(); return nil })
+	c.readDeadline()
+	c.conn.SetPongHandler(func(string) error { c.readDeadline(); return nil })
 	var buf bytes.Buffer // reused: each frame is copied out of it
 	var limited io.LimitedReader
 	for {
@@ -220,11 +277,9 @@ func (c *wsConn) readLoop() int {
 		data := buf.Bytes()
 		if int64(len(data)) > cfg.MaxMessageSize {
 			c.startClose(CloseMessageTooBig, true)
-			return c.awaitClose(CloseMessageTooBig)
+			return c.awaitClose(CloseMessageTooBig), false
 		}
-		if c.closeCode.Load() == 0 {
-			deadline()
-		}
+		c.readDeadline()
 		c.order++
 		msg := Content{"reply_channel": c.reply, "path": c.path, "order": c.order}
 		if kind == websocket.TextMessage {
@@ -232,27 +287,35 @@ func (c *wsConn) readLoop() int {
 		} else {
 			msg["bytes"] = bytes.Clone(data)
 		}
-		if err := c.srv.send(context.Background(), "websocket.receive", msg); err != nil {
+		c.ep.awaiting.Add(1)
+		if err := c.srv.sendWaiting(c.ep.ctx, "websocket.receive", msg, cfg.BackpressureTimeout); err != nil {
+			if c.ep.ctx.Err() != nil { // killed while waiting: the writer closes
+				return c.awaitClose(c.ep.code), false
+			}
 			code := CloseInternalError
 			if errors.Is(err, ErrChannelFull) {
 				code = CloseTryAgainLater
 			}
 			c.srv.log.Warn("channels: websocket.receive not sent; closing", "channel", c.reply, "code", code, "err", err)
 			c.startClose(code, true)
-			return c.awaitClose(code)
+			return c.awaitClose(code), false
 		}
 	}
 }
 
-func (c *wsConn) readErrorCode(err error) int {
+func (c *wsConn) readErrorCode(err error) (code int, drained bool) {
 	var ce *websocket.CloseError
 	if errors.As(err, &ce) {
-		return ce.Code
+		return ce.Code, false
 	}
 	if code := c.closeCode.Load(); code != 0 {
-		return int(code)
+		return int(code), false
 	}
-	return CloseAbnormal
+	var ne net.Error
+	if c.drainEnd.Load() != 0 && errors.As(err, &ne) && ne.Timeout() {
+		return CloseGoingAway, true
+	}
+	return CloseAbnormal, false
 }
 
 // awaitClose reads until the client answers the close frame, or the
@@ -284,7 +347,7 @@ func (c *wsConn) writeLoop(stop <-chan struct{}) {
 				c.closeCode.CompareAndSwap(0, ClosePolicyViolation)
 			}
 		case <-ping.C:
-			c.send(frame(opPing, ""), false, false)
+			c.send(frame(opPing, ""), pingFrame, false)
 		case <-dead:
 			dead = nil
 			c.startClose(c.ep.code, false)

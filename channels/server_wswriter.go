@@ -20,14 +20,18 @@ type wsWriter struct {
 	conn    net.Conn
 	raw     syscall.RawConn // nil when the socket has no descriptor (TLS): always queue
 	timeout time.Duration
-	limit   int // the most frames that may wait
+	limit   int // the most data frames that may wait
 
-	mu     sync.Mutex
-	queue  [][]byte // frames waiting; the first may be partly written
-	owner  bool     // a goroutine is writing the socket
-	closed bool     // a close frame was queued: later frames are dropped
-	failed bool     // the socket failed: everything is dropped
-	wake   chan struct{}
+	mu      sync.Mutex
+	queue   [][]byte // frames waiting
+	partial bool     // queue[0] is the rest of a frame partly written
+	pongAt  int      // the index in queue of a waiting pong, or -1
+	owner   bool     // a goroutine is writing the socket
+	closed  bool     // a close frame was queued: later frames are dropped
+	failed  bool     // the socket failed: everything is dropped
+	cutAt   time.Time
+	wake    chan struct{}
+	done    chan struct{} // closed once the close frame is written or the socket failed
 
 	// writeNow's state, used by the owner only.
 	now     []byte
@@ -38,8 +42,21 @@ type wsWriter struct {
 
 var errQueueFull = errors.New("channels: send queue full")
 
+// The kinds of frames: data frames count against the queue's limit,
+// control frames do not (a waiting pong is replaced by a newer one, as RFC
+// 6455 allows), and a close frame is the last one written.
+type frameKind uint8
+
+const (
+	dataFrame frameKind = iota
+	pongFrame
+	pingFrame
+	closingFrame
+)
+
 func newWSWriter(conn net.Conn, timeout time.Duration, limit int) *wsWriter {
-	w := &wsWriter{conn: conn, timeout: timeout, limit: limit, wake: make(chan struct{}, 1)}
+	w := &wsWriter{conn: conn, timeout: timeout, limit: limit, pongAt: -1,
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	w.writeFn = w.writeFD
 	if sc, ok := conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
@@ -51,24 +68,19 @@ func newWSWriter(conn net.Conn, timeout time.Duration, limit int) *wsWriter {
 
 // send writes frame at once when inline is set, the socket is free and
 // takes it without blocking; otherwise it queues frame for the writer
-// goroutine. It never blocks on the socket. It fails only when the queue is
-// full: the client is not reading. A close frame is the last one sent.
-func (w *wsWriter) send(frame []byte, isClose, inline bool) error {
+// goroutine. It never blocks on the socket. It fails only when a data frame
+// finds the queue full: the client is not reading.
+func (w *wsWriter) send(frame []byte, kind frameKind, inline bool) error {
 	w.mu.Lock()
 	if w.failed || w.closed {
 		w.mu.Unlock()
 		return nil
 	}
-	w.closed = isClose
+	w.closed = kind == closingFrame
 	if !inline || w.owner || len(w.queue) > 0 || w.raw == nil {
-		if len(w.queue) >= w.limit && !isClose {
-			w.mu.Unlock()
-			return errQueueFull
-		}
-		w.queue = append(w.queue, frame)
-		w.handOff()
+		err := w.enqueue(frame, kind)
 		w.mu.Unlock()
-		return nil
+		return err
 	}
 	w.owner = true
 	w.mu.Unlock()
@@ -78,17 +90,86 @@ func (w *wsWriter) send(frame []byte, isClose, inline bool) error {
 	defer w.mu.Unlock()
 	switch {
 	case err != nil:
-		w.failed, w.owner, w.queue = true, false, nil
-		w.conn.Close()
+		w.fail()
 	case n < len(frame):
 		w.queue = append([][]byte{frame[n:]}, w.queue...)
+		w.partial = true
+		if w.pongAt >= 0 {
+			w.pongAt++
+		}
 		w.owner = false
 		w.handOff()
 	default:
 		w.owner = false
+		if w.closed && len(w.queue) == 0 {
+			w.finish()
+		}
 		w.handOff()
 	}
 	return nil
+}
+
+// enqueue queues frame for the writer goroutine. w.mu is held.
+func (w *wsWriter) enqueue(frame []byte, kind frameKind) error {
+	switch kind {
+	case dataFrame:
+		if w.queued() >= w.limit {
+			return errQueueFull
+		}
+	case pongFrame:
+		if w.pongAt >= 0 {
+			w.queue[w.pongAt] = frame // only the latest ping needs an answer
+			return nil
+		}
+		w.pongAt = len(w.queue)
+	}
+	w.queue = append(w.queue, frame)
+	w.handOff()
+	return nil
+}
+
+// queued is the number of data frames waiting, roughly: control frames
+// are few. w.mu is held.
+func (w *wsWriter) queued() int {
+	if w.pongAt >= 0 {
+		return len(w.queue) - 1
+	}
+	return len(w.queue)
+}
+
+// cut gives the socket until grace from now to take what is being written;
+// the frames still waiting are dropped, so that a close frame sent next is
+// the next one written.
+func (w *wsWriter) cut(grace time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.cutAt.IsZero() {
+		return
+	}
+	w.cutAt = time.Now().Add(grace)
+	w.conn.SetWriteDeadline(w.cutAt)
+	keep := 0
+	if w.partial {
+		keep = 1
+	}
+	clear(w.queue[keep:])
+	w.queue, w.pongAt = w.queue[:keep], -1
+}
+
+// fail drops everything after a failed write. w.mu is held.
+func (w *wsWriter) fail() {
+	w.failed, w.owner, w.queue, w.pongAt = true, false, nil, -1
+	w.conn.Close()
+	w.finish()
+}
+
+// finish tells that nothing more will be written. w.mu is held.
+func (w *wsWriter) finish() {
+	select {
+	case <-w.done:
+	default:
+		close(w.done)
+	}
 }
 
 // handOff gives the socket to the writer goroutine when frames wait and
@@ -143,20 +224,26 @@ func (w *wsWriter) flush() error {
 	for {
 		w.mu.Lock()
 		frames := w.queue
-		w.queue = nil
+		w.queue, w.partial, w.pongAt = nil, false, -1
 		if len(frames) == 0 || w.failed {
 			w.owner = false
+			if w.closed && !w.failed {
+				w.finish()
+			}
 			w.mu.Unlock()
 			return nil
 		}
+		deadline := time.Now().Add(w.timeout)
+		if !w.cutAt.IsZero() && w.cutAt.Before(deadline) {
+			deadline = w.cutAt
+		}
 		w.mu.Unlock()
-		w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+		w.conn.SetWriteDeadline(deadline)
 		bufs := net.Buffers(frames)
 		if _, err := bufs.WriteTo(w.conn); err != nil {
 			w.mu.Lock()
-			w.failed, w.owner, w.queue = true, false, nil
+			w.fail()
 			w.mu.Unlock()
-			w.conn.Close()
 			return err
 		}
 	}

@@ -33,8 +33,9 @@ type WorkerConfig struct {
 	// connections run in parallel. Across several worker processes, use the
 	// EnforceOrdering middleware for that guarantee.
 	Unordered bool
-	// ConsumeTimeout bounds each consumer call through its context; zero
-	// means no limit.
+	// ConsumeTimeout bounds each consumer call through its context (default
+	// 30 s; negative means no limit). The JSON-RPC consumer answers a call
+	// that ends with that deadline with error -32001.
 	ConsumeTimeout time.Duration
 	// Logger receives the worker's logs (default slog.Default()).
 	Logger *slog.Logger
@@ -49,6 +50,12 @@ type WorkerConfig struct {
 // *CloseError closes the socket, and an http.request that fails gets a 500.
 // A message no route matches is answered as Channels' defaults do: a
 // websocket.connect is accepted and an http.request gets 404.
+//
+// A websocket.disconnect that carries DrainKey comes from a server that is
+// shutting down and keeps the socket open meanwhile: once the consumer has
+// run, the worker answers it with a close ({"close": code}). The messages
+// of a connection being consumed in order, that close reaches the client
+// after the answers to everything it sent before.
 type Worker struct {
 	layer    Layer
 	consumer Consumer
@@ -58,7 +65,12 @@ type Worker struct {
 	receiving sync.Mutex // held by the one goroutine receiving, when ordered
 	mu        sync.Mutex
 	inHand    map[string][]*Message // connections with a message in hand, and those queued behind it
+	detached  sync.WaitGroup        // goroutines started with Go
 }
+
+// DrainKey is the key of a websocket.disconnect sent by a draining server:
+// see Worker.
+const DrainKey = "drain"
 
 // NewWorker returns a worker that feeds the layer's messages to consumer,
 // usually a *Router.
@@ -77,6 +89,9 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.ConsumeTimeout == 0 {
+		cfg.ConsumeTimeout = 30 * time.Second
+	}
 	return &Worker{
 		layer:    layer,
 		consumer: Recover(cfg.Logger)(consumer), // a panic fails one message, not the worker
@@ -87,7 +102,8 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 }
 
 // Run consumes messages until ctx is done, then waits for the messages in
-// hand to be consumed (their context is not cancelled) and returns nil.
+// hand to be consumed (their context is not cancelled), and for the
+// goroutines their consumers started with Go, and returns nil.
 func (w *Worker) Run(ctx context.Context) error {
 	if len(w.cfg.Channels) == 0 {
 		return errors.New("channels: worker has no channels to receive on")
@@ -102,6 +118,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg.Go(func() { w.loop(ctx) })
 	}
 	wg.Wait()
+	w.detached.Wait()
 	return nil
 }
 
@@ -210,17 +227,58 @@ func (w *Worker) Handle(ctx context.Context, m *Message) error {
 	if m.Layer == nil {
 		m.Layer = w.layer
 	}
+	ctx = context.WithValue(ctx, workerKey{}, w)
 	if w.cfg.ConsumeTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, w.cfg.ConsumeTimeout)
 		defer cancel()
 	}
 	err := w.consumer.Consume(ctx, m)
-	if err == nil {
-		return nil
+	if err != nil {
+		w.answerError(ctx, m, err)
 	}
-	w.answerError(ctx, m, err)
+	if m.Channel == "websocket.disconnect" {
+		w.answerDrain(context.WithoutCancel(ctx), m)
+	}
 	return err
+}
+
+// answerDrain closes the socket of a draining server's disconnect.
+func (w *Worker) answerDrain(ctx context.Context, m *Message) {
+	if drain, _ := m.Content.Bool(DrainKey); !drain || m.ReplyChannel() == "" {
+		return
+	}
+	code, ok := m.Content.Int("code")
+	if !ok {
+		code = CloseGoingAway
+	}
+	if err := m.Reply(ctx, Content{"close": code}); err != nil {
+		w.log.Warn("channels: close after a drain not sent", "reply_channel", m.ReplyChannel(), "err", err)
+	}
+}
+
+type workerKey struct{}
+
+// Go runs f in a new goroutine, for a consumer that hands work off. f gets
+// a context with the values and the deadline of ctx that the consumer's
+// return does not cancel. When ctx is a consumer's context, the worker
+// that runs the consumer waits for f before its Run returns, so that a
+// shutdown does not cut the work short.
+func Go(ctx context.Context, f func(ctx context.Context)) {
+	run := func() {
+		detached := context.WithoutCancel(ctx)
+		if deadline, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			detached, cancel = context.WithDeadline(detached, deadline)
+			defer cancel()
+		}
+		f(detached)
+	}
+	if w, ok := ctx.Value(workerKey{}).(*Worker); ok {
+		w.detached.Go(run)
+		return
+	}
+	go run()
 }
 
 // answerError tells the client what a consumer error means for it.

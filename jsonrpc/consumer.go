@@ -167,7 +167,7 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 			return h.receiveConcurrently(ctx, m)
 		}
 	case "websocket.disconnect":
-		h.c.inflight.Delete(m.ReplyChannel())
+		h.awaitCalls(ctx, m.ReplyChannel())
 	}
 	return h.ws.Consume(ctx, m)
 }
@@ -199,13 +199,30 @@ func (h *handler) receiveConcurrently(ctx context.Context, m *channels.Message) 
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	go func() {
+	channels.Go(ctx, func(ctx context.Context) {
 		defer func() { <-slots }()
 		if err := h.ws.Consume(ctx, m); err != nil {
 			h.c.logger().Warn("jsonrpc: call failed", "reply_channel", m.ReplyChannel(), "err", err)
 		}
-	}()
+	})
 	return nil
+}
+
+// awaitCalls waits until the calls of a closed connection are done, so that
+// its Disconnect runs after them, and forgets the connection.
+func (h *handler) awaitCalls(ctx context.Context, reply string) {
+	s, ok := h.c.inflight.LoadAndDelete(reply)
+	if !ok {
+		return
+	}
+	slots := s.(chan struct{})
+	for range cap(slots) {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 func (h *handler) slots(reply string) chan struct{} {

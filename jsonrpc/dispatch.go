@@ -334,6 +334,9 @@ func (d *dispatcher) appendHandlerError(buf []byte, version int, id []byte, m *m
 		d.log().Error("jsonrpc: channel layer unavailable", "method", m.info.Name, "err", err)
 		return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil), CodeInternalError
 	}
+	if !ok && errors.Is(err, context.DeadlineExceeded) {
+		return appendError(buf, version, id, CodeCallTimeout, "Call timed out", nil), CodeCallTimeout
+	}
 	if !ok {
 		msg := err.Error()
 		if msg == "" {

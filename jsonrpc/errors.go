@@ -27,6 +27,9 @@ const (
 	// handler as a plain Go error. The range -32099..-32000 is reserved for
 	// such implementation-defined server errors.
 	CodeServerError Code = -32000
+	// CodeCallTimeout is the code of a call whose handler failed with the
+	// deadline of its context: the worker's ConsumeTimeout passed.
+	CodeCallTimeout Code = -32001
 )
 
 // String returns the specification's message for c: "Parse error",
