@@ -2,25 +2,22 @@ package channels_test
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"sync"
 	"testing"
 	"testing/synctest"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
+	channelstest "github.com/gochannels/channels-jsonrpc/testing"
 )
 
-// A bubble is a server, a worker and a layer behind an http.Server whose
-// connections are in-memory pipes, so that it runs inside a testing/synctest
+// A bubble is a server, a worker and a layer behind an http.Server on a
+// channelstest.PipeListener, so that it runs inside a testing/synctest
 // bubble: its timeouts pass in fake time, at once and always the same way.
-// A pipe has no buffer: a client that does not read blocks the server's
-// writes at once, as a full socket does.
 type bubble struct {
 	t      *testing.T
-	ln     *pipeListener
+	ln     *channelstest.PipeListener
 	layer  channels.Layer
 	srv    *channels.Server
 	client *http.Client
@@ -39,7 +36,7 @@ func startBubble(t *testing.T, layer channels.Layer, cfg channels.ServerConfig, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+	ln := channelstest.NewPipeListener()
 	b := &bubble{t: t, ln: ln, layer: layer, done: make(chan struct{})}
 	b.srv = channels.NewServer(layer, cfg)
 	hs := &http.Server{Handler: b.srv}
@@ -50,7 +47,7 @@ func startBubble(t *testing.T, layer channels.Layer, cfg channels.ServerConfig, 
 		defer close(b.done)
 		channels.RunAll(ctx, b.srv, channels.NewWorker(layer, router, wcfg))
 	}()
-	b.client = &http.Client{Transport: &http.Transport{DialContext: ln.dial}}
+	b.client = &http.Client{Transport: &http.Transport{DialContext: ln.DialContext}}
 	synctest.Wait() // the server runs
 	t.Cleanup(func() {
 		b.shutdown()
@@ -69,7 +66,7 @@ func (b *bubble) shutdown() {
 
 // dial opens a WebSocket to path, or returns the handshake's status.
 func (b *bubble) dial(path string, header http.Header) (*websocket.Conn, int) {
-	d := websocket.Dialer{NetDialContext: b.ln.dial}
+	d := websocket.Dialer{NetDialContext: b.ln.DialContext}
 	conn, resp, err := d.Dial("ws://pipe"+path, header)
 	if err != nil {
 		if resp == nil {
@@ -90,47 +87,6 @@ func (b *bubble) mustDial(path string) *websocket.Conn {
 	b.t.Cleanup(func() { conn.Close() })
 	return conn
 }
-
-// pipeListener is a net.Listener whose connections are net.Pipe pairs.
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
-
-// dial is a DialContext for clients of the listener.
-func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
-	client, server := net.Pipe()
-	select {
-	case l.conns <- server:
-		return client, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-type pipeAddr struct{}
-
-func (pipeAddr) Network() string { return "pipe" }
-func (pipeAddr) String() string  { return "pipe" }
 
 // newUpgradeRequest is a WebSocket handshake request with the given method,
 // key and version.

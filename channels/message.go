@@ -130,13 +130,22 @@ func asString(v any) string {
 	return ""
 }
 
-// Reply sends content to the message's reply channel.
+// Reply sends content to the message's reply channel. When the channel is
+// full and ctx is a worker's (the context a consumer is given), Reply waits
+// for room for up to WorkerConfig.ReplyTimeout: the interface server reads
+// its reply channels as fast as its clients take their frames.
 func (m *Message) Reply(ctx context.Context, content Content) error {
 	reply := m.ReplyChannel()
 	if reply == "" {
 		return ErrNoReplyChannel
 	}
-	return m.Layer.Send(ctx, reply, content)
+	err := m.Layer.Send(ctx, reply, content)
+	if w, ok := ctx.Value(workerKey{}).(*Worker); ok && errors.Is(err, ErrChannelFull) {
+		return retryWhenRoom(ctx, m.Layer, reply, w.cfg.ReplyTimeout, err, func(ctx context.Context) error {
+			return m.Layer.Send(ctx, reply, content)
+		})
+	}
+	return err
 }
 
 // Accept accepts a WebSocket connection ({"accept": true}).

@@ -7,7 +7,8 @@ import (
 )
 
 // Flow control. The layer refuses a message when a channel is full; the
-// server does not pass that refusal on at once. It waits for room, up to
+// server and the worker's replies (Message.Reply) do not pass that refusal
+// on at once. It waits for room, up to
 // BackpressureTimeout, and since the goroutine that waits is the one that
 // reads the client's socket (or answers its request), the client is not
 // read meanwhile and TCP slows it down. Only a wait that expires answers
@@ -23,14 +24,24 @@ func (s *Server) sendWaiting(ctx context.Context, channel string, content Conten
 	if !errors.Is(err, ErrChannelFull) {
 		return err
 	}
+	return retryWhenRoom(ctx, s.layer, channel, wait, err, func(ctx context.Context) error {
+		return s.send(ctx, channel, content)
+	})
+}
+
+// retryWhenRoom calls send again each time channel may have room, after a
+// first try failed with full, for at most wait. With a RoomWaiter layer, a
+// sender that finds the room taken waits again at once, the first time;
+// after that, and without RoomWaiter, it backs off, so that a layer whose
+// WaitRoom and Send disagree is not spun. It returns send's last error, or
+// full when the wait ends before a retry.
+func retryWhenRoom(ctx context.Context, l Layer, channel string, wait time.Duration, full error, send func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	rw, _ := s.layer.(RoomWaiter)
+	rw, _ := l.(RoomWaiter)
 	backoff := time.Millisecond
+	err := full
 	for lost := 0; ; lost++ {
-		// With WaitRoom, a sender that finds the room taken waits again at
-		// once, the first time; after that, and without WaitRoom, it backs
-		// off, so that a layer whose WaitRoom and Send disagree is not spun.
 		if rw == nil || lost > 0 {
 			sleepCtx(ctx, backoff)
 			backoff = min(2*backoff, 50*time.Millisecond)
@@ -43,7 +54,7 @@ func (s *Server) sendWaiting(ctx context.Context, channel string, content Conten
 		if ctx.Err() != nil {
 			return err
 		}
-		if err = s.send(ctx, channel, content); !errors.Is(err, ErrChannelFull) {
+		if err = send(ctx); !errors.Is(err, ErrChannelFull) {
 			return err
 		}
 	}

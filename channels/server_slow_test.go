@@ -116,7 +116,7 @@ func TestHTTPBodyLimits(t *testing.T) {
 			{"huge Content-Length", "Content-Length: 1000000000000", "0123456789", 413, 0},
 			{"trickled body", "Content-Length: 1000", "0123456789", 408, 30 * time.Second},
 		} {
-			conn, err := b.ln.dial(context.Background(), "", "")
+			conn, err := b.ln.DialContext(context.Background(), "", "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -37,6 +37,10 @@ type WorkerConfig struct {
 	// 30 s; negative means no limit). The JSON-RPC consumer answers a call
 	// that ends with that deadline with error -32001.
 	ConsumeTimeout time.Duration
+	// ReplyTimeout bounds the wait for room of a reply (Message.Reply) to a
+	// full reply channel (default 5 s); then the reply fails with
+	// ErrChannelFull.
+	ReplyTimeout time.Duration
 	// Logger receives the worker's logs (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -88,6 +92,9 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.ReplyTimeout <= 0 {
+		cfg.ReplyTimeout = 5 * time.Second
 	}
 	if cfg.ConsumeTimeout == 0 {
 		cfg.ConsumeTimeout = 30 * time.Second

@@ -1,0 +1,53 @@
+package jsonrpc_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
+	"github.com/gochannels/channels-jsonrpc/jsonrpc"
+	channelstest "github.com/gochannels/channels-jsonrpc/testing"
+)
+
+func TestCallPastConsumeTimeoutGetsAnError(t *testing.T) {
+	api := &testAPI{}
+	must(t, api.Register(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }, jsonrpc.Name("hang")))
+	for _, concurrent := range []int{0, 2} {
+		api.ConcurrentCalls = concurrent
+		live := channelstest.NewLiveServerConfig(t, channelstest.LiveConfig{
+			Worker: channels.WorkerConfig{ConsumeTimeout: 50 * time.Millisecond},
+		}, jsonrpc.WebsocketRoute(api))
+		conn := live.Dial("/")
+		conn.SendText(`{"jsonrpc":"2.0","method":"hang","id":1}`)
+		want := `{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"Call timed out"}}`
+		if got := conn.ReceiveText(); got != want {
+			t.Errorf("ConcurrentCalls %d: a call past ConsumeTimeout got %s, want %s", concurrent, got, want)
+		}
+	}
+}
+
+func TestShutdownAnswersConcurrentCallsFirst(t *testing.T) {
+	api := &testAPI{}
+	must(t, api.Register(func(n int) int { time.Sleep(100 * time.Millisecond); return n }, jsonrpc.Name("slow")))
+	api.ConcurrentCalls = 4
+	live := channelstest.NewLiveServer(t, jsonrpc.WebsocketRoute(api))
+	conn := live.Dial("/")
+	for i := range 4 {
+		conn.SendText(fmt.Sprintf(`{"jsonrpc":"2.0","method":"slow","params":[%d],"id":%d}`, i, i))
+	}
+	go live.Shutdown()
+	answered := map[string]bool{}
+	for range 4 {
+		answered[conn.ReceiveText()] = true
+	}
+	for i := range 4 {
+		if want := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":%d}`, i, i); !answered[want] {
+			t.Errorf("no answer %s before the close; got %v", want, answered)
+		}
+	}
+	if code := conn.ReceiveClose(); code != channels.CloseGoingAway {
+		t.Errorf("close code = %d, want 1001", code)
+	}
+}
