@@ -50,9 +50,23 @@
 // writes a socket at a time, with no lock held during the write. Replies
 // reach connections through one receive loop per server (or, with the memory
 // layer, straight from the sender). A client that stops reading fills only
-// its own bounded queue and is closed with 1008, never slowing the others.
+// its own bounded queue and is cut off with 1008, never slowing the others.
 // A worker runs WorkerConfig.Concurrency goroutines, each receiving and
 // consuming one message at a time; the messages of one connection run in
 // order. Run methods block until their context is done, then shut down
 // gracefully.
+//
+// # Flow control
+//
+// A full channel refuses a message at the Layer API ([ErrChannelFull]), as
+// ASGI says; nowhere else. The server waits for room (with the layer's
+// [RoomWaiter] when it has one, with backoff otherwise) and, since the
+// goroutine that waits is the one reading the client's socket, TCP slows
+// the client down; only a wait past ServerConfig.BackpressureTimeout
+// refuses (1013, 503). [Message.Reply] waits the same way in a worker.
+// Lifecycle events are not droppable: a connection whose websocket.connect
+// was sent always gets its websocket.disconnect. On shutdown the server
+// drains: it answers what the clients sent, then closes with 1001 (see
+// [Server.Run] and [DrainKey]). When the layer fails, the connections that
+// wait for a reply are told at once (1011, 503).
 package channels

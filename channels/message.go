@@ -141,7 +141,9 @@ func (m *Message) Reply(ctx context.Context, content Content) error {
 	}
 	err := m.Layer.Send(ctx, reply, content)
 	if w, ok := ctx.Value(workerKey{}).(*Worker); ok && errors.Is(err, ErrChannelFull) {
-		return retryWhenRoom(ctx, m.Layer, reply, w.cfg.ReplyTimeout, err, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, w.cfg.ReplyTimeout)
+		defer cancel()
+		return retryWhenRoom(ctx, m.Layer, reply, err, func(ctx context.Context) error {
 			return m.Layer.Send(ctx, reply, content)
 		})
 	}

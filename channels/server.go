@@ -116,7 +116,8 @@ type Server struct {
 	log    *slog.Logger
 
 	mu        sync.Mutex
-	endpoints map[string]*endpoint // by local part of the reply channel
+	endpoints map[string]*endpoint     // by local part of the reply channel
+	lines     map[string]chan struct{} // senders waiting for room, by channel (see sendWaiting)
 	running   bool
 	stopping  bool
 	conns     sync.WaitGroup
@@ -131,6 +132,7 @@ func NewServer(layer Layer, cfg ServerConfig) *Server {
 		prefix:    cfg.ReplyPrefix + "." + randomLetters(10) + "!",
 		log:       cfg.Logger,
 		endpoints: make(map[string]*endpoint),
+		lines:     make(map[string]chan struct{}),
 	}
 }
 

@@ -19,32 +19,58 @@ import (
 // sendWaiting sends content to channel, waiting while the channel is full
 // for at most wait. It returns the layer's last error: a *ChannelFullError
 // when the wait expired, ctx.Err() when ctx ended it.
+//
+// With a layer that cannot signal room, the server's senders to one channel
+// wait in line and only the first one retries: they are served in the
+// order they came, and the layer is not flooded with retries.
 func (s *Server) sendWaiting(ctx context.Context, channel string, content Content, wait time.Duration) error {
 	err := s.send(ctx, channel, content)
 	if !errors.Is(err, ErrChannelFull) {
 		return err
 	}
-	return retryWhenRoom(ctx, s.layer, channel, wait, err, func(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	if _, ok := s.layer.(RoomWaiter); !ok {
+		line := s.waitLine(channel)
+		select {
+		case <-line:
+			defer func() { line <- struct{}{} }()
+		case <-ctx.Done():
+			return err
+		}
+	}
+	return retryWhenRoom(ctx, s.layer, channel, err, func(ctx context.Context) error {
 		return s.send(ctx, channel, content)
 	})
 }
 
+// waitLine returns the token of channel's line: a sender holds it while it
+// retries. The channels the server sends to are few and fixed.
+func (s *Server) waitLine(channel string) chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	line := s.lines[channel]
+	if line == nil {
+		line = make(chan struct{}, 1)
+		line <- struct{}{}
+		s.lines[channel] = line
+	}
+	return line
+}
+
 // retryWhenRoom calls send again each time channel may have room, after a
-// first try failed with full, for at most wait. With a RoomWaiter layer, a
-// sender that finds the room taken waits again at once, the first time;
-// after that, and without RoomWaiter, it backs off, so that a layer whose
-// WaitRoom and Send disagree is not spun. It returns send's last error, or
-// full when the wait ends before a retry.
-func retryWhenRoom(ctx context.Context, l Layer, channel string, wait time.Duration, full error, send func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
+// first try failed with full, until ctx is done: at once, then (with a
+// RoomWaiter layer, after waiting for room) with backoff, so that a layer
+// whose WaitRoom and Send disagree is not spun. It returns send's last error, or
+// full when ctx ends before a retry.
+func retryWhenRoom(ctx context.Context, l Layer, channel string, full error, send func(context.Context) error) error {
 	rw, _ := l.(RoomWaiter)
 	backoff := time.Millisecond
 	err := full
 	for lost := 0; ; lost++ {
-		if rw == nil || lost > 0 {
+		if lost > 0 {
 			sleepCtx(ctx, backoff)
-			backoff = min(2*backoff, 50*time.Millisecond)
+			backoff = min(2*backoff, 20*time.Millisecond)
 		}
 		if rw != nil && ctx.Err() == nil {
 			if werr := rw.WaitRoom(ctx, channel); werr != nil && ctx.Err() == nil {
