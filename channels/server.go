@@ -64,6 +64,17 @@ type ServerConfig struct {
 	// (default 10 s): the wait for open requests, and for the calls of open
 	// WebSockets to be answered, before the sockets are closed with 1001.
 	ShutdownTimeout time.Duration
+	// MaxInFlight is the most messages a WebSocket may have waiting for
+	// their reply (default 0: no limit). At the limit the server stops
+	// reading the socket until a reply comes, so that one pipelining client
+	// cannot fill a channel for everybody. Set it for consumers that reply
+	// to every frame, as the JSON-RPC consumer does.
+	MaxInFlight int
+	// CallTimeout closes with 1011 a WebSocket whose messages have waited
+	// this long for a reply with none coming (default 0: never; 60 s when
+	// MaxInFlight is set): the worker is gone or the consumer stuck. Like
+	// MaxInFlight, it is for consumers that reply to every frame.
+	CallTimeout time.Duration
 	// DrainIdle is how long, during the drain, a WebSocket is still read
 	// after its last frame (default 250 ms): what the client sent before the
 	// shutdown began is consumed and answered, not lost.
@@ -91,6 +102,9 @@ func (c *ServerConfig) fill() {
 	setDefault(&c.PongTimeout, 60*time.Second)
 	setDefault(&c.ShutdownTimeout, 10*time.Second)
 	setDefault(&c.DrainIdle, 250*time.Millisecond)
+	if c.MaxInFlight > 0 {
+		setDefault(&c.CallTimeout, 60*time.Second)
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -179,10 +193,17 @@ func (s *Server) Run(ctx context.Context) error {
 		}()
 	}
 
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		s.watchCalls(loopCtx)
+	}()
+
 	<-ctx.Done()
 	s.shutdown()
 	stopLoop()
 	<-loopDone
+	<-watchDone
 	s.mu.Lock()
 	s.running = false
 	s.mu.Unlock()
@@ -347,10 +368,12 @@ type endpoint struct {
 	cancel context.CancelFunc
 	once   sync.Once
 	code   int // the close code given to kill
-	// awaiting counts the messages sent for the connection since its last
-	// reply (a reply counts off one): those a layer failure leaves
-	// unanswered.
-	awaiting atomic.Int64
+	// awaiting counts the messages sent for the connection that wait for
+	// a reply (each reply counts off one); see server_inflight.go.
+	awaiting  atomic.Int64
+	lastReply atomic.Int64  // Unix nanoseconds of the last reply, or of the first message awaiting one
+	replied   chan struct{} // signalled by each reply, for a reader at MaxInFlight
+	websocket atomic.Bool   // an open WebSocket (CallTimeout applies)
 
 	mu       sync.Mutex
 	opened   func(c Content, inline bool) // the open WebSocket's delivery
@@ -359,14 +382,13 @@ type endpoint struct {
 }
 
 func newEndpoint(local string, queue int) *endpoint {
-	ep := &endpoint{local: local, out: make(chan Content, queue), dead: make(chan struct{})}
+	ep := &endpoint{local: local, out: make(chan Content, queue), dead: make(chan struct{}), replied: make(chan struct{}, 1)}
 	ep.ctx, ep.cancel = context.WithCancel(context.Background())
 	return ep
 }
 
 func (ep *endpoint) deliver(c Content, owned bool) {
-	for n := ep.awaiting.Load(); n > 0 && !ep.awaiting.CompareAndSwap(n, n-1); n = ep.awaiting.Load() {
-	}
+	ep.gotReply()
 	ep.mu.Lock()
 	if opened := ep.opened; opened != nil {
 		ep.mu.Unlock()

@@ -33,7 +33,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.closeEndpoint(ep)
-	wc := &wsConn{srv: s, ep: ep, reply: reply, path: r.URL.Path}
+	wc := &wsConn{srv: s, ep: ep, reply: reply, path: r.URL.Path, draining: make(chan struct{})}
 	first, ok := s.awaitAccept(r.Context(), ep)
 	if !ok {
 		http.Error(w, "connection rejected", http.StatusForbidden)
@@ -113,8 +113,9 @@ type wsConn struct {
 	// websocket.disconnect when the client's own code is unknown.
 	closeCode atomic.Int64
 	// drainEnd is when the drain stops reading (Unix nanoseconds), 0
-	// until the server drains.
+	// until the server drains; draining is closed then.
 	drainEnd atomic.Int64
+	draining chan struct{}
 }
 
 func (c *wsConn) run(first Content) {
@@ -140,6 +141,7 @@ func (c *wsConn) run(first Content) {
 		defer close(writerDone)
 		c.writeLoop(stop)
 	}()
+	c.ep.websocket.Store(true)
 	c.ep.onDrain(c.drain)
 	code, drained := c.readLoop()
 	if drained {
@@ -181,6 +183,7 @@ func (c *wsConn) drain() {
 	cfg := &c.srv.cfg
 	c.drainEnd.Store(time.Now().Add(cfg.ShutdownTimeout / 2).UnixNano())
 	c.conn.SetReadDeadline(time.Now().Add(cfg.DrainIdle))
+	close(c.draining)
 }
 
 // awaitAnswers waits, during a drain, until every message the connection
@@ -265,6 +268,12 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 	var buf bytes.Buffer // reused: each frame is copied out of it
 	var limited io.LimitedReader
 	for {
+		if !c.awaitRoomInFlight() {
+			if c.drainEnd.Load() != 0 && c.closeCode.Load() == 0 {
+				return CloseGoingAway, true
+			}
+			return c.awaitClose(c.ep.code), false
+		}
 		kind, r, err := c.conn.NextReader()
 		if err != nil {
 			return c.readErrorCode(err)
@@ -287,7 +296,7 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 		} else {
 			msg["bytes"] = bytes.Clone(data)
 		}
-		c.ep.awaiting.Add(1)
+		c.ep.sentOne()
 		if err := c.srv.sendWaiting(c.ep.ctx, "websocket.receive", msg, cfg.BackpressureTimeout); err != nil {
 			if c.ep.ctx.Err() != nil { // killed while waiting: the writer closes
 				return c.awaitClose(c.ep.code), false

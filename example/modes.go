@@ -201,12 +201,22 @@ func newApp(layer channels.Layer, workers int, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	return &app{
-		layer:  layer,
-		server: channels.NewServer(layer, channels.ServerConfig{Logger: log}),
+		layer: layer,
+		server: channels.NewServer(layer, channels.ServerConfig{
+			// The JSON-RPC consumer replies to every frame: the server can
+			// hold a pipelining client to 64 calls in flight, and close a
+			// socket whose calls get no answer for CallTimeout (60 s).
+			MaxInFlight: maxInFlight,
+			Logger:      log,
+		}),
 		worker: channels.NewWorker(layer, router, channels.WorkerConfig{Concurrency: workers, Logger: log}),
 		log:    log,
 	}, nil
 }
+
+// maxInFlight is the most JSON-RPC calls (frames) of one WebSocket in
+// flight at once; more wait in the client's socket.
+const maxInFlight = 64
 
 // handler is what the HTTP listener serves: the page and the interface
 // server.

@@ -2,6 +2,7 @@ package jsonrpc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -166,6 +167,7 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 		if h.c.ConcurrentCalls > 1 && !channels.TestMode(ctx) {
 			return h.receiveConcurrently(ctx, m)
 		}
+		return h.consumeFrame(ctx, m)
 	case "websocket.disconnect":
 		h.awaitCalls(ctx, m.ReplyChannel())
 	}
@@ -186,7 +188,36 @@ func (h *handler) receive(ctx context.Context, m *channels.Message) error {
 	} else if b, ok := m.Bytes(); ok {
 		payload = b
 	}
-	return h.answer(ctx, m, h.call(ctx, Websocket, m, payload))
+	r := h.call(ctx, Websocket, m, payload)
+	if held, ok := ctx.Value(heldAnswerKey{}).(*heldAnswer); ok {
+		held.reply, held.set = r, true
+		return nil
+	}
+	return h.answer(ctx, m, r)
+}
+
+// heldAnswer is the answer to a frame, held back until the session
+// middleware has saved what the call changed: a client that has its answer
+// finds the changes in its next call, whichever worker runs it.
+type heldAnswer struct {
+	reply Reply
+	set   bool
+}
+
+type heldAnswerKey struct{}
+
+// consumeFrame runs a frame through the session middleware and answers it
+// once the session is saved.
+func (h *handler) consumeFrame(ctx context.Context, m *channels.Message) error {
+	if h.c.Sessions == nil {
+		return h.ws.Consume(ctx, m)
+	}
+	held := &heldAnswer{}
+	err := h.ws.Consume(context.WithValue(ctx, heldAnswerKey{}, held), m)
+	if held.set {
+		err = errors.Join(err, h.answer(ctx, m, held.reply))
+	}
+	return err
 }
 
 // receiveConcurrently answers the frame in a goroutine of its own, once
@@ -201,7 +232,7 @@ func (h *handler) receiveConcurrently(ctx context.Context, m *channels.Message) 
 	}
 	channels.Go(ctx, func(ctx context.Context) {
 		defer func() { <-slots }()
-		if err := h.ws.Consume(ctx, m); err != nil {
+		if err := h.consumeFrame(ctx, m); err != nil {
 			h.c.logger().Warn("jsonrpc: call failed", "reply_channel", m.ReplyChannel(), "err", err)
 		}
 	})
@@ -233,9 +264,16 @@ func (h *handler) slots(reply string) chan struct{} {
 	return s.(chan struct{})
 }
 
+// answer sends the reply to a frame. A frame of notifications has none:
+// an empty message, which writes nothing, tells the interface server that
+// the frame is done (see ServerConfig.MaxInFlight). In test mode it is left
+// out, so that a test receives what the client would.
 func (h *handler) answer(ctx context.Context, m *channels.Message, r Reply) error {
 	if r.Body == nil {
-		return nil
+		if channels.TestMode(ctx) {
+			return nil
+		}
+		return m.Reply(ctx, channels.Content{})
 	}
 	return m.SendText(ctx, string(r.Body))
 }

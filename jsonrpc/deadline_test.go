@@ -51,3 +51,23 @@ func TestShutdownAnswersConcurrentCallsFirst(t *testing.T) {
 		t.Errorf("close code = %d, want 1001", code)
 	}
 }
+
+func TestNotificationsCountOffTheirFrame(t *testing.T) {
+	api := &testAPI{}
+	must(t, api.RegisterNotification(func(n int) {}, jsonrpc.Name("tick")))
+	must(t, api.Register(func() string { return "pong" }, jsonrpc.Name("ping")))
+	// One frame in flight at a time: a notification that left its frame
+	// counted would hold back every frame after it.
+	live := channelstest.NewLiveServerConfig(t, channelstest.LiveConfig{
+		Server: channels.ServerConfig{MaxInFlight: 1},
+	}, jsonrpc.WebsocketRoute(api))
+	conn := live.Dial("/")
+	for i := range 3 {
+		conn.SendText(fmt.Sprintf(`{"jsonrpc":"2.0","method":"tick","params":[%d]}`, i))
+	}
+	conn.SendText(`[{"jsonrpc":"2.0","method":"tick","params":[3]}]`)
+	conn.SendText(`{"jsonrpc":"2.0","method":"ping","id":1}`)
+	if got := conn.ReceiveText(); got != `{"jsonrpc":"2.0","id":1,"result":"pong"}` {
+		t.Errorf("after four frames of notifications: %s, want the ping's answer and nothing before it", got)
+	}
+}
