@@ -131,7 +131,9 @@ func (w *Worker) Run(ctx context.Context) error {
 
 func (w *Worker) loop(ctx context.Context) {
 	backoff := 10 * time.Millisecond
-	hctx := context.WithoutCancel(ctx) // messages in hand finish on shutdown
+	// Messages in hand finish on shutdown; the worker is in the context
+	// once for all of them (see Handle).
+	hctx := context.WithValue(context.WithoutCancel(ctx), workerKey{}, w)
 	for ctx.Err() == nil {
 		m, run, err := w.receive(ctx)
 		if err != nil {
@@ -234,7 +236,9 @@ func (w *Worker) Handle(ctx context.Context, m *Message) error {
 	if m.Layer == nil {
 		m.Layer = w.layer
 	}
-	ctx = context.WithValue(ctx, workerKey{}, w)
+	if ctx.Value(workerKey{}) != w {
+		ctx = context.WithValue(ctx, workerKey{}, w)
+	}
 	if w.cfg.ConsumeTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, w.cfg.ConsumeTimeout)

@@ -53,6 +53,7 @@ func addMarked(r *Report, fault string, inflight int, s *wsStats) {
 	p99, longest := durationStats(s.markResolved)
 	r.add("inflight_at_"+fault, "calls in flight at the "+fault, inflight)
 	r.add("marked_resolved", "  of them answered or closed", len(s.markResolved))
+	r.add("marked_answered", "  of them answered", s.markAnswered)
 	r.add("marked_resolved_p99", "  time to that, p99", p99)
 	r.add("marked_resolved_max", "  time to that, max", longest)
 	r.add("marked_never", "  of them never answered", s.markUnresolved)

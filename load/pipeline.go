@@ -219,6 +219,7 @@ func (p *pipeline) resolveWatched(id int64, now time.Time) {
 	if _, ok := p.watched[id]; ok {
 		delete(p.watched, id)
 		p.stats.markResolved = append(p.stats.markResolved, now.Sub(p.mark))
+		p.stats.markAnswered++
 	}
 }
 

@@ -61,6 +61,7 @@ type wsStats struct {
 	// to get an answer or its socket's close, and how many got neither.
 	markResolved   []time.Duration
 	markUnresolved int64
+	markAnswered   int64 // of markResolved, those answered (not closed)
 }
 
 func newWSStats() *wsStats {
@@ -98,6 +99,7 @@ func (s *wsStats) merge(o *wsStats) {
 	s.lastServerClose = later(s.lastServerClose, o.lastServerClose)
 	s.markResolved = append(s.markResolved, o.markResolved...)
 	s.markUnresolved += o.markUnresolved
+	s.markAnswered += o.markAnswered
 }
 
 func later(a, b time.Time) time.Time {
