@@ -133,8 +133,9 @@ type Server struct {
 	endpoints map[string]*endpoint     // by local part of the reply channel
 	lines     map[string]chan struct{} // senders waiting for room, by channel (see sendWaiting)
 	running   bool
-	stopping  bool
-	conns     sync.WaitGroup
+	stopping  bool          // draining: new WebSockets get 503
+	stopped   bool          // drained: new requests get 503 too
+	quiet     chan struct{} // closed once draining and no endpoint is left
 }
 
 // NewServer returns a server that speaks to workers through layer.
@@ -155,7 +156,9 @@ var ErrServerRunning = errors.New("channels: server already running")
 
 // Run receives the server's reply channels and hands each message to its
 // connection, until ctx is done. Then it drains, for up to ShutdownTimeout:
-// new requests get 503, open HTTP requests finish, and each WebSocket is
+// new WebSockets get 503, HTTP requests are still answered (with
+// Connection: close, so that keep-alive clients are told rather than cut
+// off; close the listener first to stop new clients), and each WebSocket is
 // read until it has been quiet for DrainIdle, then gets its
 // websocket.disconnect (code 1001, "drain": true) while it is still open.
 // The worker answers that disconnect with a close once the consumer has run
@@ -167,7 +170,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.mu.Unlock()
 		return ErrServerRunning
 	}
-	s.running, s.stopping = true, false
+	s.running, s.stopping, s.stopped = true, false, false
 	s.mu.Unlock()
 
 	loopCtx, stopLoop := context.WithCancel(context.WithoutCancel(ctx))
@@ -216,14 +219,17 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) shutdown() {
 	s.mu.Lock()
 	s.stopping = true
+	s.quiet = make(chan struct{})
 	for _, ep := range s.endpoints {
 		ep.drain()
 	}
+	s.checkQuiet()
+	done := s.quiet
 	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		s.conns.Wait()
-		close(done)
+	defer func() {
+		s.mu.Lock()
+		s.stopped = true
+		s.mu.Unlock()
 	}()
 	if s.await(done, s.cfg.ShutdownTimeout) {
 		return
@@ -331,11 +337,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // open registers a new endpoint and returns it with its reply channel name,
-// or nil while the server is not running.
-func (s *Server) open() (*endpoint, string) {
+// or nil when the server no longer takes it: WebSockets stop at the drain,
+// HTTP requests, which keep-alive clients may still send on their open
+// connections, only once it is over.
+func (s *Server) open(websocket bool) (*endpoint, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.stopping {
+	if s.stopped || s.stopping && websocket {
 		return nil, ""
 	}
 	local := randomLetters(12)
@@ -344,16 +352,23 @@ func (s *Server) open() (*endpoint, string) {
 	}
 	ep := newEndpoint(local, s.cfg.SendQueue)
 	s.endpoints[local] = ep
-	s.conns.Add(1)
 	return ep, s.prefix + local
 }
 
 func (s *Server) closeEndpoint(ep *endpoint) {
 	s.mu.Lock()
 	delete(s.endpoints, ep.local)
+	s.checkQuiet()
 	s.mu.Unlock()
 	ep.cancel()
-	s.conns.Done()
+}
+
+// checkQuiet ends the drain when the last endpoint is gone. s.mu is held.
+func (s *Server) checkQuiet() {
+	if s.stopping && !s.stopped && len(s.endpoints) == 0 {
+		s.stopped = true
+		close(s.quiet)
+	}
 }
 
 // endpoint is one connection's inbox. Until a WebSocket is open, and for

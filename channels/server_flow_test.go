@@ -3,6 +3,7 @@ package channels_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -246,6 +247,40 @@ func TestDrainAnswersWhatWasSent(t *testing.T) {
 		}
 		if got := disconnect.Load(); got != channels.CloseGoingAway {
 			t.Errorf("websocket.disconnect code = %d, want 1001", got)
+		}
+	})
+}
+
+func TestDrainServesRequestsWithConnectionClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+			time.Sleep(time.Second)
+			return m.Reply(ctx, channels.Content{"status": 200, "content": []byte("done")})
+		})
+		b := startBubble(t, nil, channels.ServerConfig{}, channels.WorkerConfig{}, channels.Route("http.request", slow))
+		responses := make(chan *http.Response, 2)
+		get := func() {
+			resp, err := b.client.Get("http://pipe/")
+			if err != nil {
+				t.Errorf("request during the drain: %v", err)
+				responses <- nil
+				return
+			}
+			resp.Body.Close()
+			responses <- resp
+		}
+		go get()
+		time.Sleep(100 * time.Millisecond)
+		go b.shutdown()
+		time.Sleep(100 * time.Millisecond)
+		go get() // a keep-alive client's next request, sent during the drain
+		if _, status := b.dial("/", nil); status != http.StatusServiceUnavailable {
+			t.Errorf("WebSocket handshake during the drain: status %d, want 503", status)
+		}
+		for range 2 {
+			if resp := <-responses; resp != nil && (resp.StatusCode != 200 || !resp.Close) {
+				t.Errorf("request during the drain: %d, Connection: close %v; want 200 and close", resp.StatusCode, resp.Close)
+			}
 		}
 	})
 }

@@ -69,7 +69,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, 
 // messages, completed by fill. When it cannot, it answers 503 itself and
 // returns false; otherwise the caller closes the endpoint.
 func (s *Server) start(w http.ResponseWriter, r *http.Request, channel string, fill func(Content)) (*endpoint, string, bool) {
-	ep, reply := s.open()
+	ep, reply := s.open(channel == "websocket.connect")
 	if ep == nil {
 		http.Error(w, "server is not accepting connections", http.StatusServiceUnavailable)
 		return nil, "", false

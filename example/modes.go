@@ -242,7 +242,7 @@ func (a *app) run(ctx context.Context, cfg config) error {
 }
 
 // shutdownGrace bounds the wait for the HTTP listener's open requests after
-// the interface server has finished its own shutdown.
+// the interface server has finished its drain.
 const shutdownGrace = 15 * time.Second
 
 // serve listens on addr and runs loop (the interface server, with or without
@@ -271,26 +271,25 @@ func (a *app) serve(ctx context.Context, addr string, loop func(context.Context)
 		}
 		serveErr <- err
 	}()
-	shutdownDone := make(chan struct{})
-	go func() {
-		defer close(shutdownDone)
-		<-ctx.Done()
-		// Stop accepting at once; the interface server meanwhile closes
-		// WebSockets (1001) and finishes its open requests.
-		sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
-		defer scancel()
-		if err := hs.Shutdown(sctx); err != nil {
-			a.log.Warn("http shutdown", "err", err)
-		}
-	}()
+	stopAccepting := context.AfterFunc(ctx, func() {
+		// Stop accepting at once, but keep the open connections: during
+		// the interface server's drain, keep-alive clients still get
+		// answers (with Connection: close) instead of a cut connection.
+		ln.Close()
+	})
+	defer stopAccepting()
 
 	base := "http://" + ln.Addr().String()
 	a.log.Info("serving", "page", base+"/", "websocket", "ws://"+ln.Addr().String()+"/ws/", "http", base+"/rpc/")
-	err = loop(ctx)
+	err = loop(ctx) // returns after the drain
 	cancel(nil)
-	<-shutdownDone
-	if err == nil {
-		err = <-serveErr
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer scancel()
+	if serr := hs.Shutdown(sctx); serr != nil {
+		a.log.Warn("http shutdown", "err", serr)
+	}
+	if serr := <-serveErr; err == nil && !errors.Is(serr, net.ErrClosed) {
+		err = serr
 	}
 	return err
 }
