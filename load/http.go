@@ -171,12 +171,7 @@ func (s *httpStats) addTo(r *Report, start time.Time) {
 	r.add("transport_errors", "transport errors (by class)", s.transportErrors)
 	r.add("unfinished", "unfinished at the end", s.unfinished)
 	r.add("accounted", "sent = answered + errors + unfinished", s.accounted())
-	var elapsed time.Duration
-	if !s.lastAnswer.IsZero() {
-		elapsed = s.lastAnswer.Sub(start)
-	}
-	r.add("rps", "answers per second", perSecond(int64(s.latency.Count()), elapsed))
-	r.addLatency("latency", "latency", &s.latency)
+	r.addRate(start, s.lastAnswer, &s.latency)
 }
 
 // runHTTPScenario is the http scenario: see the package documentation.

@@ -33,6 +33,17 @@ func (r *Report) add(key, label string, value any) {
 }
 
 // addLatency appends the median, 99th percentile and maximum of h.
+// addRate adds the answers per second from start to the last answer, and
+// their latency.
+func (r *Report) addRate(start, lastAnswer time.Time, latency *Histogram) {
+	var elapsed time.Duration
+	if !lastAnswer.IsZero() {
+		elapsed = lastAnswer.Sub(start)
+	}
+	r.add("rps", "answers per second", perSecond(int64(latency.Count()), elapsed))
+	r.addLatency("latency", "latency", latency)
+}
+
 func (r *Report) addLatency(key, label string, h *Histogram) {
 	r.add(key+"_p50", label+" p50", h.Percentile(0.50))
 	r.add(key+"_p99", label+" p99", h.Percentile(0.99))

@@ -210,12 +210,7 @@ func (s *wsStats) addTo(r *Report, start time.Time) {
 	r.add("stray", "messages answering no call", s.stray)
 	r.add("server_closes", "sockets closed by server (by code)", s.serverCloses)
 	r.add("client_closes", "sockets closed by this tool at the end", s.closedByClient)
-	var elapsed time.Duration
-	if !s.lastAnswer.IsZero() {
-		elapsed = s.lastAnswer.Sub(start)
-	}
-	r.add("rps", "answers per second", perSecond(int64(s.latency.Count()), elapsed))
-	r.addLatency("latency", "latency", &s.latency)
+	r.addRate(start, s.lastAnswer, &s.latency)
 }
 
 // runWSScenario is the ws scenario: see the package documentation.
