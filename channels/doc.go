@@ -23,7 +23,9 @@
 // [Layer] has three methods: Send, Receive and NewChannel. Groups, flush and
 // close are optional interfaces ([GroupLayer], [Flusher], [Closer]), found by
 // type assertion; [GroupAdd], [GroupDiscard] and [GroupSend] do that for
-// you. [MemoryLayer] is the layer of one process. Names follow the ASGI
+// you. [RoomWaiter] lets a sender wait for room in a full channel, and
+// [DirectLayer] is the hot path's one optional interface: the server and the
+// worker use nothing else of a layer than these interfaces. [MemoryLayer] is the layer of one process. Names follow the ASGI
 // rules ([ValidateChannel]); a channel at capacity fails Send with
 // [ErrChannelFull], and a group send skips full members.
 //
@@ -48,8 +50,8 @@
 // the goroutine that delivers it when nothing is queued and the socket has
 // room, so the common case costs no goroutine switch, and only one goroutine
 // writes a socket at a time, with no lock held during the write. Replies
-// reach connections through one receive loop per server (or, with the memory
-// layer, straight from the sender). A client that stops reading fills only
+// reach connections through one receive loop per server (or, with a
+// [DirectLayer] such as the memory layer, straight from the sender). A client that stops reading fills only
 // its own bounded queue and is cut off with 1008, never slowing the others.
 // A worker runs WorkerConfig.Concurrency goroutines, each receiving and
 // consuming one message at a time; the messages of one connection run in

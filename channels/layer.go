@@ -59,15 +59,31 @@ type Closer interface {
 	Close() error
 }
 
-// LocalDeliverer is implemented by layers that can hand the messages of a
-// process-local channel straight to a function in this process, instead of
-// queueing them for Receive. The interface server uses it, when its layer
-// offers it, to save a receive loop and a goroutine switch per reply.
-type LocalDeliverer interface {
+// DirectLayer is the hot path's one optional interface: a layer that can
+// hand messages over inside one process without copies or extra goroutine
+// switches. The interface server and the worker use it when their layer has
+// it (the memory layer does); with any other layer they go through Layer
+// alone, to the same effect. A type that embeds a DirectLayer to change
+// what Send does must change SendOwned and ReceiveTaken too, or hide them.
+type DirectLayer interface {
+	Layer
+	// SendOwned is Send for content that the caller hands over and never
+	// touches again: the layer may keep it without a copy.
+	SendOwned(ctx context.Context, channel string, content Content) error
+
+	// ReceiveTaken is Receive, calling taken with the message as it is
+	// taken, in the order the layer hands messages out. The worker claims
+	// the message's connection there, so that the messages of one
+	// connection run in order without a lock around Receive. taken must not
+	// block or call the layer.
+	ReceiveTaken(ctx context.Context, taken func(channel string, c Content), channels ...string) (string, Content, error)
+
 	// DeliverLocal calls deliver with every message sent to a channel whose
 	// non-local name is nonLocal ("x!"), in send order, from now until stop
-	// is called; messages already waiting are delivered first. deliver must
-	// not block. Capacity does not apply: the receiver bounds its own queue.
+	// is called; messages already waiting are delivered first. The server
+	// takes its replies this way, without a receive loop. deliver must not
+	// block or call the layer, and must copy what it keeps. Capacity does
+	// not apply: the receiver bounds its own queue.
 	DeliverLocal(nonLocal string, deliver func(channel string, c Content)) (stop func(), err error)
 }
 

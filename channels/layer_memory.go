@@ -58,12 +58,12 @@ type MemoryLayer struct {
 }
 
 var (
-	_ GroupLayer     = (*MemoryLayer)(nil)
-	_ GroupLister    = (*MemoryLayer)(nil)
-	_ Flusher        = (*MemoryLayer)(nil)
-	_ Closer         = (*MemoryLayer)(nil)
-	_ LocalDeliverer = (*MemoryLayer)(nil)
-	_ RoomWaiter     = (*MemoryLayer)(nil)
+	_ GroupLayer  = (*MemoryLayer)(nil)
+	_ GroupLister = (*MemoryLayer)(nil)
+	_ Flusher     = (*MemoryLayer)(nil)
+	_ Closer      = (*MemoryLayer)(nil)
+	_ DirectLayer = (*MemoryLayer)(nil)
+	_ RoomWaiter  = (*MemoryLayer)(nil)
 )
 
 type memEntry struct {
@@ -104,7 +104,7 @@ func NewMemoryLayer(cfg MemoryConfig) *MemoryLayer {
 	}
 }
 
-// DeliverLocal implements LocalDeliverer. deliver runs in the sending
+// DeliverLocal implements DirectLayer. deliver runs in the sending
 // goroutine, outside the layer's lock; messages already queued are
 // delivered under the lock, so deliver must not call the layer.
 func (l *MemoryLayer) DeliverLocal(nonLocal string, deliver func(channel string, c Content)) (stop func(), err error) {
@@ -146,9 +146,8 @@ func (l *MemoryLayer) Send(ctx context.Context, channel string, content Content)
 	return l.send(channel, content, false)
 }
 
-// sendOwned is Send for content that the caller hands over and never
-// touches again (the interface server's own messages): it is not copied.
-func (l *MemoryLayer) sendOwned(ctx context.Context, channel string, content Content) error {
+// SendOwned implements DirectLayer: content is not copied.
+func (l *MemoryLayer) SendOwned(ctx context.Context, channel string, content Content) error {
 	return l.send(channel, content, true)
 }
 
@@ -224,9 +223,12 @@ func (l *MemoryLayer) Receive(ctx context.Context, channels ...string) (string, 
 	return l.receive(ctx, nil, channels)
 }
 
-// receive is Receive calling popped, when not nil, with the message while
-// the layer's lock is still held: what popped does is ordered as the
-// messages are. The worker uses it to claim a message's connection.
+// ReceiveTaken implements DirectLayer: taken runs while the layer's lock is
+// still held, so what it does is ordered as the messages are.
+func (l *MemoryLayer) ReceiveTaken(ctx context.Context, taken func(channel string, c Content), channels ...string) (string, Content, error) {
+	return l.receive(ctx, taken, channels)
+}
+
 func (l *MemoryLayer) receive(ctx context.Context, popped func(channel string, c Content), channels []string) (string, Content, error) {
 	if len(channels) == 0 {
 		return "", nil, fmt.Errorf("channels: Receive needs at least one channel")

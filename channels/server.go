@@ -125,6 +125,7 @@ func setDefault[T comparable](p *T, v T) {
 // is running.
 type Server struct {
 	layer  Layer
+	direct DirectLayer // layer, when it is one (the hot path), or nil
 	cfg    ServerConfig
 	prefix string // the non-local reply channel name: "<ReplyPrefix>.<id>!"
 	log    *slog.Logger
@@ -141,8 +142,10 @@ type Server struct {
 // NewServer returns a server that speaks to workers through layer.
 func NewServer(layer Layer, cfg ServerConfig) *Server {
 	cfg.fill()
+	direct, _ := layer.(DirectLayer)
 	return &Server{
 		layer:     layer,
+		direct:    direct,
 		cfg:       cfg,
 		prefix:    cfg.ReplyPrefix + "." + randomLetters(10) + "!",
 		log:       cfg.Logger,
@@ -175,8 +178,8 @@ func (s *Server) Run(ctx context.Context) error {
 
 	loopCtx, stopLoop := context.WithCancel(context.WithoutCancel(ctx))
 	loopDone := make(chan struct{})
-	if ld, ok := s.layer.(LocalDeliverer); ok {
-		stop, err := ld.DeliverLocal(s.prefix, s.deliver)
+	if s.direct != nil {
+		stop, err := s.direct.DeliverLocal(s.prefix, s.deliver)
 		if err != nil {
 			stopLoop()
 			s.mu.Lock()
@@ -287,17 +290,16 @@ func (s *Server) replyLoop(ctx context.Context) {
 	}
 }
 
-// send puts a message the server built on the layer. The memory layer
-// takes it without a copy: the server never touches it again. (Only the
-// memory layer itself: a wrapper that embeds it must see every Send.)
+// send puts a message the server built on the layer. The server never
+// touches it again, so a DirectLayer may keep it without a copy.
 func (s *Server) send(ctx context.Context, channel string, content Content) error {
-	if ml, ok := s.layer.(*MemoryLayer); ok {
-		return ml.sendOwned(ctx, channel, content)
+	if s.direct != nil {
+		return s.direct.SendOwned(ctx, channel, content)
 	}
 	return s.layer.Send(ctx, channel, content)
 }
 
-// deliver is the server's LocalDeliverer function: content belongs to the
+// deliver is the server's DeliverLocal function: content belongs to the
 // sender, and is copied before it is kept.
 func (s *Server) deliver(channel string, content Content) { s.deliverTo(channel, content, false) }
 

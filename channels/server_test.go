@@ -373,9 +373,10 @@ func TestWebsocketSlowClientIsCutOffAlone(t *testing.T) {
 	}
 }
 
-// fullLayer reports every channel in full as being at capacity.
+// fullLayer reports every channel in full as being at capacity. It embeds
+// the layer's GroupLayer only: the server must see every Send.
 type fullLayer struct {
-	*channels.MemoryLayer
+	channels.GroupLayer
 	mu   sync.Mutex
 	full map[string]bool
 }
@@ -393,11 +394,11 @@ func (l *fullLayer) Send(ctx context.Context, ch string, c channels.Content) err
 	if full {
 		return &channels.ChannelFullError{Channel: ch, Capacity: 1}
 	}
-	return l.MemoryLayer.Send(ctx, ch, c)
+	return l.GroupLayer.Send(ctx, ch, c)
 }
 
 func TestFullLayerIsReportedToTheClient(t *testing.T) {
-	layer := &fullLayer{MemoryLayer: channels.NewMemoryLayer(channels.MemoryConfig{}), full: map[string]bool{}}
+	layer := &fullLayer{GroupLayer: channels.NewMemoryLayer(channels.MemoryConfig{}), full: map[string]bool{}}
 	// The wait for room is TestBackpressure's; here it expires at once.
 	a := startApp(t, layer, channels.ServerConfig{BackpressureTimeout: time.Millisecond},
 		channels.Route("websocket.receive", channels.ConsumerFunc(echo)))
@@ -536,14 +537,15 @@ func TestWebsocketOriginIsCheckedBeforeConnect(t *testing.T) {
 	}
 }
 
-// downLayer fails every Send as a layer whose service is down does.
-type downLayer struct{ *channels.MemoryLayer }
+// downLayer fails every Send as a layer whose service is down does. It
+// embeds the layer's GroupLayer only: the server must see every Send.
+type downLayer struct{ channels.GroupLayer }
 
 func (l downLayer) Send(ctx context.Context, ch string, c channels.Content) error {
 	if ch == "websocket.receive" || ch == "http.request" {
 		return fmt.Errorf("testlayer: %w", channels.ErrLayerUnavailable)
 	}
-	return l.MemoryLayer.Send(ctx, ch, c)
+	return l.GroupLayer.Send(ctx, ch, c)
 }
 
 func TestUnavailableLayerIsReportedToTheClient(t *testing.T) {

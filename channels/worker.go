@@ -62,6 +62,7 @@ type WorkerConfig struct {
 // after the answers to everything it sent before.
 type Worker struct {
 	layer    Layer
+	direct   DirectLayer // layer, when it is one (the hot path), or nil
 	consumer Consumer
 	cfg      WorkerConfig
 	log      *slog.Logger
@@ -99,8 +100,10 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 	if cfg.ConsumeTimeout == 0 {
 		cfg.ConsumeTimeout = 30 * time.Second
 	}
+	direct, _ := layer.(DirectLayer)
 	return &Worker{
 		layer:    layer,
+		direct:   direct,
 		consumer: Recover(cfg.Logger)(consumer), // a panic fails one message, not the worker
 		cfg:      cfg,
 		log:      cfg.Logger,
@@ -162,8 +165,8 @@ func (w *Worker) loop(ctx context.Context) {
 
 // receive takes the next message. When ordered, the message's connection
 // is claimed before any later message is received (by one goroutine
-// receiving at a time, or by the memory layer as it pops), so the messages
-// of one connection run one after another in layer order.
+// receiving at a time, or by a DirectLayer as it takes the message), so
+// the messages of one connection run one after another in layer order.
 // run is false when the message was queued behind one in hand.
 func (w *Worker) receive(ctx context.Context) (m *Message, run bool, err error) {
 	if w.cfg.Unordered {
@@ -173,13 +176,13 @@ func (w *Worker) receive(ctx context.Context) (m *Message, run bool, err error) 
 		}
 		return &Message{Channel: ch, Content: content, Layer: w.layer}, true, nil
 	}
-	if ml, ok := w.layer.(*MemoryLayer); ok {
-		// The memory layer claims the connection as it pops the message:
-		// no receive token, every goroutine waits in the layer.
-		_, _, err = ml.receive(ctx, func(ch string, c Content) {
+	if w.direct != nil {
+		// The layer claims the connection as it takes the message: no
+		// receive token, every goroutine waits in the layer.
+		_, _, err = w.direct.ReceiveTaken(ctx, func(ch string, c Content) {
 			m = &Message{Channel: ch, Content: c, Layer: w.layer}
 			run = w.claim(m)
-		}, w.cfg.Channels)
+		}, w.cfg.Channels...)
 		return m, run, err
 	}
 	w.receiving.Lock()
