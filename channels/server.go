@@ -4,14 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"maps"
-	"net"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -373,105 +368,6 @@ func (s *Server) checkQuiet() {
 	}
 }
 
-// endpoint is one connection's inbox. Until a WebSocket is open, and for
-// HTTP requests, replies wait in out for the request's goroutine; a full out
-// kills the connection. Once a WebSocket is open, replies go straight to its
-// writer. Delivery never blocks.
-type endpoint struct {
-	local  string
-	out    chan Content
-	dead   chan struct{}   // closed by kill
-	ctx    context.Context // done once killed: ends waits for the layer
-	cancel context.CancelFunc
-	once   sync.Once
-	code   int // the close code given to kill
-	// awaiting counts the messages sent for the connection that wait for
-	// a reply (each reply counts off one); see server_inflight.go.
-	awaiting  atomic.Int64
-	lastReply atomic.Int64  // Unix nanoseconds of the last reply, or of the first message awaiting one
-	replied   chan struct{} // signalled by each reply, for a reader at MaxInFlight
-	websocket atomic.Bool   // an open WebSocket (CallTimeout applies)
-
-	mu       sync.Mutex
-	opened   func(c Content, inline bool) // the open WebSocket's delivery
-	drained  func()                       // the open WebSocket's drain
-	draining bool
-}
-
-func newEndpoint(local string, queue int) *endpoint {
-	ep := &endpoint{local: local, out: make(chan Content, queue), dead: make(chan struct{}), replied: make(chan struct{}, 1)}
-	ep.ctx, ep.cancel = context.WithCancel(context.Background())
-	return ep
-}
-
-func (ep *endpoint) deliver(c Content, owned bool) {
-	ep.gotReply()
-	ep.mu.Lock()
-	if opened := ep.opened; opened != nil {
-		ep.mu.Unlock()
-		opened(c, true)
-		return
-	}
-	defer ep.mu.Unlock()
-	if !owned {
-		if kept, err := c.Clone(); err == nil {
-			c = kept
-		}
-	}
-	select {
-	case ep.out <- c:
-	default:
-		ep.kill(ClosePolicyViolation)
-	}
-}
-
-// open sends later replies to deliver, after those already waiting, which
-// deliver only queues (no socket write happens under ep.mu).
-func (ep *endpoint) open(deliver func(c Content, inline bool)) {
-	ep.mu.Lock()
-	defer ep.mu.Unlock()
-	for {
-		select {
-		case c := <-ep.out:
-			deliver(c, false)
-		default:
-			ep.opened = deliver
-			return
-		}
-	}
-}
-
-// drain starts the drain of the open WebSocket, now or as soon as it opens.
-func (ep *endpoint) drain() {
-	ep.mu.Lock()
-	ep.draining = true
-	drained := ep.drained
-	ep.mu.Unlock()
-	if drained != nil {
-		drained()
-	}
-}
-
-// onDrain registers the open WebSocket's drain, and runs it at once when
-// the server is draining already.
-func (ep *endpoint) onDrain(drain func()) {
-	ep.mu.Lock()
-	ep.drained = drain
-	draining := ep.draining
-	ep.mu.Unlock()
-	if draining {
-		drain()
-	}
-}
-
-func (ep *endpoint) kill(code int) {
-	ep.once.Do(func() {
-		ep.code = code
-		close(ep.dead)
-		ep.cancel()
-	})
-}
-
 // WebSocket close codes the server uses.
 const (
 	CloseNormal          = 1000
@@ -483,49 +379,3 @@ const (
 	CloseTryAgainLater   = 1013
 )
 
-// scope returns the ASGI keys shared by connect and request messages.
-func scope(r *http.Request, reply string) Content {
-	c := Content{
-		"reply_channel": reply,
-		"path":          r.URL.Path,
-		"query_string":  []byte(r.URL.RawQuery),
-		"headers":       asgiHeaders(r),
-		"client":        hostPort(r.RemoteAddr),
-	}
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		c["server"] = hostPort(la.String())
-	}
-	return c
-}
-
-// asgiHeaders lists the request headers as [name, value] byte pairs with
-// lowercase names. Names containing '_' are dropped, as Daphne does, so
-// that they cannot pass for their '-' twins.
-func asgiHeaders(r *http.Request) []any {
-	hs := make([]any, 0, len(r.Header)+1)
-	if r.Host != "" {
-		hs = append(hs, []any{[]byte("host"), []byte(r.Host)})
-	}
-	for _, name := range slices.Sorted(maps.Keys(r.Header)) {
-		if strings.Contains(name, "_") {
-			continue
-		}
-		lower := []byte(strings.ToLower(name))
-		for _, v := range r.Header[name] {
-			hs = append(hs, []any{lower, []byte(v)})
-		}
-	}
-	return hs
-}
-
-func hostPort(addr string) any {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil
-	}
-	p, err := strconv.Atoi(port)
-	if err != nil {
-		return nil
-	}
-	return []any{host, int64(p)}
-}

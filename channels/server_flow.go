@@ -7,14 +7,14 @@ import (
 )
 
 // Flow control. The layer refuses a message when a channel is full; the
-// server and the worker's replies (Message.Reply) do not pass that refusal
-// on at once. It waits for room, up to
-// BackpressureTimeout, and since the goroutine that waits is the one that
-// reads the client's socket (or answers its request), the client is not
-// read meanwhile and TCP slows it down. Only a wait that expires answers
-// 503 or closes the socket with 1013. Lifecycle events wait longer: a
-// websocket.disconnect is retried for DisconnectTimeout, so that every
-// consumer that saw a connect sees its disconnect.
+// server does not pass that refusal on at once (nor does Message.Reply in a
+// worker). It waits for room, up to BackpressureTimeout, and since the
+// goroutine that waits is the one that reads the client's socket (or
+// answers its request), the client is not read meanwhile and TCP slows it
+// down. Only a wait that expires answers 503 or closes the socket with
+// 1013. Lifecycle events wait longer: a websocket.disconnect is retried for
+// DisconnectTimeout, so that every consumer that saw a connect sees its
+// disconnect.
 
 // sendWaiting sends content to channel, waiting while the channel is full
 // for at most wait. It returns the layer's last error: a *ChannelFullError
@@ -58,11 +58,11 @@ func (s *Server) waitLine(channel string) chan struct{} {
 	return line
 }
 
-// retryWhenRoom calls send again each time channel may have room, after a
-// first try failed with full, until ctx is done: at once, then (with a
-// RoomWaiter layer, after waiting for room) with backoff, so that a layer
-// whose WaitRoom and Send disagree is not spun. It returns send's last error, or
-// full when ctx ends before a retry.
+// retryWhenRoom calls send again, after a first try failed with full, until
+// it does not fail with full or ctx is done: at once, then with backoff
+// (and with a RoomWaiter layer, each time after waiting for room), so that
+// a layer whose WaitRoom and Send disagree is not spun. It returns send's
+// last error, or full when ctx ends before a retry.
 func retryWhenRoom(ctx context.Context, l Layer, channel string, full error, send func(context.Context) error) error {
 	rw, _ := l.(RoomWaiter)
 	backoff := time.Millisecond
@@ -98,7 +98,8 @@ func (s *Server) sendDisconnect(msg Content) bool {
 		if err == nil {
 			return true
 		}
-		if !errors.Is(err, ErrLayerUnavailable) && !errors.Is(err, ErrChannelFull) || !sleepCtx(ctx, backoff) {
+		retry := errors.Is(err, ErrLayerUnavailable) || errors.Is(err, ErrChannelFull)
+		if !retry || !sleepCtx(ctx, backoff) {
 			s.log.Warn("channels: websocket.disconnect not sent", "channel", msg["reply_channel"], "err", err)
 			return false
 		}
