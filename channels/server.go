@@ -378,4 +378,3 @@ const (
 	CloseInternalError   = 1011
 	CloseTryAgainLater   = 1013
 )
-
