@@ -38,7 +38,9 @@
 // the original message (reply channel, channel session, user, path) through
 // [MessageFrom]. A plain error becomes a -32000 error with its text; an
 // [*Error] chooses its own code, message and data; a panic becomes -32603
-// and is logged, and the connection stays up. [Consumer.NotifyGroup] and
+// and is logged, and the connection stays up. A call whose context reaches
+// its deadline (the worker's ConsumeTimeout) and that fails with it gets
+// -32001 "Call timed out". [Consumer.NotifyGroup] and
 // [Consumer.NotifyChannel] send notifications; sent during a call, they
 // reach its caller before the call's response.
 //
@@ -48,7 +50,10 @@
 // # Transports
 //
 // Over WebSocket every text (or binary) frame is one request, notification
-// or batch, answered by at most one frame. Over HTTP only POST with a JSON
+// or batch, answered by at most one frame. A frame that needs no answer
+// (notifications only) is answered with an empty message, which writes
+// nothing: the interface server counts it off the connection's calls in
+// flight (channels.ServerConfig.MaxInFlight). Over HTTP only POST with a JSON
 // content type is served: 200 with the response (errors included, unless
 // HTTPStatusCodes asks for the original library's 400/404/500), 204 with
 // an empty body when there is nothing to answer, 405 for other methods and
@@ -61,6 +66,8 @@
 // safe. The worker runs the messages of one connection in order, so calls
 // of one WebSocket are answered in request order; set
 // Consumer.ConcurrentCalls to let several calls of one connection run at
-// once, in goroutines owned by the consumer. In test mode (see
+// once, in goroutines the worker awaits on shutdown (channels.Go); a
+// connection's disconnect runs after its calls. With channel sessions, a
+// call is answered once its session changes are saved. In test mode (see
 // channels.WithTestMode) calls always run in the caller's goroutine.
 package jsonrpc
