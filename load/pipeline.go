@@ -170,6 +170,13 @@ func (p *pipeline) finish(readErr error) (closedByServer bool) {
 	p.mu.Lock()
 	closedByServer = !(settled && p.stopping)
 	p.stats.lost += int64(len(p.pending))
+	if len(p.pending) > 0 {
+		how := "open"
+		if closedByServer {
+			how = closeLabel(readErr)
+		}
+		p.stats.lostByClose[how] += int64(len(p.pending))
+	}
 	p.endWatch(now, closedByServer)
 	p.mu.Unlock()
 	if !closedByServer {

@@ -32,7 +32,6 @@ func (r *Report) add(key, label string, value any) {
 	r.metrics = append(r.metrics, metric{key: key, label: label, value: value})
 }
 
-// addLatency appends the median, 99th percentile and maximum of h.
 // addRate adds the answers per second from start to the last answer, and
 // their latency.
 func (r *Report) addRate(start, lastAnswer time.Time, latency *Histogram) {
@@ -44,6 +43,7 @@ func (r *Report) addRate(start, lastAnswer time.Time, latency *Histogram) {
 	r.addLatency("latency", "latency", latency)
 }
 
+// addLatency appends the median, 99th percentile and maximum of h.
 func (r *Report) addLatency(key, label string, h *Histogram) {
 	r.add(key+"_p50", label+" p50", h.Percentile(0.50))
 	r.add(key+"_p99", label+" p99", h.Percentile(0.99))

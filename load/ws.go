@@ -51,6 +51,7 @@ type wsStats struct {
 	rpcErrors       Counts // JSON-RPC error answers by code
 	wrongResult     int64  // answered with another result
 	lost            int64  // sent and never answered
+	lostByClose     Counts // of lost, by how their socket ended: the server's close code, or "open"
 	stray           int64  // messages that answer no call of the socket
 	serverCloses    Counts // sockets the server closed, by close code
 	closedByClient  int64  // sockets this tool closed at the end
@@ -65,7 +66,7 @@ type wsStats struct {
 }
 
 func newWSStats() *wsStats {
-	return &wsStats{dialFailures: Counts{}, rpcErrors: Counts{}, serverCloses: Counts{}}
+	return &wsStats{dialFailures: Counts{}, rpcErrors: Counts{}, serverCloses: Counts{}, lostByClose: Counts{}}
 }
 
 // countAnswer counts the answer to a call sent latency ago.
@@ -91,6 +92,7 @@ func (s *wsStats) merge(o *wsStats) {
 	s.rpcErrors.Merge(o.rpcErrors)
 	s.wrongResult += o.wrongResult
 	s.lost += o.lost
+	s.lostByClose.Merge(o.lostByClose)
 	s.stray += o.stray
 	s.serverCloses.Merge(o.serverCloses)
 	s.closedByClient += o.closedByClient
@@ -206,6 +208,7 @@ func (s *wsStats) addTo(r *Report, start time.Time) {
 	r.add("rpc_errors", "JSON-RPC error answers (by code)", s.rpcErrors)
 	r.add("wrong_result", "answered with another result", s.wrongResult)
 	r.add("lost", "lost (never answered)", s.lost)
+	r.add("lost_by_close", "  lost, by how their socket ended", s.lostByClose)
 	r.add("accounted", "sent = ok + errors + wrong + lost", s.accounted())
 	r.add("stray", "messages answering no call", s.stray)
 	r.add("server_closes", "sockets closed by server (by code)", s.serverCloses)
