@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// echoTarget serves the raw echo in-process.
+func echoTarget(t *testing.T) *target {
+	srv := httptest.NewServer(newEchoHandler())
+	t.Cleanup(srv.Close)
+	return &target{name: "echo", label: "raw echo", addr: strings.TrimPrefix(srv.URL, "http://")}
+}
+
+func TestShapesAgainstEcho(t *testing.T) {
+	tg := echoTarget(t)
+	pids := []int{os.Getpid()}
+	for _, sh := range []shape{
+		{name: "ws", conns: 2, inflight: 4},
+		{name: "http", http: true, conns: 2, inflight: 1},
+	} {
+		r := runShape(context.Background(), sh, tg, pids, 50*time.Millisecond, 200*time.Millisecond)
+		if r.rps() <= 0 || r.errors != 0 {
+			t.Errorf("%s: %.0f rps, %d errors; want rps > 0 and no error", sh.name, r.rps(), r.errors)
+		}
+		if r.p50 <= 0 || r.p99 < r.p50 {
+			t.Errorf("%s: p50 %v, p99 %v", sh.name, r.p50, r.p99)
+		}
+	}
+}
+
+func TestFanoutAgainstEcho(t *testing.T) {
+	r := runFanout(context.Background(), echoTarget(t), 20, 3, 1<<20)
+	if r.failure != "" || r.rounds != 3 || r.p50 <= 0 {
+		t.Errorf("fan-out: %+v", r)
+	}
+}
+
+func TestScanID(t *testing.T) {
+	for msg, want := range map[string]string{
+		`{"jsonrpc":"2.0","id":42,"method":"ping"}`: "42",
+		`{"id": -7}`:     "-7",
+		`{"id":"x"}`:     "null",
+		`{"method":"x"}`: "null",
+	} {
+		if got := string(scanID([]byte(msg))); got != want {
+			t.Errorf("scanID(%s) = %s, want %s", msg, got, want)
+		}
+	}
+}
+
+func TestChartIsWellFormedXML(t *testing.T) {
+	c := chart{
+		title:  `answers <per> second & "more"`,
+		xLabel: "shape", yLabel: "rps",
+		groups: []string{"WS 1x1", "HTTP 50x1"},
+		series: []string{"raw echo", "example"},
+		values: [][]float64{{12345, 6789}, {0, 98765.4}},
+	}
+	var b bytes.Buffer
+	if err := writeChart(&b, c); err != nil {
+		t.Fatal(err)
+	}
+	d := xml.NewDecoder(&b)
+	rects := 0
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("not well-formed: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			rects++
+		}
+	}
+	// The background, a bar per value and a swatch per series.
+	if want := 1 + 4 + 2; rects != want {
+		t.Errorf("%d rects, want %d", rects, want)
+	}
+}
+
+func TestTableHasEveryTarget(t *testing.T) {
+	targets := []*target{{label: "raw echo", procs: []*child{{}}}, {label: "example", procs: []*child{{}}}}
+	r := newResults(targets, &options{duration: time.Second, fanout: []int{10}, rounds: 2})
+	for range shapes {
+		r.shapes = append(r.shapes, []shapeResult{
+			{answers: 100, elapsed: time.Second, p50: time.Millisecond, p99: 2 * time.Millisecond, cpu: []time.Duration{time.Millisecond}},
+			{answers: 50, elapsed: time.Second, p50: time.Millisecond, p99: 3 * time.Millisecond, cpu: []time.Duration{time.Millisecond}},
+		})
+	}
+	r.fanout = [][]fanoutResult{{{members: 10, rounds: 2}, {members: 10, failure: "skipped: test"}}}
+	r.idle = []idleResult{{conns: 10, rssAfter: 100, goroutinesAfter: 10}, {conns: 10, goroutinesBefore: -1}}
+	table := r.table()
+	for _, want := range []string{"raw echo rps", "example rps", "0.50x", "WS 50x16", "skipped: test", "n/a", "1.00"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+}

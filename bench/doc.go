@@ -1,0 +1,60 @@
+// Command bench measures the example JSON-RPC server against a raw
+// gorilla/websocket baseline on the same machine, and writes a side-by-side
+// table and an SVG bar chart.
+//
+//	go run ./bench [flags]
+//	go run ./bench -duration 5s -fanout 1000
+//	go run ./bench -example-bin /tmp/example -redis redis://127.0.0.1:6379/0
+//
+// # Targets
+//
+// Every target is a child process on a free loopback port, driven from
+// the bench process:
+//
+//   - raw echo: this binary again, as its hidden subcommand serve-echo. It
+//     answers each WebSocket frame on /ws/ and each POST on /rpc/ with
+//     {"jsonrpc":"2.0","id":N,"result":"pong"}, the id found by a byte scan
+//     and no JSON decoded; group.join and group.send keep one in-memory
+//     group. It serves runtime.NumGoroutine() at /debug/goroutines.
+//   - example: the example built once with go build into a temporary
+//     directory (or -example-bin), with its memory layer.
+//   - split/redis (with -redis URL): the example as -mode server and
+//     -mode worker sharing that Redis.
+//
+// The children get a process group of their own and SIGKILL should the
+// bench die; the bench stops them with SIGTERM at the end.
+//
+// # Measurements
+//
+// In this order, target after target:
+//
+//   - Idle: -idle WebSockets (5000) opened and left silent for 2 s; the
+//     server process's VmRSS (/proc/PID/status) before and after gives KB
+//     per socket, and GET /debug/goroutines goroutines per socket ("n/a"
+//     where it is 404, as on the example).
+//   - Shapes: WS 1x1, WS 50x1, WS 50x16 (connections x calls in flight,
+//     pipelined: a new call as each answer arrives), HTTP 1x1 and HTTP 50x1
+//     (keep-alive clients, one call at a time each). Each runs -warmup
+//     (0.5 s) unmeasured, then -duration (3 s): answers per second, latency
+//     p50 and p99, errors (answers other than pong, sockets closed, transport
+//     errors, over warm-up and window), and the CPU time (utime+stime of
+//     /proc/PID/stat) each server process used in the window per answer.
+//   - Fan-out: for each -fanout size (1000,10000), that many sockets join a
+//     group, then one more calls group.send -rounds times (20), each once
+//     every member has the one before; p50 and p99 of the time from the
+//     send to the last member's receipt. The bench raises its open-file
+//     limit to the hard limit before starting the servers, which inherit
+//     it, and skips a size the limit cannot hold.
+//
+// The bench and the servers share the machine's CPUs, so the numbers
+// compare targets with each other rather than stand alone. Allocations
+// per call are not measured here: go test -bench WebsocketPing -benchmem
+// ./jsonrpc gives them.
+//
+// # Output
+//
+// The table goes to stdout and to -out (bench-results.txt), the chart of
+// answers per second by shape and target to -svg (bench-results.svg);
+// progress goes to stderr. The header gives the date, uname -m, the CPU
+// count, the Go version and the git commit.
+package main

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options is what the command line asks for.
+type options struct {
+	duration   time.Duration
+	warmup     time.Duration
+	fanout     []int
+	rounds     int
+	idle       int
+	exampleBin string
+	redisURL   string
+	out        string
+	svg        string
+}
+
+// settleAfterMany is the pause after closing many sockets, so that the
+// servers have let them go before the next measurement.
+const settleAfterMany = 2 * time.Second
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "serve-echo" {
+		if err := runServeEcho(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench serve-echo:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	o, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.DurationVar(&o.duration, "duration", 3*time.Second, "measured time of each shape")
+	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "unmeasured time before each shape")
+	fanout := fs.String("fanout", "1000,10000", "group sizes of the fan-out test, comma-separated (empty: none)")
+	fs.IntVar(&o.rounds, "rounds", 20, "group.send calls per fan-out size")
+	fs.IntVar(&o.idle, "idle", 5000, "idle WebSockets per target (0: no idle test)")
+	fs.StringVar(&o.exampleBin, "example-bin", "", "the example's binary (default: go build ./example)")
+	fs.StringVar(&o.redisURL, "redis", "", "also bench the example split into -mode server and -mode worker on this Redis, e.g. redis://127.0.0.1:6379/0")
+	fs.StringVar(&o.out, "out", "bench-results.txt", "the table's file (empty: none)")
+	fs.StringVar(&o.svg, "svg", "bench-results.svg", "the chart's file (empty: none)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	sizes, err := parseSizes(*fanout)
+	if err != nil {
+		return nil, fmt.Errorf("-fanout: %w", err)
+	}
+	o.fanout = sizes
+	if o.duration <= 0 || o.warmup < 0 || o.rounds <= 0 || o.idle < 0 {
+		return nil, errors.New("-duration and -rounds must be positive, -warmup and -idle not negative")
+	}
+	return o, nil
+}
+
+// parseSizes reads a comma-separated list of positive counts.
+func parseSizes(list string) ([]int, error) {
+	var sizes []int
+	for field := range strings.SplitSeq(list, ",") {
+		if field = strings.TrimSpace(field); field == "" {
+			continue
+		}
+		n, err := strconv.Atoi(field)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive count", field)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+// run starts the targets, measures them, and writes the report.
+func run(ctx context.Context, o *options, stdout, progress io.Writer) error {
+	fileLimit, err := raiseFileLimit()
+	if err != nil {
+		fmt.Fprintln(progress, "open-file limit not raised:", err)
+	}
+	dir, err := os.MkdirTemp("", "bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintln(progress, "starting the targets")
+	targets, err := startTargets(ctx, dir, o.exampleBin, o.redisURL)
+	if err != nil {
+		return err
+	}
+	defer stopAll(targets)
+
+	res := newResults(targets, o)
+	res.note(fmt.Sprintf("open-file limit %d (servers inherit it)", fileLimit))
+	measureIdle(ctx, res, o, progress)
+	measureShapes(ctx, res, o, progress)
+	measureFanout(ctx, res, o, fileLimit, progress)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return writeOutputs(res, o, stdout)
+}
+
+func measureIdle(ctx context.Context, res *results, o *options, progress io.Writer) {
+	if o.idle == 0 {
+		return
+	}
+	for _, t := range res.targets {
+		fmt.Fprintf(progress, "idle: %d sockets to %s\n", o.idle, t.label)
+		res.idle = append(res.idle, runIdle(ctx, t, o.idle))
+		sleepContext(ctx, settleAfterMany)
+	}
+}
+
+func measureShapes(ctx context.Context, res *results, o *options, progress io.Writer) {
+	for _, sh := range shapes {
+		row := make([]shapeResult, len(res.targets))
+		for i, t := range res.targets {
+			fmt.Fprintf(progress, "%s: %s\n", sh.name, t.label)
+			row[i] = runShape(ctx, sh, t, t.pids(), o.warmup, o.duration)
+		}
+		res.shapes = append(res.shapes, row)
+	}
+}
+
+func measureFanout(ctx context.Context, res *results, o *options, fileLimit uint64, progress io.Writer) {
+	for _, n := range o.fanout {
+		row := make([]fanoutResult, len(res.targets))
+		for i, t := range res.targets {
+			fmt.Fprintf(progress, "fan-out: %d members of %s\n", n, t.label)
+			row[i] = runFanout(ctx, t, n, o.rounds, fileLimit)
+			if row[i].failure != "" {
+				fmt.Fprintf(progress, "  %s\n", row[i].failure)
+			}
+			sleepContext(ctx, settleAfterMany)
+		}
+		res.fanout = append(res.fanout, row)
+	}
+}
+
+// writeOutputs prints the table and writes it to -out, and the chart to
+// -svg.
+func writeOutputs(res *results, o *options, stdout io.Writer) error {
+	table := res.table()
+	fmt.Fprint(stdout, table)
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(table), 0o644); err != nil {
+			return err
+		}
+	}
+	if o.svg == "" {
+		return nil
+	}
+	f, err := os.Create(o.svg)
+	if err != nil {
+		return err
+	}
+	if err := writeChart(f, res.chart()); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// results is everything one run measured, for the table and the chart.
+type results struct {
+	header  [][2]string
+	targets []*target
+	idle    []idleResult     // by target
+	shapes  [][]shapeResult  // by shape, then target
+	fanout  [][]fanoutResult // by -fanout size, then target
+	sizes   []int
+	rounds  int
+}
+
+func newResults(targets []*target, o *options) *results {
+	r := &results{targets: targets, sizes: o.fanout, rounds: o.rounds}
+	r.header = [][2]string{
+		{"date", time.Now().Format(time.RFC3339)},
+		{"machine", fmt.Sprintf("%s, %d CPUs", commandOutput("uname", "-m"), runtime.NumCPU())},
+		{"go", runtime.Version()},
+		{"commit", commandOutput("git", "rev-parse", "--short", "HEAD")},
+		{"shapes", fmt.Sprintf("%v measured after a %v warm-up; every server a child process on loopback, driven from the bench process", o.duration, o.warmup)},
+	}
+	return r
+}
+
+// note adds a line to the header.
+func (r *results) note(line string) { r.header = append(r.header, [2]string{"note", line}) }
+
+// commandOutput is the trimmed output of a command, or "unknown".
+func commandOutput(name string, args ...string) string {
+	out, err := exec.Command(name, args...).Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// table is the plain-text report.
+func (r *results) table() string {
+	var b strings.Builder
+	b.WriteString("channels-jsonrpc bench\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, h := range r.header {
+		fmt.Fprintf(tw, "%s\t%s\n", h[0], h[1])
+	}
+	tw.Flush()
+	r.writeShapes(&b)
+	r.writeCPU(&b)
+	r.writeFanout(&b)
+	r.writeIdle(&b)
+	b.WriteString("\nAllocations per call are not measured here: go test -bench WebsocketPing -benchmem ./jsonrpc gives them.\n")
+	return b.String()
+}
+
+// writeShapes is the throughput and latency table: a row per shape, the
+// targets side by side.
+func (r *results) writeShapes(b *strings.Builder) {
+	b.WriteString("\nThroughput and latency: answers per second, its ratio to the raw echo, latency p50 / p99, errors\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\t", leftAligned("shape"))
+	for _, t := range r.targets {
+		fmt.Fprintf(tw, "|\t%s rps\tx echo\tp50\tp99\terr\t", t.label)
+	}
+	fmt.Fprintln(tw)
+	for i, row := range r.shapes {
+		fmt.Fprintf(tw, "%s\t", leftAligned(shapes[i].name))
+		for _, s := range row {
+			fmt.Fprintf(tw, "|\t%.0f\t%s\t%s\t%s\t%d\t", s.rps(), ratio(s.rps(), row[0].rps()),
+				formatDuration(s.p50), formatDuration(s.p99), s.errors)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}
+
+// writeCPU is the CPU time each server process used per answer.
+func (r *results) writeCPU(b *strings.Builder) {
+	b.WriteString("\nCPU per call: microseconds of server-process CPU (utime+stime, /proc/PID/stat) per answer\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\t", leftAligned("shape"))
+	for _, t := range r.targets {
+		for i := range t.procs {
+			fmt.Fprintf(tw, "%s\t", processLabel(t, i))
+		}
+	}
+	fmt.Fprintln(tw)
+	for i, row := range r.shapes {
+		fmt.Fprintf(tw, "%s\t", leftAligned(shapes[i].name))
+		for j, s := range row {
+			for k := range r.targets[j].procs {
+				fmt.Fprintf(tw, "%.1f\t", float64(s.cpuPerCall(k))/float64(time.Microsecond))
+			}
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}
+
+// processLabel names process i of t: the target alone, or with its role
+// when it has more than one process.
+func processLabel(t *target, i int) string {
+	switch {
+	case len(t.procs) == 1:
+		return t.label
+	case i == 0:
+		return t.label + " server"
+	}
+	return t.label + " worker"
+}
+
+// writeFanout is the fan-out table: a row per group size.
+func (r *results) writeFanout(b *strings.Builder) {
+	if len(r.fanout) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nFan-out: group.send to the last member's receipt, %d sends one after the other\n", r.rounds)
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\t", leftAligned("members"))
+	for _, t := range r.targets {
+		fmt.Fprintf(tw, "|\t%s p50\tp99\tsends\t", t.label)
+	}
+	fmt.Fprintln(tw)
+	var failures []string
+	for i, row := range r.fanout {
+		fmt.Fprintf(tw, "%s\t", leftAligned(strconv.Itoa(r.sizes[i])))
+		for j, f := range row {
+			fmt.Fprintf(tw, "|\t%s\t%s\t%d\t", formatDuration(f.p50), formatDuration(f.p99), f.rounds)
+			if f.failure != "" {
+				failures = append(failures, fmt.Sprintf("  %s, %d members: %s", r.targets[j].label, f.members, f.failure))
+			}
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	for _, f := range failures {
+		b.WriteString(f + "\n")
+	}
+}
+
+// writeIdle is the idle table: a row per target.
+func (r *results) writeIdle(b *strings.Builder) {
+	if len(r.idle) == 0 {
+		return
+	}
+	b.WriteString("\nIdle WebSockets: the server process's VmRSS before opening them and 2 s after\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\tsockets\tRSS before\tRSS after\tKB/socket\tgoroutines/socket\t\n", leftAligned("target"))
+	for i, idle := range r.idle {
+		fmt.Fprintf(tw, "%s\t%d\t%d KB\t%d KB\t%.1f\t%s\t\n", leftAligned(r.targets[i].label), idle.conns,
+			idle.rssBefore, idle.rssAfter, idle.kbPerConn(), idle.goroutinesPerConn())
+	}
+	tw.Flush()
+	for i, idle := range r.idle {
+		if idle.failure != "" {
+			fmt.Fprintf(b, "  %s: %s\n", r.targets[i].label, idle.failure)
+		}
+	}
+}
+
+// leftAligned pads a first-column name so that the right-aligned table
+// shows it left-aligned.
+func leftAligned(name string) string { return fmt.Sprintf("%-12s", name) }
+
+// ratio is value/base as "0.42x", or "-" without a base.
+func ratio(value, base float64) string {
+	if base <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", value/base)
+}
+
+// formatDuration writes d with three significant digits or so.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "-"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
+// chart is the answers per second of every shape and target.
+func (r *results) chart() chart {
+	c := chart{
+		title:  "channels-jsonrpc bench: answers per second (higher is better)",
+		xLabel: "shape (connections x calls in flight)",
+		yLabel: "answers per second",
+	}
+	for _, t := range r.targets {
+		c.series = append(c.series, t.label)
+	}
+	for i, row := range r.shapes {
+		c.groups = append(c.groups, shapes[i].name)
+		values := make([]float64, len(row))
+		for j, s := range row {
+			values[j] = s.rps()
+		}
+		c.values = append(c.values, values)
+	}
+	return c
+}
