@@ -86,9 +86,9 @@ func retryWhenRoom(ctx context.Context, l Layer, channel string, full error, sen
 	}
 }
 
-// sendDisconnect delivers a connection's websocket.disconnect, retrying
-// while the channel is full or the layer unreachable, for up to
-// DisconnectTimeout. It reports whether the message was delivered.
+// sendDisconnect delivers a connection's websocket.disconnect, waiting
+// while the channel is full and retrying while the layer is unreachable,
+// for up to DisconnectTimeout in all. It reports whether it was delivered.
 func (s *Server) sendDisconnect(msg Content) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.DisconnectTimeout)
 	defer cancel()
@@ -98,8 +98,7 @@ func (s *Server) sendDisconnect(msg Content) bool {
 		if err == nil {
 			return true
 		}
-		retry := errors.Is(err, ErrLayerUnavailable) || errors.Is(err, ErrChannelFull)
-		if !retry || !sleepCtx(ctx, backoff) {
+		if !errors.Is(err, ErrLayerUnavailable) || !sleepCtx(ctx, backoff) {
 			s.log.Warn("channels: websocket.disconnect not sent", "channel", msg["reply_channel"], "err", err)
 			return false
 		}

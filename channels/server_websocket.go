@@ -192,12 +192,15 @@ func (c *wsConn) drain() {
 // does not order websocket.disconnect after websocket.receive: waiting here
 // keeps the disconnect from overtaking the last calls.
 func (c *wsConn) awaitAnswers() {
-	end := time.Unix(0, c.drainEnd.Load()).Add(c.srv.cfg.ShutdownTimeout / 4)
-	for c.ep.awaiting.Load() > 0 && time.Now().Before(end) {
+	end := time.NewTimer(time.Until(time.Unix(0, c.drainEnd.Load()).Add(c.srv.cfg.ShutdownTimeout / 4)))
+	defer end.Stop()
+	for c.ep.awaiting.Load() > 0 {
 		select {
+		case <-c.ep.replied: // the reader is done: nobody else takes these
 		case <-c.ep.dead:
 			return
-		case <-time.After(10 * time.Millisecond):
+		case <-end.C:
+			return
 		}
 	}
 }
