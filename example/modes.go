@@ -34,6 +34,7 @@ type config struct {
 	Workers   int
 	LogLevel  slog.Level
 	LogFormat string
+	Pprof     string
 }
 
 // usageError is a command-line mistake: the command exits with status 2, as
@@ -86,6 +87,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&cfg.Workers, "workers", 0, "consume up to `N` messages at once in the worker; 0 means one per CPU (modes all and worker)")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "the least severe `level` logged: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log lines as text (key=value) or json")
+	fs.StringVar(&cfg.Pprof, "pprof", "", "serve Go's profiles (net/http/pprof) on this `host:port`; off when empty")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageIntro)
 		fs.PrintDefaults()
@@ -229,6 +231,11 @@ func (a *app) run(ctx context.Context, cfg config) error {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	a.log.Info("starting", "mode", cfg.Mode, "layer", cfg.Layer, "workers", workers)
+	if cfg.Pprof != "" {
+		if err := servePprof(ctx, cfg.Pprof, a.log); err != nil {
+			return err
+		}
+	}
 	switch cfg.Mode {
 	case modeWorker:
 		return a.worker.Run(ctx)
