@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +22,7 @@ type options struct {
 	warmup     time.Duration
 	fanout     []int
 	rounds     int
+	repeat     int
 	idle       int
 	exampleBin string
 	redisURL   string
@@ -63,6 +66,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "unmeasured time before each shape")
 	fanout := fs.String("fanout", "1000,10000", "group sizes of the fan-out test, comma-separated (empty: none)")
 	fs.IntVar(&o.rounds, "rounds", 20, "group.send calls per fan-out size")
+	fs.IntVar(&o.repeat, "repeat", 3, "runs of each shape per target, taking turns; the table shows each target's median run")
 	fs.IntVar(&o.idle, "idle", 5000, "idle WebSockets per target (0: no idle test)")
 	fs.StringVar(&o.exampleBin, "example-bin", "", "the example's binary (default: go build ./example)")
 	fs.StringVar(&o.redisURL, "redis", "", "also bench the example split into -mode server and -mode worker on this Redis, e.g. redis://127.0.0.1:6379/0")
@@ -79,8 +83,8 @@ func parseFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("-fanout: %w", err)
 	}
 	o.fanout = sizes
-	if o.duration <= 0 || o.warmup < 0 || o.rounds <= 0 || o.idle < 0 {
-		return nil, errors.New("-duration and -rounds must be positive, -warmup and -idle not negative")
+	if o.duration <= 0 || o.warmup < 0 || o.rounds <= 0 || o.repeat <= 0 || o.idle < 0 {
+		return nil, errors.New("-duration, -rounds and -repeat must be positive, -warmup and -idle not negative")
 	}
 	return o, nil
 }
@@ -141,15 +145,37 @@ func measureIdle(ctx context.Context, res *results, o *options, progress io.Writ
 	}
 }
 
+// measureShapes runs each shape o.repeat times per target, the targets
+// taking turns so that a slow moment of a shared machine does not fall on
+// one target only, and keeps each target's median run.
 func measureShapes(ctx context.Context, res *results, o *options, progress io.Writer) {
 	for _, sh := range shapes {
+		runs := make([][]shapeResult, len(res.targets))
+		for n := range o.repeat {
+			for i, t := range res.targets {
+				fmt.Fprintf(progress, "%s: %s (run %d of %d)\n", sh.name, t.label, n+1, o.repeat)
+				runs[i] = append(runs[i], runShape(ctx, sh, t, t.pids(), o.warmup, o.duration))
+			}
+		}
 		row := make([]shapeResult, len(res.targets))
-		for i, t := range res.targets {
-			fmt.Fprintf(progress, "%s: %s\n", sh.name, t.label)
-			row[i] = runShape(ctx, sh, t, t.pids(), o.warmup, o.duration)
+		for i := range runs {
+			row[i] = medianRun(runs[i])
 		}
 		res.shapes = append(res.shapes, row)
 	}
+}
+
+// medianRun is the run of median throughput; its errors are those of all
+// the runs.
+func medianRun(runs []shapeResult) shapeResult {
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b shapeResult) int { return cmp.Compare(a.rps(), b.rps()) })
+	median := sorted[len(sorted)/2]
+	median.errors = 0
+	for _, r := range runs {
+		median.errors += r.errors
+	}
+	return median
 }
 
 func measureFanout(ctx context.Context, res *results, o *options, fileLimit uint64, progress io.Writer) {

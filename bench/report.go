@@ -28,7 +28,7 @@ func newResults(targets []*target, o *options) *results {
 		{"machine", fmt.Sprintf("%s, %d CPUs", commandOutput("uname", "-m"), runtime.NumCPU())},
 		{"go", runtime.Version()},
 		{"commit", commandOutput("git", "rev-parse", "--short", "HEAD")},
-		{"shapes", fmt.Sprintf("%v measured after a %v warm-up; every server a child process on loopback, driven from the bench process", o.duration, o.warmup)},
+		{"shapes", fmt.Sprintf("%v measured after a %v warm-up, %d runs per target taking turns, the median shown; every server a child process on loopback, driven from the bench process", o.duration, o.warmup, o.repeat)},
 	}
 	return r
 }

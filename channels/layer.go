@@ -85,6 +85,23 @@ type DirectLayer interface {
 	// block or call the layer, and must copy what it keeps. Capacity does
 	// not apply: the receiver bounds its own queue.
 	DeliverLocal(nonLocal string, deliver func(channel string, c Content)) (stop func(), err error)
+
+	// ConsumeInline is the worker's side of HandOver: from now until stop
+	// is called, HandOver of a message to one of channels, when none waits
+	// there, may call consume with it in the sender's goroutine, outside
+	// the layer's lock, instead of queueing it. consume returns false to
+	// leave the message to the queue (the worker is busy). A call that
+	// began before stop may still be running, or start, after it: consume
+	// refuses once its worker stops.
+	ConsumeInline(channels []string, consume func(channel string, c Content) bool) (stop func(), err error)
+
+	// HandOver is SendOwned from a sender that lends its goroutine to the
+	// receiver: a consumer registered with ConsumeInline may run the
+	// message in it before HandOver returns, which saves two goroutine
+	// switches per message. The interface server hands over what the
+	// goroutine reading a WebSocket sends, so that a connection is not read
+	// while its message is consumed, as its messages are consumed in order.
+	HandOver(ctx context.Context, channel string, content Content) error
 }
 
 // RoomWaiter is implemented by layers that can tell a sender when a full

@@ -16,6 +16,7 @@ import (
 // is an error matching ErrNoReplyChannel, and errors of store are returned
 // wrapped.
 func ChannelSession(store SessionStore) Middleware {
+	keys := &sessionKeys{}
 	return func(next Consumer) Consumer {
 		return ConsumerFunc(func(ctx context.Context, m *Message) error {
 			s := m.ChannelSession
@@ -24,7 +25,7 @@ func ChannelSession(store SessionStore) Middleware {
 				if reply == "" {
 					return fmt.Errorf("channels: channel session: %w", ErrNoReplyChannel)
 				}
-				key := ChannelSessionKey(reply)
+				key := keys.of(m, reply)
 				values, err := store.Load(ctx, key)
 				if err != nil {
 					return fmt.Errorf("channels: load channel session %s: %w", key, err)

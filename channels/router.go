@@ -66,6 +66,7 @@ func Include(routes []Routing, filters ...Filter) Routing {
 type Router struct {
 	routes   []*routeNode
 	channels []string
+	cache    *matchCache // nil unless every filter is on "path"
 }
 
 var _ Consumer = (*Router)(nil)
@@ -103,6 +104,9 @@ func NewRouter(routes ...Routing) (*Router, error) {
 		n.collectChannels(chans)
 	}
 	r.channels = slices.Sorted(maps.Keys(chans))
+	if cacheable(r.routes) {
+		r.cache = &matchCache{}
+	}
 	return r, nil
 }
 
@@ -210,6 +214,20 @@ func (r *Router) Channels() []string { return slices.Clone(r.channels) }
 // groups its patterns matched; groups that took no part in the match are
 // left out. m is not changed.
 func (r *Router) Match(m *Message) (Consumer, map[string]string, bool) {
+	path, isString := m.Content["path"].(string)
+	if r.cache == nil || !isString {
+		return r.match(m)
+	}
+	key := routeKey{m.Channel, path}
+	if rm, ok := r.cache.lookup(key); ok {
+		return rm.consumer, rm.kwargs, rm.ok
+	}
+	c, kw, ok := r.match(m)
+	r.cache.remember(key, routeMatch{c, kw, ok})
+	return c, kw, ok
+}
+
+func (r *Router) match(m *Message) (Consumer, map[string]string, bool) {
 	for _, n := range r.routes {
 		if c, kw, ok := n.match(m, nil); ok {
 			return c, kw, true

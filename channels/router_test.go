@@ -384,3 +384,29 @@ func TestRouterAsConsumerOfRouter(t *testing.T) {
 		t.Errorf("kwargs of the inner consumer = %v; want %v", kw, want)
 	}
 }
+
+// A router whose filters are all on the path remembers its matches: the
+// second message of a path gets the same route, and kwargs of its own.
+func TestRouterMatchRemembered(t *testing.T) {
+	a, b := routerTestConsumer("a"), routerTestConsumer("b")
+	r := routerTestNew(t,
+		channels.Route("websocket.receive", a, channels.Path(`^/chat/(?P<room>\w+)/$`)),
+		channels.Route("websocket.receive", b, channels.Path(`^/other/$`)),
+	)
+	for i := range 3 {
+		m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"path": "/chat/lobby/"}}
+		c, kw, ok := r.Match(m)
+		if !ok || c != a || kw["room"] != "lobby" {
+			t.Fatalf("match %d = %v, %v, %v; want a, room=lobby", i, c, kw, ok)
+		}
+		kw["room"] = "changed by a consumer"
+		miss := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"path": "/none/"}}
+		if _, _, ok := r.Match(miss); ok {
+			t.Fatalf("match %d of /none/ succeeded", i)
+		}
+	}
+	m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"path": "/other/"}}
+	if c, _, ok := r.Match(m); !ok || c != b {
+		t.Errorf("match of /other/ = %v, %v; want b", c, ok)
+	}
+}

@@ -287,11 +287,18 @@ func (s *Server) replyLoop(ctx context.Context) {
 
 // send puts a message the server built on the layer. The server never
 // touches it again, so a DirectLayer may keep it without a copy.
+// The goroutine that reads a WebSocket hands its messages over: while a
+// worker of this process consumes one in it, the socket is not read, as
+// the connection's next message would wait for that one anyway.
 func (s *Server) send(ctx context.Context, channel string, content Content) error {
-	if s.direct != nil {
+	switch {
+	case s.direct == nil:
+		return s.layer.Send(ctx, channel, content)
+	case channel == "websocket.receive" || channel == "websocket.disconnect":
+		return s.direct.HandOver(ctx, channel, content)
+	default:
 		return s.direct.SendOwned(ctx, channel, content)
 	}
-	return s.layer.Send(ctx, channel, content)
 }
 
 // deliver is the server's DeliverLocal function: content belongs to the

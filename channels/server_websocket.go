@@ -34,6 +34,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.closeEndpoint(ep)
 	wc := &wsConn{srv: s, ep: ep, reply: reply, path: r.URL.Path, draining: make(chan struct{})}
+	wc.replyValue, wc.pathValue = wc.reply, wc.path
 	first, ok := s.awaitAccept(r.Context(), ep)
 	if !ok {
 		http.Error(w, "connection rejected", http.StatusForbidden)
@@ -109,6 +110,9 @@ type wsConn struct {
 	reply string
 	path  string
 	order int64
+	// replyValue and pathValue are reply and path as the values of a
+	// message, boxed once per connection rather than once per frame.
+	replyValue, pathValue any
 	// closeCode is the code the server closed with, reported in
 	// websocket.disconnect when the client's own code is unknown.
 	closeCode atomic.Int64
@@ -293,7 +297,8 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 		}
 		c.readDeadline()
 		c.order++
-		msg := Content{"reply_channel": c.reply, "path": c.path, "order": c.order}
+		msg := make(Content, 4)
+		msg["reply_channel"], msg["path"], msg["order"] = c.replyValue, c.pathValue, c.order
 		if kind == websocket.TextMessage {
 			msg["text"] = string(data)
 		} else {

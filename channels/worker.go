@@ -34,7 +34,9 @@ type WorkerConfig struct {
 	// EnforceOrdering middleware for that guarantee.
 	Unordered bool
 	// ConsumeTimeout bounds each consumer call through its context (default
-	// 30 s; negative means no limit). The JSON-RPC consumer answers a call
+	// 30 s; negative means no limit). The messages that start within 1% of
+	// it share one deadline, so that a call costs no timer: a call may run
+	// up to 1% (at most 1 s) longer. The JSON-RPC consumer answers a call
 	// that ends with that deadline with error -32001.
 	ConsumeTimeout time.Duration
 	// ReplyTimeout bounds the wait for room of a reply (Message.Reply) to a
@@ -123,20 +125,55 @@ func (w *Worker) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	// Messages in hand finish on shutdown; the worker is in the context
+	// once for all of them (see Handle).
+	hctx := context.WithValue(context.WithoutCancel(ctx), workerKey{}, w)
+	r := &workerRun{w: w, hctx: hctx, slots: make(chan struct{}, w.cfg.Concurrency)}
+	if w.cfg.ConsumeTimeout > 0 {
+		r.deadlines = newDeadlines(hctx, w.cfg.ConsumeTimeout)
+	}
+	if w.direct != nil {
+		stop, err := w.direct.ConsumeInline(w.cfg.Channels, r.consumeInline)
+		if err != nil {
+			w.log.Debug("channels: worker consumes from the queue only", "err", err)
+		} else {
+			defer context.AfterFunc(ctx, stop)()
+		}
+	}
 	var wg sync.WaitGroup
 	for range w.cfg.Concurrency {
-		wg.Go(func() { w.loop(ctx) })
+		wg.Go(func() { r.loop(ctx) })
 	}
 	wg.Wait()
+	for range w.cfg.Concurrency { // the inline calls in progress end; later ones are refused
+		r.slots <- struct{}{}
+	}
 	w.detached.Wait()
 	return nil
 }
 
-func (w *Worker) loop(ctx context.Context) {
+// workerRun is one Run of a worker: its consumers' contexts, and the
+// slots that bound the messages consumed at once to Concurrency, whether
+// a loop received them or a sender handed them over (ConsumeInline).
+type workerRun struct {
+	w         *Worker
+	hctx      context.Context // the consumers' context, without a deadline
+	deadlines *deadlines      // nil without a ConsumeTimeout
+	slots     chan struct{}
+}
+
+// ctx is the context of a consumer call that starts now.
+func (r *workerRun) ctx() context.Context {
+	if r.deadlines == nil {
+		return r.hctx
+	}
+	return r.deadlines.get()
+}
+
+// loop receives and consumes until ctx is done.
+func (r *workerRun) loop(ctx context.Context) {
+	w := r.w
 	backoff := 10 * time.Millisecond
-	// Messages in hand finish on shutdown; the worker is in the context
-	// once for all of them (see Handle).
-	hctx := context.WithValue(context.WithoutCancel(ctx), workerKey{}, w)
 	for ctx.Err() == nil {
 		m, run, err := w.receive(ctx)
 		if err != nil {
@@ -154,12 +191,38 @@ func (w *Worker) loop(ctx context.Context) {
 		if !run {
 			continue // queued behind a message of its connection in hand
 		}
-		w.Handle(hctx, m)
-		if !w.cfg.Unordered {
-			for next := w.release(m); next != nil; next = w.release(next) {
-				w.Handle(hctx, next)
-			}
-		}
+		r.slots <- struct{}{}
+		r.consumeInOrder(m)
+		<-r.slots
+	}
+}
+
+// consumeInline is the worker's ConsumeInline function: it consumes a
+// handed-over message in the sender's goroutine when a slot is free.
+func (r *workerRun) consumeInline(ch string, c Content) bool {
+	select {
+	case r.slots <- struct{}{}:
+	default:
+		return false
+	}
+	defer func() { <-r.slots }()
+	m := &Message{Channel: ch, Content: c, Layer: r.w.layer}
+	if !r.w.cfg.Unordered && !r.w.claim(m) {
+		return true // queued behind a message of its connection in hand
+	}
+	r.consumeInOrder(m)
+	return true
+}
+
+// consumeInOrder consumes m, then the messages of its connection that were
+// queued behind it meanwhile.
+func (r *workerRun) consumeInOrder(m *Message) {
+	r.w.consume(r.ctx(), m)
+	if r.w.cfg.Unordered {
+		return
+	}
+	for next := r.w.release(m); next != nil; next = r.w.release(next) {
+		r.w.consume(r.ctx(), next)
 	}
 }
 
@@ -247,6 +310,12 @@ func (w *Worker) Handle(ctx context.Context, m *Message) error {
 		ctx, cancel = context.WithTimeout(ctx, w.cfg.ConsumeTimeout)
 		defer cancel()
 	}
+	return w.consume(ctx, m)
+}
+
+// consume runs the consumer on m with ctx, a context of the worker, and
+// answers what its error means for the client.
+func (w *Worker) consume(ctx context.Context, m *Message) error {
 	err := w.consumer.Consume(ctx, m)
 	if err != nil {
 		w.answerError(ctx, m, err)

@@ -1,0 +1,79 @@
+package channels
+
+import (
+	"context"
+	"fmt"
+)
+
+// ConsumeInline implements DirectLayer. A channel has one inline consumer
+// at a time; registering another for it fails.
+func (l *MemoryLayer) ConsumeInline(channels []string, consume func(channel string, c Content) bool) (stop func(), err error) {
+	for _, ch := range channels {
+		if err := ValidateChannel(ch); err != nil {
+			return nil, err
+		}
+		if IsProcessLocal(ch) {
+			return nil, &NameError{"channel", ch, "ConsumeInline takes names without !"}
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, ErrClosed
+	}
+	for _, ch := range channels {
+		if l.inline[ch] != nil {
+			return nil, fmt.Errorf("channels: %s is already consumed inline", ch)
+		}
+	}
+	for _, ch := range channels {
+		l.inline[ch] = consume
+	}
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, ch := range channels {
+			delete(l.inline, ch)
+		}
+	}, nil
+}
+
+// HandOver implements DirectLayer: a message to a channel with an inline
+// consumer and no message waiting goes to that consumer; otherwise, or
+// when the consumer refuses it, HandOver is SendOwned.
+func (l *MemoryLayer) HandOver(ctx context.Context, channel string, content Content) error {
+	if consume := l.inlineConsumer(channel); consume != nil {
+		if err := ValidateChannel(channel); err != nil {
+			return err
+		}
+		if content.Has(ReservedKey) {
+			return fmt.Errorf("%w: key %q is reserved", ErrInvalidMessage, ReservedKey)
+		}
+		if !content.canonicalAlready() {
+			c, err := content.Clone()
+			if err != nil {
+				return err
+			}
+			content = c
+		}
+		if consume(channel, content) {
+			return nil
+		}
+	}
+	return l.send(channel, content, true)
+}
+
+// inlineConsumer returns the inline consumer of channel when no message
+// waits there (those go first), or nil.
+func (l *MemoryLayer) inlineConsumer(channel string) func(string, Content) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	consume := l.inline[channel]
+	if consume == nil || l.closed {
+		return nil
+	}
+	if q := l.queues[channel]; q != nil && q.len() > 0 {
+		return nil
+	}
+	return consume
+}
