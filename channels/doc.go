@@ -24,8 +24,10 @@
 // close are optional interfaces ([GroupLayer], [Flusher], [Closer]), found by
 // type assertion; [GroupAdd], [GroupDiscard] and [GroupSend] do that for
 // you. [RoomWaiter] lets a sender wait for room in a full channel, and
-// [DirectLayer] is the hot path's one optional interface: the server and the
-// worker use nothing else of a layer than these interfaces. [MemoryLayer] is the layer of one process. Names follow the ASGI
+// [DirectLayer] is the hot path's one optional interface (hand-overs and
+// local delivery without copies or goroutine switches): the server and the
+// worker use nothing else of a layer than these interfaces. [MemoryLayer]
+// is the layer of one process. Names follow the ASGI
 // rules ([ValidateChannel]); a channel at capacity fails Send with
 // [ErrChannelFull], and a group send skips full members.
 //
@@ -44,19 +46,30 @@
 //
 // Layers, routers, servers and workers are safe for concurrent use. A
 // consumer is shared by all messages and may run on several goroutines at
-// once; keep per-connection state in the channel session. The server runs
-// one goroutine per connection reading the socket, and one writer goroutine
-// that writes what the socket does not take at once: a reply is written by
-// the goroutine that delivers it when nothing is queued and the socket has
-// room, so the common case costs no goroutine switch, and only one goroutine
-// writes a socket at a time, with no lock held during the write. Replies
-// reach connections through one receive loop per server (or, with a
-// [DirectLayer] such as the memory layer, straight from the sender). A client that stops reading fills only
-// its own bounded queue and is cut off with 1008, never slowing the others.
-// A worker runs WorkerConfig.Concurrency goroutines, each receiving and
-// consuming one message at a time; the messages of one connection run in
-// order. Run methods block until their context is done, then shut down
-// gracefully.
+// once; keep per-connection state in the channel session.
+//
+// The server runs one goroutine per connection, which reads the socket and
+// sends each frame to the layer. A worker runs WorkerConfig.Concurrency
+// goroutines, each receiving and consuming one message at a time; the
+// messages of one connection run in order. When the layer is a
+// [DirectLayer] (the memory layer), what runs is shorter, with no goroutine
+// switch on the way:
+//
+//	reader goroutine: frame ─▶ layer.HandOver ─▶ worker's consumer ─▶ Reply ─▶ layer ─▶ DeliverLocal ─▶ socket
+//
+// the worker consumes the frame in the reader's goroutine when one of its
+// turns is free (otherwise the frame waits in the layer's queue for a
+// receiving goroutine), and the reply is written to the socket by the
+// goroutine that sends it when the socket takes it at once. With any
+// other layer, replies come through one receive loop per server. Either
+// way, one type (the connection's writer) owns each socket: it writes a
+// frame at once when nothing is queued and the socket has room, and
+// otherwise queues it for the connection's writer goroutine, which also
+// sends the pings; over TLS every frame goes through that goroutine, since
+// a TLS write cannot be tried without blocking. A client that stops
+// reading fills only its own bounded queue and is cut off with 1008, never
+// slowing the others. Run methods block until their context is done, then
+// shut down gracefully.
 //
 // # Flow control
 //

@@ -17,16 +17,19 @@ import (
 // disconnect.
 
 // sendWaiting sends content to channel, waiting while the channel is full
-// for at most wait. It returns the layer's last error: a *ChannelFullError
+// for at most wait; onWait, when not nil, runs before the wait. It returns the layer's last error: a *ChannelFullError
 // when the wait expired, ctx.Err() when ctx ended it.
 //
 // With a layer that cannot signal room, the server's senders to one channel
 // wait in line and only the first one retries: they are served in the
 // order they came, and the layer is not flooded with retries.
-func (s *Server) sendWaiting(ctx context.Context, channel string, content Content, wait time.Duration) error {
+func (s *Server) sendWaiting(ctx context.Context, channel string, content Content, wait time.Duration, onWait func()) error {
 	err := s.send(ctx, channel, content)
 	if !errors.Is(err, ErrChannelFull) {
 		return err
+	}
+	if onWait != nil {
+		onWait()
 	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
@@ -94,7 +97,7 @@ func (s *Server) sendDisconnect(msg Content) bool {
 	defer cancel()
 	backoff := 10 * time.Millisecond
 	for {
-		err := s.sendWaiting(ctx, "websocket.disconnect", msg, s.cfg.DisconnectTimeout)
+		err := s.sendWaiting(ctx, "websocket.disconnect", msg, s.cfg.DisconnectTimeout, nil)
 		if err == nil {
 			return true
 		}

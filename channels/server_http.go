@@ -77,7 +77,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, channel string, f
 	msg := scope(r, reply)
 	fill(msg)
 	ep.awaiting.Store(1)
-	if err := s.sendWaiting(r.Context(), channel, msg, s.cfg.BackpressureTimeout); err != nil {
+	if err := s.sendWaiting(r.Context(), channel, msg, s.cfg.BackpressureTimeout, nil); err != nil {
 		s.closeEndpoint(ep)
 		s.log.Warn("channels: message not sent", "channel", channel, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "1")

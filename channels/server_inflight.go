@@ -50,6 +50,7 @@ func (ep *endpoint) stalled(now time.Time, timeout time.Duration) bool {
 func (c *wsConn) awaitRoomInFlight() bool {
 	limit := int64(c.srv.cfg.MaxInFlight)
 	for limit > 0 && c.ep.awaiting.Load() >= limit {
+		c.w.release() // the replies held must not wait for the wait
 		select {
 		case <-c.ep.replied:
 		case <-c.ep.dead:

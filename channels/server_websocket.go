@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -45,12 +46,13 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		CheckOrigin:       func(*http.Request) bool { return true }, // checked above
 		EnableCompression: false,
 	}
-	conn, err := up.Upgrade(w, r, nil)
+	hw := &hijackWatch{ResponseWriter: w}
+	conn, err := up.Upgrade(hw, r, nil)
 	if err != nil { // the upgrader has answered the client
 		wc.disconnect(CloseAbnormal, false)
 		return
 	}
-	wc.conn = conn
+	wc.conn, wc.buffered = conn, hw.reader
 	wc.run(first)
 }
 
@@ -103,13 +105,14 @@ func checkWebsocketReply(c Content) error {
 // replies are written by whoever delivers them or by the writer goroutine
 // (see wsWriter).
 type wsConn struct {
-	srv   *Server
-	conn  *websocket.Conn
-	w     *wsWriter
-	ep    *endpoint
-	reply string
-	path  string
-	order int64
+	srv      *Server
+	conn     *websocket.Conn
+	buffered *bufio.Reader // what conn reads frames from, when known (see server_burst.go)
+	w        *wsWriter
+	ep       *endpoint
+	reply    string
+	path     string
+	order    int64
 	// replyValue and pathValue are reply and path as the values of a
 	// message, boxed once per connection rather than once per frame.
 	replyValue, pathValue any
@@ -274,7 +277,10 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 	c.conn.SetPongHandler(func(string) error { c.readDeadline(); return nil })
 	var buf bytes.Buffer // reused: each frame is copied out of it
 	var limited io.LimitedReader
+	var held time.Time
+	defer c.w.release()
 	for {
+		c.burst(&held)
 		if !c.awaitRoomInFlight() {
 			if c.drainEnd.Load() != 0 && c.closeCode.Load() == 0 {
 				return CloseGoingAway, true
@@ -305,7 +311,7 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 			msg["bytes"] = bytes.Clone(data)
 		}
 		c.ep.sentOne()
-		if err := c.srv.sendWaiting(c.ep.ctx, "websocket.receive", msg, cfg.BackpressureTimeout); err != nil {
+		if err := c.srv.sendWaiting(c.ep.ctx, "websocket.receive", msg, cfg.BackpressureTimeout, c.w.release); err != nil {
 			if c.ep.ctx.Err() != nil { // killed while waiting: the writer closes
 				return c.awaitClose(c.ep.code), false
 			}

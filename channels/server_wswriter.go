@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"net"
@@ -28,6 +29,7 @@ type wsWriter struct {
 	pongAt  int      // the index in queue of a waiting pong, or -1
 	owner   bool     // a goroutine is writing the socket
 	closed  bool     // a close frame was queued: later frames are dropped
+	held    bool     // frames wait for release: the reader has a burst in hand
 	failed  bool     // the socket failed: everything is dropped
 	cutAt   time.Time
 	wake    chan struct{}
@@ -38,9 +40,14 @@ type wsWriter struct {
 	nowN    int
 	nowErr  error
 	writeFn func(fd uintptr) bool // w.writeFD, bound once: no allocation per write
+	batch   []byte                // release's buffer, reused
 }
 
 var errQueueFull = errors.New("channels: send queue full")
+
+// maxBatchKept is the largest release buffer a connection keeps between
+// bursts; a larger one is left to the garbage collector.
+const maxBatchKept = 64 << 10
 
 // The kinds of frames: data frames count against the queue's limit,
 // control frames do not (a waiting pong is replaced by a newer one, as RFC
@@ -77,7 +84,7 @@ func (w *wsWriter) send(frame []byte, kind frameKind, inline bool) error {
 		return nil
 	}
 	w.closed = kind == closingFrame
-	if !inline || w.owner || len(w.queue) > 0 || w.raw == nil {
+	if !inline || w.owner || w.held || len(w.queue) > 0 || w.raw == nil {
 		err := w.enqueue(frame, kind)
 		w.mu.Unlock()
 		return err
@@ -175,7 +182,7 @@ func (w *wsWriter) finish() {
 // handOff gives the socket to the writer goroutine when frames wait and
 // nobody writes. w.mu is held.
 func (w *wsWriter) handOff() {
-	if w.owner || len(w.queue) == 0 {
+	if w.owner || w.held || len(w.queue) == 0 {
 		return
 	}
 	w.owner = true
@@ -183,6 +190,64 @@ func (w *wsWriter) handOff() {
 	case w.wake <- struct{}{}:
 	default:
 	}
+}
+
+// hold makes the frames sent from now on wait for release, so that the
+// replies to a burst of pipelined frames go out in one write.
+func (w *wsWriter) hold() {
+	w.mu.Lock()
+	w.held = true
+	w.mu.Unlock()
+}
+
+// release writes the frames held since hold, together: at once when the
+// socket takes them, otherwise through the writer goroutine.
+func (w *wsWriter) release() {
+	w.mu.Lock()
+	if !w.held {
+		w.mu.Unlock()
+		return
+	}
+	w.held = false
+	if w.owner || len(w.queue) == 0 || w.raw == nil || w.partial {
+		w.handOff()
+		w.mu.Unlock()
+		return
+	}
+	frames := w.queue
+	w.queue, w.pongAt, w.owner = nil, -1, true
+	closing := w.closed
+	w.mu.Unlock()
+
+	out := frames[0]
+	if len(frames) > 1 {
+		w.batch = w.batch[:0]
+		for _, f := range frames {
+			w.batch = append(w.batch, f...)
+		}
+		out = w.batch
+	}
+	n, err := w.writeNow(out)
+	if cap(w.batch) > maxBatchKept {
+		w.batch = nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.owner = false
+	switch {
+	case err != nil:
+		w.fail()
+		return
+	case n < len(out):
+		w.queue = append([][]byte{bytes.Clone(out[n:])}, w.queue...)
+		w.partial = true
+		if w.pongAt >= 0 {
+			w.pongAt++
+		}
+	case closing && len(w.queue) == 0:
+		w.finish()
+	}
+	w.handOff()
 }
 
 // writeNow writes as much of frame as the socket takes without blocking.

@@ -21,7 +21,11 @@ func ServerChannels() []string {
 // WorkerConfig configures a Worker. The zero value gives the defaults.
 type WorkerConfig struct {
 	// Concurrency is the number of messages consumed at once (default
-	// GOMAXPROCS). Each is a goroutine that receives and consumes in turn.
+	// GOMAXPROCS). The worker runs as many goroutines that receive and
+	// consume in turn; with a DirectLayer, a message that an interface
+	// server of the same process hands over (DirectLayer.HandOver) is
+	// consumed in the server's goroutine instead, when one of the
+	// Concurrency turns is free.
 	Concurrency int
 	// Channels are the channels to receive on. By default, ServerChannels
 	// and those of the consumer when it has a Channels() []string method (a

@@ -1,0 +1,82 @@
+package channels
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Pipelined bursts. A client that pipelines sends several frames in one
+// TCP segment; the reader finds them in its read buffer. While a whole
+// frame waits there, the replies are held (wsWriter.hold) and written
+// together once the buffer holds no whole frame, or the burst has been
+// held for maxHold: several replies, one syscall. A burst is never held
+// across a read that may block.
+
+// maxHold bounds how long the replies of a burst wait for the burst's end.
+const maxHold = time.Millisecond
+
+// hijackWatch is the ResponseWriter the WebSocket upgrade gets: it keeps
+// the read buffer of the hijacked connection, which gorilla/websocket
+// reads frames from (it reuses the buffer when the Upgrader's
+// ReadBufferSize is 0). When it does not, reader stays nil and nothing is
+// held.
+type hijackWatch struct {
+	http.ResponseWriter
+	reader *bufio.Reader
+}
+
+func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err == nil {
+		h.reader = brw.Reader
+	}
+	return conn, brw, err
+}
+
+// wholeFramePending tells whether br holds a whole WebSocket frame, read
+// without blocking.
+func wholeFramePending(br *bufio.Reader) bool {
+	n := br.Buffered()
+	if n < 2 {
+		return false
+	}
+	head, _ := br.Peek(2)
+	size := 2
+	if head[1]&0x80 != 0 { // masked, as every client frame is
+		size += 4
+	}
+	switch length := int(head[1] & 0x7f); length {
+	case 126:
+		ext, _ := br.Peek(4)
+		if len(ext) < 4 {
+			return false
+		}
+		size += 2 + (int(ext[2])<<8 | int(ext[3]))
+	case 127:
+		return false // 64 KiB or more: not worth holding for
+	default:
+		size += length
+	}
+	return n >= size
+}
+
+// burst holds or releases the connection's replies before the reader
+// reads its next frame; held is when the replies started waiting.
+func (c *wsConn) burst(held *time.Time) {
+	if c.buffered != nil && wholeFramePending(c.buffered) {
+		if held.IsZero() {
+			*held = time.Now()
+			c.w.hold()
+			return
+		}
+		if time.Since(*held) < maxHold {
+			return
+		}
+	}
+	if !held.IsZero() {
+		*held = time.Time{}
+		c.w.release()
+	}
+}

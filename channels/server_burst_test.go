@@ -1,0 +1,46 @@
+package channels
+
+import (
+	"bufio"
+	"bytes"
+	"testing"
+)
+
+// maskedFrame is a client's text frame with payload of n bytes.
+func maskedFrame(n int) []byte {
+	f := []byte{0x81}
+	switch {
+	case n < 126:
+		f = append(f, 0x80|byte(n))
+	case n <= 0xFFFF:
+		f = append(f, 0x80|126, byte(n>>8), byte(n))
+	default:
+		f = append(f, 0x80|127, 0, 0, 0, 0, 0, byte(n>>16), byte(n>>8), byte(n))
+	}
+	f = append(f, 1, 2, 3, 4) // mask
+	return append(f, bytes.Repeat([]byte{'x'}, n)...)
+}
+
+func TestWholeFramePending(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{"nothing", nil, false},
+		{"one byte", maskedFrame(10)[:1], false},
+		{"a header", maskedFrame(10)[:6], false},
+		{"a small frame", maskedFrame(10), true},
+		{"a small frame but one byte", maskedFrame(10)[:15], false},
+		{"a 16-bit length", maskedFrame(300), true},
+		{"a 16-bit length cut", maskedFrame(300)[:200], false},
+		{"a 64-bit length", maskedFrame(70000), false},
+	}
+	for _, tt := range tests {
+		br := bufio.NewReaderSize(bytes.NewReader(tt.data), 1<<17)
+		br.Peek(len(tt.data)) // fill the buffer
+		if got := wholeFramePending(br); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
