@@ -11,11 +11,15 @@ import (
 // TCP segment; the reader finds them in its read buffer. While a whole
 // frame waits there, the replies are held (wsWriter.hold) and written
 // together once the buffer holds no whole frame, or the burst has been
-// held for maxHold: several replies, one syscall. A burst is never held
+// held for maxHold or maxHeld replies: several replies, one syscall. A burst is never held
 // across a read that may block.
 
-// maxHold bounds how long the replies of a burst wait for the burst's end.
-const maxHold = time.Millisecond
+// maxHold bounds how long the replies of a burst wait for the burst's end,
+// and maxHeld how many of them: far fewer than a send queue holds.
+const (
+	maxHold = time.Millisecond
+	maxHeld = 32
+)
 
 // hijackWatch is the ResponseWriter the WebSocket upgrade gets: it keeps
 // the read buffer of the hijacked connection, which gorilla/websocket
@@ -71,7 +75,7 @@ func (c *wsConn) burst(held *time.Time) {
 			c.w.hold()
 			return
 		}
-		if time.Since(*held) < maxHold {
+		if time.Since(*held) < maxHold && c.w.waiting() < min(maxHeld, c.srv.cfg.SendQueue/2) {
 			return
 		}
 	}

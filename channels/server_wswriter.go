@@ -200,6 +200,13 @@ func (w *wsWriter) hold() {
 	w.mu.Unlock()
 }
 
+// waiting is the number of frames waiting to be written.
+func (w *wsWriter) waiting() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.queue)
+}
+
 // release writes the frames held since hold, together: at once when the
 // socket takes them, otherwise through the writer goroutine.
 func (w *wsWriter) release() {

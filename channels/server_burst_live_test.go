@@ -1,0 +1,52 @@
+package channels_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
+	channelstest "github.com/gochannels/channels-jsonrpc/testing"
+)
+
+// clientFrame is a masked text frame as a client sends it (mask 0: the
+// payload goes as is).
+func clientFrame(text string) []byte {
+	f := []byte{0x81, 0x80 | byte(len(text)), 0, 0, 0, 0}
+	return append(f, text...)
+}
+
+// A burst far larger than the send queue, in one TCP write over a real
+// socket: the replies held for the burst never fill the queue, and every
+// frame is answered, in order.
+func TestPipelinedBurstAnsweredInOrder(t *testing.T) {
+	live := channelstest.NewLiveServerConfig(t, channelstest.LiveConfig{
+		Server: channels.ServerConfig{SendQueue: 8},
+	}, channels.Route("websocket.receive", channels.ConsumerFunc(echo)))
+	conn, _, err := websocket.DefaultDialer.Dial(live.WebsocketURL("/"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const n = 500
+	var burst []byte
+	for i := range n {
+		burst = append(burst, clientFrame(fmt.Sprintf("m%d", i))...)
+	}
+	if _, err := conn.UnderlyingConn().Write(burst); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for i := range n {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("reply %d: %v", i, err)
+		}
+		if want := fmt.Sprintf("m%d", i); !strings.Contains(string(data), want) || len(data) != len(want) {
+			t.Fatalf("reply %d = %q, want %q", i, data, want)
+		}
+	}
+}
