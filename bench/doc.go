@@ -30,12 +30,14 @@
 //
 //   - Idle: -idle WebSockets (5000) opened and left silent for 2 s; the
 //     server process's VmRSS (/proc/PID/status) before and after gives KB
-//     per socket, and GET /debug/goroutines goroutines per socket ("n/a"
-//     where it is 404, as on the example).
+//     per socket, and the goroutine count (the echo's /debug/goroutines,
+//     the example's goroutine profile on its -pprof listener) goroutines
+//     per socket.
 //   - Shapes: WS 1x1, WS 50x1, WS 50x16 (connections x calls in flight,
 //     pipelined: a new call as each answer arrives), HTTP 1x1 and HTTP 50x1
 //     (keep-alive clients, one call at a time each). Each runs -warmup
-//     (0.5 s) unmeasured, then -duration (3 s): answers per second, latency
+//     (0.5 s) unmeasured, then -duration (3 s), -repeat times (3) per target,
+//     the targets taking turns, the median run kept: answers per second, latency
 //     p50 and p99, errors (answers other than pong, sockets closed, transport
 //     errors, over warm-up and window), and the CPU time (utime+stime of
 //     /proc/PID/stat) each server process used in the window per answer.

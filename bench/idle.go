@@ -54,7 +54,7 @@ func runIdle(ctx context.Context, t *target, conns int) idleResult {
 		r.failure = err.Error()
 		return r
 	}
-	r.goroutinesBefore = goroutines(t.debugURL())
+	r.goroutinesBefore = goroutines(t.goroutinesURL)
 	open, err := dialMany(ctx, t.wsURL(), conns, dialParallel, nil)
 	defer closeAll(open)
 	if err != nil {
@@ -67,13 +67,17 @@ func runIdle(ctx context.Context, t *target, conns int) idleResult {
 	if err != nil {
 		r.failure = err.Error()
 	}
-	r.goroutinesAfter = goroutines(t.debugURL())
+	r.goroutinesAfter = goroutines(t.goroutinesURL)
 	return r
 }
 
-// goroutines is the number a server's /debug/goroutines gives as plain
-// text, or -1 when it gives none (the example answers 404).
+// goroutines is the number a server's goroutinesURL gives, as plain text
+// or as the first line of a goroutine profile ("goroutine profile: total
+// N"), or -1 when it gives none.
 func goroutines(url string) int {
+	if url == "" {
+		return -1
+	}
 	// No keep-alive: an idle connection left open would be one more
 	// goroutine in the next count.
 	c := &http.Client{Timeout: callTimeout, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -86,7 +90,8 @@ func goroutines(url string) int {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return -1
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(body)))
+	first, _, _ := strings.Cut(string(body), "\n")
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(first, "goroutine profile: total ")))
 	if err != nil {
 		return -1
 	}

@@ -32,12 +32,14 @@ type target struct {
 	label string // as the report shows it
 	addr  string
 	procs []*child
+	// goroutinesURL gives the server's number of goroutines, as plain text
+	// or as a goroutine profile (debug=1); empty when it does not tell.
+	goroutinesURL string
 }
 
-func (t *target) wsURL() string    { return "ws://" + t.addr + "/ws/" }
-func (t *target) rpcURL() string   { return "http://" + t.addr + "/rpc/" }
-func (t *target) debugURL() string { return "http://" + t.addr + "/debug/goroutines" }
-func (t *target) server() *child   { return t.procs[0] }
+func (t *target) wsURL() string  { return "ws://" + t.addr + "/ws/" }
+func (t *target) rpcURL() string { return "http://" + t.addr + "/rpc/" }
+func (t *target) server() *child { return t.procs[0] }
 
 // pids are the target's processes, procs' order.
 func (t *target) pids() []int {
@@ -161,6 +163,7 @@ func startTargets(ctx context.Context, dir, exampleBin, redisURL string) ([]*tar
 	if err != nil {
 		return nil, err
 	}
+	echo.goroutinesURL = "http://" + echo.addr + "/debug/goroutines"
 	targets := []*target{echo}
 	fail := func(err error) ([]*target, error) {
 		stopAll(targets)
@@ -171,10 +174,16 @@ func startTargets(ctx context.Context, dir, exampleBin, redisURL string) ([]*tar
 			return fail(err)
 		}
 	}
-	example, err := startTarget(ctx, dir, "example", "example", []string{exampleBin, "-layer", "memory://"})
+	pprofAddr, err := freeAddr()
 	if err != nil {
 		return fail(err)
 	}
+	example, err := startTarget(ctx, dir, "example", "example",
+		[]string{exampleBin, "-layer", "memory://", "-pprof", pprofAddr})
+	if err != nil {
+		return fail(err)
+	}
+	example.goroutinesURL = "http://" + pprofAddr + "/debug/pprof/goroutine?debug=1"
 	targets = append(targets, example)
 	if redisURL == "" {
 		return targets, nil

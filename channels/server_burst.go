@@ -2,6 +2,7 @@ package channels
 
 import (
 	"bufio"
+	"bytes"
 	"net"
 	"net/http"
 	"time"
@@ -83,4 +84,69 @@ func (c *wsConn) burst(held *time.Time) {
 		*held = time.Time{}
 		c.w.release()
 	}
+}
+
+// hold makes the frames sent from now on wait for release, so that the
+// replies to a burst of pipelined frames go out in one write.
+func (w *wsWriter) hold() {
+	w.mu.Lock()
+	w.held = true
+	w.mu.Unlock()
+}
+
+// waiting is the number of frames waiting to be written.
+func (w *wsWriter) waiting() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.queue)
+}
+
+// release writes the frames held since hold, together: at once when the
+// socket takes them, otherwise through the writer goroutine.
+func (w *wsWriter) release() {
+	w.mu.Lock()
+	if !w.held {
+		w.mu.Unlock()
+		return
+	}
+	w.held = false
+	if w.owner || len(w.queue) == 0 || w.raw == nil || w.partial {
+		w.handOff()
+		w.mu.Unlock()
+		return
+	}
+	frames := w.queue
+	w.queue, w.pongAt, w.owner = nil, -1, true
+	closing := w.closed
+	w.mu.Unlock()
+
+	out := frames[0]
+	if len(frames) > 1 {
+		w.batch = w.batch[:0]
+		for _, f := range frames {
+			w.batch = append(w.batch, f...)
+		}
+		out = w.batch
+	}
+	n, err := w.writeNow(out)
+	if cap(w.batch) > maxBatchKept {
+		w.batch = nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.owner = false
+	switch {
+	case err != nil:
+		w.fail()
+		return
+	case n < len(out):
+		w.queue = append([][]byte{bytes.Clone(out[n:])}, w.queue...)
+		w.partial = true
+		if w.pongAt >= 0 {
+			w.pongAt++
+		}
+	case closing && len(w.queue) == 0:
+		w.finish()
+	}
+	w.handOff()
 }

@@ -7,17 +7,20 @@ import (
 )
 
 // endpoint is one connection's inbox. Until a WebSocket is open, and for
-// HTTP requests, replies wait in out for the request's goroutine; a full out
-// kills the connection. Once a WebSocket is open, replies go straight to its
+// HTTP requests, replies wait in waiting for the request's goroutine (next);
+// a full inbox kills the connection. Once a WebSocket is open, replies go straight to its
 // writer. Delivery never blocks.
 type endpoint struct {
 	local  string
-	out    chan Content
+	limit  int             // the most replies that may wait in waiting
+	ready  chan struct{}   // signalled when a reply is added to waiting
 	dead   chan struct{}   // closed by kill
 	ctx    context.Context // done once killed: ends waits for the layer
 	cancel context.CancelFunc
 	once   sync.Once
 	code   int // the close code given to kill
+	// killHook is run by kill (see onKill).
+	killHook atomic.Pointer[func()]
 	// awaiting counts the messages sent for the connection that wait for
 	// a reply (each reply counts off one); see server_inflight.go.
 	awaiting  atomic.Int64
@@ -26,13 +29,14 @@ type endpoint struct {
 	websocket atomic.Bool   // an open WebSocket (CallTimeout applies)
 
 	mu       sync.Mutex
+	waiting  []Content                    // replies for the request's goroutine, oldest first
 	opened   func(c Content, inline bool) // the open WebSocket's delivery
 	drained  func()                       // the open WebSocket's drain
 	draining bool
 }
 
 func newEndpoint(local string, queue int) *endpoint {
-	ep := &endpoint{local: local, out: make(chan Content, queue), dead: make(chan struct{}), replied: make(chan struct{}, 1)}
+	ep := &endpoint{local: local, limit: queue, ready: make(chan struct{}, 1), dead: make(chan struct{}), replied: make(chan struct{}, 1)}
 	ep.ctx, ep.cancel = context.WithCancel(context.Background())
 	return ep
 }
@@ -51,11 +55,32 @@ func (ep *endpoint) deliver(c Content, owned bool) {
 			c = kept
 		}
 	}
-	select {
-	case ep.out <- c:
-	default:
+	if len(ep.waiting) >= ep.limit {
 		ep.kill(ClosePolicyViolation)
+		return
 	}
+	ep.waiting = append(ep.waiting, c)
+	select {
+	case ep.ready <- struct{}{}:
+	default:
+	}
+}
+
+// next takes the oldest reply waiting for the request's goroutine; when
+// there is none, wait for ep.ready and try again.
+func (ep *endpoint) next() (Content, bool) {
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	if len(ep.waiting) == 0 {
+		return nil, false
+	}
+	c := ep.waiting[0]
+	ep.waiting[0] = nil
+	ep.waiting = ep.waiting[1:]
+	if len(ep.waiting) == 0 {
+		ep.waiting = nil
+	}
+	return c, true
 }
 
 // open sends later replies to deliver, after those already waiting, which
@@ -63,15 +88,10 @@ func (ep *endpoint) deliver(c Content, owned bool) {
 func (ep *endpoint) open(deliver func(c Content, inline bool)) {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
-	for {
-		select {
-		case c := <-ep.out:
-			deliver(c, false)
-		default:
-			ep.opened = deliver
-			return
-		}
+	for _, c := range ep.waiting {
+		deliver(c, false)
 	}
+	ep.waiting, ep.opened = nil, deliver
 }
 
 // drain starts the drain of the open WebSocket, now or as soon as it opens.
@@ -102,5 +122,23 @@ func (ep *endpoint) kill(code int) {
 		ep.code = code
 		close(ep.dead)
 		ep.cancel()
+		if f := ep.killHook.Swap(nil); f != nil {
+			go (*f)() // kill may run under ep.mu
+		}
 	})
+}
+
+// onKill makes kill run f in a goroutine of its own (at once when the
+// endpoint is dead already), until the returned stop is called.
+func (ep *endpoint) onKill(f func()) (stop func()) {
+	h := &f
+	ep.killHook.Store(h)
+	select {
+	case <-ep.dead:
+		if ep.killHook.CompareAndSwap(h, nil) {
+			go f()
+		}
+	default:
+	}
+	return func() { ep.killHook.CompareAndSwap(h, nil) }
 }

@@ -139,15 +139,19 @@ var errResponseTimeout = errors.New("channels: response timed out")
 func (s *Server) awaitChunk(ctx context.Context, ep *endpoint) (Content, error) {
 	t := time.NewTimer(s.cfg.ResponseTimeout)
 	defer t.Stop()
-	select {
-	case c := <-ep.out:
-		return c, nil
-	case <-t.C:
-		return nil, errResponseTimeout
-	case <-ep.dead:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	for {
+		if c, ok := ep.next(); ok {
+			return c, nil
+		}
+		select {
+		case <-ep.ready:
+		case <-t.C:
+			return nil, errResponseTimeout
+		case <-ep.dead:
+			return nil, ErrClosed
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 }
 

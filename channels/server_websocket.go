@@ -8,7 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +16,10 @@ import (
 )
 
 func isWebsocketUpgrade(r *http.Request) bool { return websocket.IsWebSocketUpgrade(r) }
+
+// unusedWriteBuffers is gorilla's write buffer pool, which it only draws
+// from for writes made through it: none are.
+var unusedWriteBuffers sync.Pool
 
 // serveWebsocket runs one WebSocket connection: it checks the handshake,
 // sends websocket.connect, waits for the consumer's answer, upgrades, then
@@ -45,6 +49,9 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	up := websocket.Upgrader{
 		CheckOrigin:       func(*http.Request) bool { return true }, // checked above
 		EnableCompression: false,
+		// Frames are written by wsWriter, not through gorilla's writer: a
+		// pool keeps gorilla from holding a write buffer per connection.
+		WriteBufferPool: &unusedWriteBuffers,
 	}
 	hw := &hijackWatch{ResponseWriter: w}
 	conn, err := up.Upgrade(hw, r, nil)
@@ -62,8 +69,7 @@ func (s *Server) awaitAccept(ctx context.Context, ep *endpoint) (Content, bool) 
 	t := time.NewTimer(s.cfg.ConnectTimeout)
 	defer t.Stop()
 	for {
-		select {
-		case c := <-ep.out:
+		if c, ok := ep.next(); ok {
 			if err := checkWebsocketReply(c); err != nil {
 				s.log.Error("channels: bad reply to websocket.connect", "err", err)
 				continue
@@ -75,6 +81,9 @@ func (s *Server) awaitAccept(ctx context.Context, ep *endpoint) (Content, bool) 
 				return c, true
 			}
 			return nil, false // close during the handshake
+		}
+		select {
+		case <-ep.ready:
 		case <-t.C:
 			return nil, false
 		case <-ep.dead:
@@ -123,11 +132,16 @@ type wsConn struct {
 	// until the server drains; draining is closed then.
 	drainEnd atomic.Int64
 	draining chan struct{}
+
+	pingMu sync.Mutex
+	pinger *time.Timer // nil once stopped
 }
 
 func (c *wsConn) run(first Content) {
 	cfg := &c.srv.cfg
-	c.w = newWSWriter(c.conn.UnderlyingConn(), cfg.WriteTimeout, cfg.SendQueue)
+	c.w = newWSWriter(c.conn.UnderlyingConn(), cfg.WriteTimeout, cfg.SendQueue, func() {
+		c.closeCode.CompareAndSwap(0, ClosePolicyViolation) // the client stopped reading
+	})
 	c.conn.SetPingHandler(func(data string) error {
 		c.send(frame(opPong, data), pongFrame, false)
 		return nil
@@ -143,11 +157,8 @@ func (c *wsConn) run(first Content) {
 	c.deliver(first, false)
 	c.ep.open(c.deliver)
 
-	stop, writerDone := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop(stop)
-	}()
+	stopPings := c.schedulePings()
+	stopKill := c.ep.onKill(func() { c.startClose(c.ep.code, false) })
 	c.ep.websocket.Store(true)
 	c.ep.onDrain(c.drain)
 	code, drained := c.readLoop()
@@ -160,8 +171,9 @@ func (c *wsConn) run(first Content) {
 		}
 		<-c.w.done
 	}
-	close(stop)
-	<-writerDone
+	stopPings()
+	stopKill()
+	c.w.finishWrites() // what the reader queued last, such as a close answer
 	c.conn.Close()
 	if !drained {
 		c.disconnect(code, false)
@@ -355,34 +367,30 @@ func (c *wsConn) awaitClose(code int) int {
 	}
 }
 
-// writeLoop is the connection's writer goroutine: it writes what could not
-// be written at once, sends pings, and closes the connection when it is
-// killed, until stop.
-func (c *wsConn) writeLoop(stop <-chan struct{}) {
-	ping := time.NewTicker(c.srv.cfg.PingInterval)
-	defer ping.Stop()
-	dead := c.ep.dead
-	for {
-		select {
-		case <-c.w.wake:
-			if err := c.w.flush(); errors.Is(err, os.ErrDeadlineExceeded) {
-				// The client stopped reading: a slow consumer.
-				c.closeCode.CompareAndSwap(0, ClosePolicyViolation)
-			}
-		case <-ping.C:
-			c.send(frame(opPing, ""), pingFrame, false)
-		case <-dead:
-			dead = nil
-			c.startClose(c.ep.code, false)
-		case <-stop:
-			select { // what the reader queued last, such as a close answer
-			case <-c.w.wake:
-				c.w.flush()
-			default:
-			}
-			return
-		}
+// schedulePings sends a ping every PingInterval from a timer (no
+// goroutine waits for it), until the returned stop is called.
+func (c *wsConn) schedulePings() (stop func()) {
+	c.pingMu.Lock()
+	defer c.pingMu.Unlock()
+	c.pinger = time.AfterFunc(c.srv.cfg.PingInterval, c.ping)
+	return c.stopPings
+}
+
+func (c *wsConn) ping() {
+	c.pingMu.Lock()
+	defer c.pingMu.Unlock()
+	if c.pinger == nil {
+		return // stopped
 	}
+	c.send(frame(opPing, ""), pingFrame, false)
+	c.pinger.Reset(c.srv.cfg.PingInterval)
+}
+
+func (c *wsConn) stopPings() {
+	c.pingMu.Lock()
+	defer c.pingMu.Unlock()
+	c.pinger.Stop()
+	c.pinger = nil
 }
 
 // closeCodeOf reads a reply's close key: true means 1000, a number is the

@@ -1,10 +1,10 @@
 package channels
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -13,8 +13,9 @@ import (
 // wsWriter is the only writer of a WebSocket's frames. A frame is written at
 // once by the goroutine that sends it when nothing is queued and the socket
 // takes it without blocking: the common case costs no goroutine switch.
-// Otherwise it is queued, and the connection's writer goroutine (run) writes
-// the queue, blocking on the socket as long as WriteTimeout allows. No lock
+// Otherwise it is queued, and a flusher goroutine, started for the queue and
+// gone once it is written, writes it, blocking on the socket as long as
+// WriteTimeout allows; an idle connection has no writer goroutine. No lock
 // is held during a write: ownership of the socket passes between goroutines
 // through the owner flag.
 type wsWriter struct {
@@ -32,8 +33,9 @@ type wsWriter struct {
 	held    bool     // frames wait for release: the reader has a burst in hand
 	failed  bool     // the socket failed: everything is dropped
 	cutAt   time.Time
-	wake    chan struct{}
+	idle    chan struct{} // signalled each time the socket has no owner
 	done    chan struct{} // closed once the close frame is written or the socket failed
+	stalled func()        // called when a blocking write times out: the client stopped reading
 
 	// writeNow's state, used by the owner only.
 	now     []byte
@@ -61,9 +63,9 @@ const (
 	closingFrame
 )
 
-func newWSWriter(conn net.Conn, timeout time.Duration, limit int) *wsWriter {
-	w := &wsWriter{conn: conn, timeout: timeout, limit: limit, pongAt: -1,
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newWSWriter(conn net.Conn, timeout time.Duration, limit int, stalled func()) *wsWriter {
+	w := &wsWriter{conn: conn, timeout: timeout, limit: limit, pongAt: -1, stalled: stalled,
+		idle: make(chan struct{}, 1), done: make(chan struct{})}
 	w.writeFn = w.writeFD
 	if sc, ok := conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
@@ -168,6 +170,7 @@ func (w *wsWriter) fail() {
 	w.failed, w.owner, w.queue, w.pongAt = true, false, nil, -1
 	w.conn.Close()
 	w.finish()
+	w.handOff() // idle now
 }
 
 // finish tells that nothing more will be written. w.mu is held.
@@ -179,82 +182,55 @@ func (w *wsWriter) finish() {
 	}
 }
 
-// handOff gives the socket to the writer goroutine when frames wait and
-// nobody writes. w.mu is held.
+// handOff starts a flusher goroutine when frames wait and nobody writes,
+// and otherwise tells, when nobody writes, that the socket is idle. w.mu is
+// held.
 func (w *wsWriter) handOff() {
-	if w.owner || w.held || len(w.queue) == 0 {
+	if w.owner {
+		return
+	}
+	if w.held || len(w.queue) == 0 {
+		select {
+		case w.idle <- struct{}{}:
+		default:
+		}
 		return
 	}
 	w.owner = true
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
-
-// hold makes the frames sent from now on wait for release, so that the
-// replies to a burst of pipelined frames go out in one write.
-func (w *wsWriter) hold() {
-	w.mu.Lock()
-	w.held = true
-	w.mu.Unlock()
-}
-
-// waiting is the number of frames waiting to be written.
-func (w *wsWriter) waiting() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.queue)
-}
-
-// release writes the frames held since hold, together: at once when the
-// socket takes them, otherwise through the writer goroutine.
-func (w *wsWriter) release() {
-	w.mu.Lock()
-	if !w.held {
-		w.mu.Unlock()
-		return
-	}
-	w.held = false
-	if w.owner || len(w.queue) == 0 || w.raw == nil || w.partial {
-		w.handOff()
-		w.mu.Unlock()
-		return
-	}
-	frames := w.queue
-	w.queue, w.pongAt, w.owner = nil, -1, true
-	closing := w.closed
-	w.mu.Unlock()
-
-	out := frames[0]
-	if len(frames) > 1 {
-		w.batch = w.batch[:0]
-		for _, f := range frames {
-			w.batch = append(w.batch, f...)
+	go func() {
+		if err := w.flush(); errors.Is(err, os.ErrDeadlineExceeded) && w.stalled != nil {
+			w.stalled()
 		}
-		out = w.batch
-	}
-	n, err := w.writeNow(out)
-	if cap(w.batch) > maxBatchKept {
-		w.batch = nil
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.owner = false
-	switch {
-	case err != nil:
-		w.fail()
-		return
-	case n < len(out):
-		w.queue = append([][]byte{bytes.Clone(out[n:])}, w.queue...)
-		w.partial = true
-		if w.pongAt >= 0 {
-			w.pongAt++
+	}()
+}
+
+// finishWrites writes what is queued, waiting for a flusher at work, for
+// at most WriteTimeout; frames sent later are dropped. The connection is
+// closed next.
+func (w *wsWriter) finishWrites() {
+	end := time.NewTimer(w.timeout)
+	defer end.Stop()
+	for {
+		w.mu.Lock()
+		w.held = false
+		if !w.owner {
+			if len(w.queue) == 0 || w.failed {
+				w.failed = true
+				w.mu.Unlock()
+				return
+			}
+			w.owner = true
+			w.mu.Unlock()
+			w.flush()
+			continue
 		}
-	case closing && len(w.queue) == 0:
-		w.finish()
+		w.mu.Unlock()
+		select {
+		case <-w.idle:
+		case <-end.C:
+			return
+		}
 	}
-	w.handOff()
 }
 
 // writeNow writes as much of frame as the socket takes without blocking.
@@ -289,7 +265,7 @@ func (w *wsWriter) writeFD(fd uintptr) bool {
 	return true
 }
 
-// flush is run by the writer goroutine when it owns the socket: it writes
+// flush is run by a flusher goroutine when it owns the socket: it writes
 // the queue until it is empty, blocking as long as the write timeout allows.
 // A failed write closes the socket and is returned.
 func (w *wsWriter) flush() error {
@@ -302,6 +278,7 @@ func (w *wsWriter) flush() error {
 			if w.closed && !w.failed {
 				w.finish()
 			}
+			w.handOff() // idle now
 			w.mu.Unlock()
 			return nil
 		}
