@@ -65,12 +65,11 @@ func TestBackpressureExpiresWith1013(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		gate := make(chan struct{})
 		b := startBubble(t, oneReceive(), channels.ServerConfig{BackpressureTimeout: 3 * time.Second},
-			channels.WorkerConfig{Concurrency: 2}, channels.Route("websocket.receive", gatedEcho(gate)))
+			channels.WorkerConfig{Concurrency: 2, InlineLimit: 2}, channels.Route("websocket.receive", gatedEcho(gate)))
 		t.Cleanup(func() { close(gate) })
 		// Every turn of the worker is taken: two messages handed over by
-		// their readers wait for the gate, and two more (of other
-		// connections) wait for a turn in the worker's receiving
-		// goroutines. conn's first message fills the layer's
+		// their readers (the InlineLimit) wait for the gate, and two more
+		// (of other connections) in the worker's receiving goroutines. conn's first message fills the layer's
 		// websocket.receive, and its second waits for room.
 		var busy []*websocket.Conn
 		for range 4 {

@@ -20,13 +20,18 @@ func ServerChannels() []string {
 
 // WorkerConfig configures a Worker. The zero value gives the defaults.
 type WorkerConfig struct {
-	// Concurrency is the number of messages consumed at once (default
-	// GOMAXPROCS). The worker runs as many goroutines that receive and
-	// consume in turn; with a DirectLayer, a message that an interface
-	// server of the same process hands over (DirectLayer.HandOver) is
-	// consumed in the server's goroutine instead, when one of the
-	// Concurrency turns is free.
+	// Concurrency is the number of messages consumed at once from the
+	// layer's queues (default GOMAXPROCS): the worker runs as many
+	// goroutines that receive and consume in turn.
 	Concurrency int
+	// InlineLimit bounds the messages consumed at once in the goroutines
+	// of the senders that hand them over (DirectLayer.HandOver): with the
+	// memory layer, the goroutine that reads a WebSocket consumes its own
+	// frames, one at a time, as a goroutine-per-connection server does. By
+	// default (0) there is no bound beyond that one per connection; past a
+	// positive bound, frames wait in the queue for the Concurrency
+	// goroutines; a negative one consumes nothing inline.
+	InlineLimit int
 	// Channels are the channels to receive on. By default, ServerChannels
 	// and those of the consumer when it has a Channels() []string method (a
 	// *Router does), so that the defaults below answer unrouted messages.
@@ -132,11 +137,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	// Messages in hand finish on shutdown; the worker is in the context
 	// once for all of them (see Handle).
 	hctx := context.WithValue(context.WithoutCancel(ctx), workerKey{}, w)
-	r := &workerRun{w: w, hctx: hctx, slots: make(chan struct{}, w.cfg.Concurrency)}
-	if w.cfg.ConsumeTimeout > 0 {
-		r.deadlines = newDeadlines(hctx, w.cfg.ConsumeTimeout)
-	}
-	if w.direct != nil {
+	r := newWorkerRun(w, hctx)
+	if w.direct != nil && w.cfg.InlineLimit >= 0 {
 		stop, err := w.direct.ConsumeInline(w.cfg.Channels, r.consumeInline)
 		if err != nil {
 			w.log.Debug("channels: worker consumes from the queue only", "err", err)
@@ -149,85 +151,9 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg.Go(func() { r.loop(ctx) })
 	}
 	wg.Wait()
-	for range w.cfg.Concurrency { // the inline calls in progress end; later ones are refused
-		r.slots <- struct{}{}
-	}
+	r.stopInline()
 	w.detached.Wait()
 	return nil
-}
-
-// workerRun is one Run of a worker: its consumers' contexts, and the
-// slots that bound the messages consumed at once to Concurrency, whether
-// a loop received them or a sender handed them over (ConsumeInline).
-type workerRun struct {
-	w         *Worker
-	hctx      context.Context // the consumers' context, without a deadline
-	deadlines *deadlines      // nil without a ConsumeTimeout
-	slots     chan struct{}
-}
-
-// ctx is the context of a consumer call that starts now.
-func (r *workerRun) ctx() context.Context {
-	if r.deadlines == nil {
-		return r.hctx
-	}
-	return r.deadlines.get()
-}
-
-// loop receives and consumes until ctx is done.
-func (r *workerRun) loop(ctx context.Context) {
-	w := r.w
-	backoff := 10 * time.Millisecond
-	for ctx.Err() == nil {
-		m, run, err := w.receive(ctx)
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, ErrClosed) {
-				return
-			}
-			w.log.Error("channels: worker receive failed", "err", err)
-			if !sleepCtx(ctx, backoff) {
-				return
-			}
-			backoff = min(backoff*2, 2*time.Second)
-			continue
-		}
-		backoff = 10 * time.Millisecond
-		if !run {
-			continue // queued behind a message of its connection in hand
-		}
-		r.slots <- struct{}{}
-		r.consumeInOrder(m)
-		<-r.slots
-	}
-}
-
-// consumeInline is the worker's ConsumeInline function: it consumes a
-// handed-over message in the sender's goroutine when a slot is free.
-func (r *workerRun) consumeInline(ch string, c Content) bool {
-	select {
-	case r.slots <- struct{}{}:
-	default:
-		return false
-	}
-	defer func() { <-r.slots }()
-	m := &Message{Channel: ch, Content: c, Layer: r.w.layer}
-	if !r.w.cfg.Unordered && !r.w.claim(m) {
-		return true // queued behind a message of its connection in hand
-	}
-	r.consumeInOrder(m)
-	return true
-}
-
-// consumeInOrder consumes m, then the messages of its connection that were
-// queued behind it meanwhile.
-func (r *workerRun) consumeInOrder(m *Message) {
-	r.w.consume(r.ctx(), m)
-	if r.w.cfg.Unordered {
-		return
-	}
-	for next := r.w.release(m); next != nil; next = r.w.release(next) {
-		r.w.consume(r.ctx(), next)
-	}
 }
 
 // receive takes the next message. When ordered, the message's connection

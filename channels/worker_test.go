@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
@@ -77,4 +78,52 @@ func TestWorkerUnorderedRunsOneConnectionInParallel(t *testing.T) {
 	<-inside
 	<-inside // both messages of "conn" are in the consumer at once
 	close(release)
+}
+
+// A message handed over to a running worker is consumed in the sender's
+// goroutine, and Run waits for it on shutdown; InlineLimit -1 leaves every
+// message to the worker's own goroutines.
+func TestWorkerConsumesHandedOverMessagesInline(t *testing.T) {
+	for _, limit := range []int{0, -1} {
+		synctest.Test(t, func(t *testing.T) {
+			layer := channels.NewMemoryLayer(channels.MemoryConfig{})
+			gate := make(chan struct{})
+			consumed := make(chan struct{})
+			w := channels.NewWorker(layer, channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+				close(consumed)
+				<-gate
+				return nil
+			}), channels.WorkerConfig{Channels: []string{"work"}, Concurrency: 1, InlineLimit: limit})
+			ctx, stop := context.WithCancel(context.Background())
+			ran := make(chan struct{})
+			go func() { w.Run(ctx); close(ran) }()
+			synctest.Wait()
+			handedOver := make(chan struct{})
+			go func() {
+				layer.HandOver(ctx, "work", channels.Content{"n": int64(1)})
+				close(handedOver)
+			}()
+			<-consumed
+			synctest.Wait()
+			select {
+			case <-handedOver:
+				if limit == 0 {
+					t.Errorf("HandOver returned before the message was consumed")
+				}
+			default:
+				if limit < 0 {
+					t.Errorf("InlineLimit -1: HandOver waits for the consumer")
+				}
+			}
+			stop()
+			synctest.Wait()
+			select {
+			case <-ran:
+				t.Fatalf("Run returned while a message was being consumed")
+			default:
+			}
+			close(gate)
+			<-ran
+		})
+	}
 }
