@@ -243,7 +243,17 @@ func (c *wsConn) readDeadline() {
 // send writes or queues a frame. A client whose queue is full is cut off:
 // it gets SlowClientTimeout to take what is being written, then a 1008.
 func (c *wsConn) send(f []byte, kind frameKind, inline bool) {
-	if err := c.w.send(f, kind, inline); err != nil {
+	c.cutIfFull(c.w.send(f, kind, inline))
+}
+
+// sendText is send for a text frame.
+func (c *wsConn) sendText(text string, inline bool) {
+	c.cutIfFull(c.w.sendText(opText, text, inline))
+}
+
+// cutIfFull cuts the client off when a send found its queue full.
+func (c *wsConn) cutIfFull(err error) {
+	if err != nil {
 		c.srv.log.Warn("channels: slow client cut off", "channel", c.reply, "queue", c.srv.cfg.SendQueue)
 		grace := c.srv.cfg.SlowClientTimeout
 		c.w.cut(grace)
@@ -261,7 +271,7 @@ func (c *wsConn) deliver(m Content, inline bool) {
 		return
 	}
 	if text, ok := m["text"].(string); ok {
-		c.send(frame(opText, text), dataFrame, inline)
+		c.sendText(text, inline)
 	} else if b, ok := m["bytes"].([]byte); ok {
 		c.send(frame(opBinary, b), dataFrame, inline)
 	}

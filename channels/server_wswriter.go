@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"net"
@@ -43,6 +44,7 @@ type wsWriter struct {
 	nowErr  error
 	writeFn func(fd uintptr) bool // w.writeFD, bound once: no allocation per write
 	batch   []byte                // release's buffer, reused
+	scratch []byte                // sendText's buffer for frames written at once, reused
 }
 
 var errQueueFull = errors.New("channels: send queue full")
@@ -80,6 +82,19 @@ func newWSWriter(conn net.Conn, timeout time.Duration, limit int, stalled func()
 // goroutine. It never blocks on the socket. It fails only when a data frame
 // finds the queue full: the client is not reading.
 func (w *wsWriter) send(frame []byte, kind frameKind, inline bool) error {
+	return w.sendFrame(kind, inline, func(reuse []byte) []byte { return frame }, false)
+}
+
+// sendText is send for a data frame of op and text: a frame written at
+// once is encoded into a buffer the writer reuses, not a new one.
+func (w *wsWriter) sendText(op byte, text string, inline bool) error {
+	return w.sendFrame(dataFrame, inline, func(reuse []byte) []byte { return appendFrame(reuse, op, text) }, true)
+}
+
+// sendFrame queues the frame encode gives, or writes it at once; encode
+// gets w.scratch[:0] to append to when reused is set and the frame is
+// written at once.
+func (w *wsWriter) sendFrame(kind frameKind, inline bool, encode func(reuse []byte) []byte, reused bool) error {
 	w.mu.Lock()
 	if w.failed || w.closed {
 		w.mu.Unlock()
@@ -87,21 +102,35 @@ func (w *wsWriter) send(frame []byte, kind frameKind, inline bool) error {
 	}
 	w.closed = kind == closingFrame
 	if !inline || w.owner || w.held || len(w.queue) > 0 || w.raw == nil {
-		err := w.enqueue(frame, kind)
+		err := w.enqueue(encode(nil), kind)
 		w.mu.Unlock()
 		return err
 	}
 	w.owner = true
 	w.mu.Unlock()
 
+	var frame []byte
+	if reused {
+		w.scratch = encode(w.scratch[:0])
+		frame = w.scratch
+	} else {
+		frame = encode(nil)
+	}
 	n, err := w.writeNow(frame)
+	if cap(w.scratch) > maxBatchKept {
+		w.scratch = nil
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	switch {
 	case err != nil:
 		w.fail()
 	case n < len(frame):
-		w.queue = append([][]byte{frame[n:]}, w.queue...)
+		rest := frame[n:]
+		if reused {
+			rest = bytes.Clone(rest)
+		}
+		w.queue = append([][]byte{rest}, w.queue...)
 		w.partial = true
 		if w.pongAt >= 0 {
 			w.pongAt++
@@ -309,8 +338,12 @@ const (
 
 // frame encodes one unmasked, final frame, as a server sends it.
 func frame[P string | []byte](op byte, payload P) []byte {
+	return appendFrame(make([]byte, 0, 10+len(payload)), op, payload)
+}
+
+// appendFrame appends the frame of op and payload to b.
+func appendFrame[P string | []byte](b []byte, op byte, payload P) []byte {
 	n := len(payload)
-	b := make([]byte, 0, 10+n)
 	b = append(b, 0x80|op)
 	switch {
 	case n < 126:

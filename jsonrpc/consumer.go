@@ -175,8 +175,9 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 }
 
 func (h *handler) call(ctx context.Context, t Transport, m *channels.Message, payload []byte) Reply {
-	ctx = WithCall(ctx, &Call{Transport: t, Message: m, Consumer: h.user})
-	return h.c.Dispatch(ctx, payload, &h.c.Options)
+	// WithCall, with the Call and the context in one allocation.
+	cc := &callContext{Context: ctx, call: Call{Transport: t, Message: m, Consumer: h.user}}
+	return h.c.Dispatch(cc, payload, &h.c.Options)
 }
 
 // receive answers one frame: a request, a notification or a batch. A binary
