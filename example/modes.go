@@ -82,7 +82,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("example", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&cfg.Mode, "mode", modeAll, "what this process runs: all, server or worker (see Modes)")
-	fs.StringVar(&cfg.Layer, "layer", "memory://", "the channel layer `URL`: memory:// (one process only) or redis://host:port/db")
+	fs.StringVar(&cfg.Layer, "layer", "memory://", "the channel layer `URL`: memory:// (one process only), redis://host:port/db, or redis+sentinel://sentinel:26379,.../db?master_name=NAME")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8000", "`host:port` to listen on (modes all and server)")
 	fs.IntVar(&cfg.Workers, "workers", 0, "consume up to `N` messages at once in the worker; 0 means one per CPU (modes all and worker)")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "the least severe `level` logged: debug, info, warn or error")
@@ -156,14 +156,14 @@ func openLayer(layerURL string) (channels.Layer, error) {
 			return nil, usagef("-layer %q: the memory layer takes no host, path or options: use memory://", layerURL)
 		}
 		return channels.NewMemoryLayer(channels.MemoryConfig{}), nil
-	case "redis", "rediss":
+	case "redis", "rediss", "redis+sentinel", "rediss+sentinel":
 		l, err := redislayer.Open(layerURL)
 		if err != nil {
 			return nil, usagef("-layer: %v", err)
 		}
 		return l, nil
 	default:
-		return nil, usagef("-layer %q: unknown layer %q: use memory:// or redis://host:port/db", layerURL, u.Scheme)
+		return nil, usagef("-layer %q: unknown layer %q: use memory://, redis://host:port/db or redis+sentinel://host:port/db?master_name=NAME", layerURL, u.Scheme)
 	}
 }
 

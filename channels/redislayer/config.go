@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
-	"github.com/redis/go-redis/v9"
 )
 
 // Defaults of a Config, those of channels_redis's RedisChannelLayer.
@@ -27,8 +26,9 @@ const (
 // capacity 100, expiry 60 s and group expiry 86400 s.
 type Config struct {
 	// Hosts are the Redis servers, as URLs ("redis://[:password@]host:port/db",
-	// "rediss://..." for TLS, "unix:///path?db=0"), with go-redis's query
-	// options. With several hosts, process-local channels and groups are
+	// "rediss://..." for TLS, "unix:///path?db=0", or
+	// "redis+sentinel://sentinel:26379,.../db?master_name=NAME" for a master
+	// found through Redis Sentinel), with go-redis's query options. With several hosts, process-local channels and groups are
 	// placed by consistent hashing and normal channels round-robin, as
 	// channels_redis does: every process must list the same hosts in the
 	// same order. Default: DefaultHost.
@@ -161,7 +161,11 @@ const (
 //
 // Durations are whole seconds ("60") or Go durations ("1m"). Other
 // parameters (password, dial_timeout, pool_size, ...) are go-redis options
-// and stay on the first host's URL. Schemes are redis, rediss and unix.
+// and stay on the first host's URL. Schemes are redis, rediss and unix,
+// and redis+sentinel (rediss+sentinel) for a master found through Redis
+// Sentinel (see sentinel.go):
+//
+//	redis+sentinel://:password@sentinel1:26379,sentinel2:26379/0?master_name=mymaster&capacity=100
 func ParseURL(rawURL string) (Config, error) {
 	var cfg Config
 	u, err := url.Parse(rawURL)
@@ -169,9 +173,9 @@ func ParseURL(rawURL string) (Config, error) {
 		return cfg, fmt.Errorf("redislayer: %w", err)
 	}
 	switch u.Scheme {
-	case "redis", "rediss", "unix":
+	case "redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel":
 	default:
-		return cfg, fmt.Errorf("redislayer: URL scheme %q is not redis, rediss or unix", u.Scheme)
+		return cfg, fmt.Errorf("redislayer: URL scheme %q is not redis, rediss, unix or redis+sentinel", u.Scheme)
 	}
 	q := u.Query()
 	var errs []error
@@ -219,7 +223,7 @@ func ParseURL(rawURL string) (Config, error) {
 	u.RawQuery = q.Encode()
 	cfg.Hosts = append([]string{u.String()}, others...)
 	for _, h := range cfg.Hosts {
-		if _, err := redis.ParseURL(h); err != nil {
+		if err := checkHostURL(h); err != nil {
 			errs = append(errs, fmt.Errorf("host %s: %v", redactURL(h), err))
 		}
 	}
@@ -255,7 +259,7 @@ func redactURL(raw string) string {
 		return "(unparsable URL)"
 	}
 	q := u.Query()
-	for _, p := range []string{paramEncryptionKey, "password"} {
+	for _, p := range []string{paramEncryptionKey, "password", paramSentinelPassword} {
 		if q.Has(p) {
 			q.Set(p, "xxxxx")
 		}

@@ -66,13 +66,15 @@ type redisServer struct {
 	t    testing.TB
 	bin  string
 	port int
+	args []string // more arguments, after the defaults
 	cmd  *exec.Cmd
 }
 
-// startRedis starts a redis-server that stops when t ends.
-func startRedis(t testing.TB) *redisServer {
+// startRedis starts a redis-server that stops when t ends; args are more
+// arguments, such as "--replicaof", host, port.
+func startRedis(t testing.TB, args ...string) *redisServer {
 	t.Helper()
-	s := &redisServer{t: t, bin: redisServerPath(t)}
+	s := &redisServer{t: t, bin: redisServerPath(t), args: args}
 	var err error
 	for range 5 {
 		if s.port, err = freePort(); err != nil {
@@ -100,8 +102,8 @@ func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port)
 func (s *redisServer) url() string  { return "redis://" + s.addr() + "/0" }
 
 func (s *redisServer) start() error {
-	cmd := exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--loglevel", "warning")
+	cmd := exec.Command(s.bin, append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--loglevel", "warning"}, s.args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err

@@ -64,23 +64,14 @@ func New(cfg Config) (*Layer, error) {
 	}
 	clients := make([]redis.UniversalClient, 0, len(cfg.Hosts))
 	for _, h := range cfg.Hosts {
-		opt, err := redis.ParseURL(h)
+		c, err := newClient(h, cfg)
 		if err != nil {
 			for _, c := range clients {
 				c.Close()
 			}
 			return nil, fmt.Errorf("redislayer: host %s: %w", redactURL(h), err)
 		}
-		setDefault(&opt.DialTimeout, cfg.CallTimeout)
-		setDefault(&opt.ReadTimeout, cfg.CallTimeout)
-		setDefault(&opt.WriteTimeout, cfg.CallTimeout)
-		setDefault(&opt.PoolTimeout, cfg.CallTimeout)
-		setDefault(&opt.DialerRetries, 2)
-		// A retried send may be delivered twice; channel layers deliver at
-		// most once.
-		setDefault(&opt.MaxRetries, -1)
-		opt.ContextTimeoutEnabled = true
-		clients = append(clients, redis.NewClient(opt))
+		clients = append(clients, c)
 	}
 	l, err := newLayer(clients, cfg)
 	if err != nil {
@@ -90,7 +81,46 @@ func New(cfg Config) (*Layer, error) {
 		return nil, err
 	}
 	l.owned = true
+	for i, h := range cfg.Hosts {
+		if opt, err := sentinelOptions(h); err == nil && isSentinelURL(h) {
+			l.addrs[i] = "master " + opt.MasterName + " of sentinels " + strings.Join(opt.SentinelAddrs, ",")
+		}
+	}
 	return l, nil
+}
+
+// newClient makes the client of a host URL, with the layer's timeouts
+// unless the URL sets them.
+func newClient(host string, cfg Config) (redis.UniversalClient, error) {
+	if isSentinelURL(host) {
+		opt, err := sentinelOptions(host)
+		if err != nil {
+			return nil, err
+		}
+		clientDefaults(&opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout, &opt.PoolTimeout,
+			&opt.DialerRetries, &opt.MaxRetries, cfg)
+		opt.ContextTimeoutEnabled = true
+		return redis.NewFailoverClient(opt), nil
+	}
+	opt, err := redis.ParseURL(host)
+	if err != nil {
+		return nil, err
+	}
+	clientDefaults(&opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout, &opt.PoolTimeout,
+		&opt.DialerRetries, &opt.MaxRetries, cfg)
+	opt.ContextTimeoutEnabled = true
+	return redis.NewClient(opt), nil
+}
+
+// clientDefaults sets the timeouts to CallTimeout, dial retries to 2 and
+// command retries off, where the URL left them unset: a retried send may
+// be delivered twice, and channel layers deliver at most once.
+func clientDefaults(dial, read, write, pool *time.Duration, dialRetries, retries *int, cfg Config) {
+	for _, d := range []*time.Duration{dial, read, write, pool} {
+		setDefault(d, cfg.CallTimeout)
+	}
+	setDefault(dialRetries, 2)
+	setDefault(retries, -1)
 }
 
 // NewWithClients returns a layer on clients, one per shard in hash order;
