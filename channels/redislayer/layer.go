@@ -44,7 +44,10 @@ type Layer struct {
 	mu     sync.Mutex
 	closed bool
 	locals map[string]*localQueue // by non-local name "x!"
-	loops  []*shardLoop           // by shard, created on demand
+	// prefetched holds messages of normal channels popped in a batch and
+	// not received yet, in pop order (receive_batch.go).
+	prefetched []delivery
+	loops      []*shardLoop // by shard, created on demand
 }
 
 var (

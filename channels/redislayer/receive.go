@@ -13,7 +13,8 @@ import (
 // Receiving works in two ways.
 //
 // Normal and single-reader channels are popped by the receiving goroutine
-// itself: BZPOPMIN on the channels' keys, or a script that pops the first
+// itself: what waits first, several messages at a time (receive_batch.go),
+// then BZPOPMIN on the channels' keys; or a script that pops the first
 // non-empty key when the context is already done. A blocked BZPOPMIN is
 // never abandoned, since Redis may already have popped a message for it:
 // cancelling it adds a member to a wake key it also waits on, and the
@@ -74,6 +75,10 @@ func (l *Layer) Receive(ctx context.Context, chans ...string) (string, channels.
 			l.wakeLoop(sl)
 			return d.channel, d.content, nil
 		}
+		if d, ok := l.takePrefetched(normals); ok {
+			l.mu.Unlock()
+			return d.channel, d.content, nil
+		}
 		if err := ctx.Err(); err != nil {
 			if blocked { // a blocking pop found nothing before ctx was done
 				l.mu.Unlock()
@@ -110,7 +115,12 @@ func (l *Layer) Receive(ctx context.Context, chans ...string) (string, channels.
 			err error
 		)
 		if w == nil {
-			d, ok, err = l.popNormal(ctx, normals)
+			if len(l.clients) == 1 { // what waits first, several at a time
+				d, ok, err = l.popNormalBatch(ctx, l.shardKeys(normals)[0])
+			}
+			if !ok && err == nil {
+				d, ok, err = l.popNormal(ctx, normals)
+			}
 		} else { // both kinds: pop the normal ones while waiting for the others
 			popCtx, cancel := context.WithCancel(ctx)
 			type result struct {

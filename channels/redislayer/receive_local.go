@@ -183,6 +183,22 @@ func (l *Layer) runLoop(sl *shardLoop) {
 			t.Stop()
 			continue
 		}
+		room := localBatch
+		for _, q := range queues {
+			room = min(room, q.limit-q.len())
+		}
+		l.mu.Unlock()
+		if ps, err := l.popMany(l.done, sl.shard, keys, room); err == nil && len(ps) > 0 {
+			l.mu.Lock()
+			for _, q := range queues {
+				q.inLoop = false
+			}
+			l.dispatchPopped(ps)
+			l.mu.Unlock()
+			backoff = 50 * time.Millisecond
+			continue
+		}
+		l.mu.Lock()
 		sl.blocking, sl.wakeSent = true, false
 		l.mu.Unlock()
 

@@ -52,3 +52,25 @@ for i = 1, #KEYS do
 end
 return false
 `)
+
+// popManyScript pops up to ARGV[1] members, oldest first, from the keys in
+// the order given, without blocking: the receive of a process under load,
+// which takes what waits in one round trip. It returns {key, member,
+// score, key, member, score, ...}, empty when nothing waits.
+var popManyScript = redis.NewScript(`
+local want = tonumber(ARGV[1])
+local out = {}
+for i = 1, #KEYS do
+	if want <= 0 then
+		break
+	end
+	local r = redis.call('ZPOPMIN', KEYS[i], want)
+	for j = 1, #r, 2 do
+		out[#out + 1] = KEYS[i]
+		out[#out + 1] = r[j]
+		out[#out + 1] = r[j + 1]
+	end
+	want = want - #r / 2
+end
+return out
+`)
