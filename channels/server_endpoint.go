@@ -7,9 +7,9 @@ import (
 )
 
 // endpoint is one connection's inbox. Until a WebSocket is open, and for
-// HTTP requests, replies wait in waiting for the request's goroutine (next);
-// a full inbox kills the connection. Once a WebSocket is open, replies go straight to its
-// writer. Delivery never blocks.
+// HTTP requests, replies wait in waiting for the request's goroutine
+// (next); a full inbox kills the connection. Once a WebSocket is open,
+// replies go straight to its writer. Delivery never blocks.
 type endpoint struct {
 	local  string
 	limit  int             // the most replies that may wait in waiting

@@ -111,7 +111,7 @@ func checkWebsocketReply(c Content) error {
 }
 
 // wsConn is an accepted WebSocket connection. Its goroutine reads frames;
-// replies are written by whoever delivers them or by the writer goroutine
+// replies are written by whoever delivers them or by a flusher goroutine
 // (see wsWriter).
 type wsConn struct {
 	srv      *Server
