@@ -82,7 +82,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("example", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&cfg.Mode, "mode", modeAll, "what this process runs: all, server or worker (see Modes)")
-	fs.StringVar(&cfg.Layer, "layer", "memory://", "the channel layer `URL`: memory:// (one process only), redis://host:port/db, or redis+sentinel://sentinel:26379,.../db?master_name=NAME")
+	fs.StringVar(&cfg.Layer, "layer", "memory://", "the channel layer `URL`: memory:// (one process only), redis://host:port/db, redis+sentinel://sentinel:26379,.../db?master_name=NAME or redis+pubsub://host:port/db")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8000", "`host:port` to listen on (modes all and server)")
 	fs.IntVar(&cfg.Workers, "workers", 0, "consume up to `N` messages at once in the worker; 0 means one per CPU (modes all and worker)")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "the least severe `level` logged: debug, info, warn or error")
@@ -162,6 +162,12 @@ func openLayer(layerURL string) (channels.Layer, error) {
 			return nil, usagef("-layer: %v", err)
 		}
 		return l, nil
+	case "redis+pubsub":
+		l, err := redislayer.OpenPubSub(layerURL)
+		if err != nil {
+			return nil, usagef("-layer: %v", err)
+		}
+		return l, nil
 	default:
 		return nil, usagef("-layer %q: unknown layer %q: use memory://, redis://host:port/db or redis+sentinel://host:port/db?master_name=NAME", layerURL, u.Scheme)
 	}
@@ -191,7 +197,10 @@ type app struct {
 // in Redis with the Redis layer, so that every worker process shares them.
 func newApp(layer channels.Layer, workers int, log *slog.Logger) (*app, error) {
 	var sessions channels.SessionStore = channels.NewMemorySessionStore()
-	if rl, ok := layer.(*redislayer.Layer); ok {
+	switch rl := layer.(type) {
+	case *redislayer.Layer:
+		sessions = rl.SessionStore(redislayer.SessionConfig{})
+	case *redislayer.PubSubLayer:
 		sessions = rl.SessionStore(redislayer.SessionConfig{})
 	}
 	rs, err := routes(sessions)

@@ -46,6 +46,12 @@ type Features struct {
 	// outside any bubble, since a bubble must not call it.
 	Run func(t *testing.T, body func(t *testing.T))
 
+	// Listen, if set, is called with each channel before the suite sends to
+	// it or adds it to a group, for layers that deliver only to a process
+	// already listening when a message is sent (Redis pub/sub): such a layer
+	// makes the process listen to the channel, and returns once it does.
+	Listen func(l channels.Layer, channel string)
+
 	// Settle, if set, returns once the goroutines a subtest started are
 	// blocked, so that the subtest can check that a receiver is waiting
 	// before it sends. Pass synctest.Wait together with Run: synctest.Test.
@@ -182,8 +188,17 @@ func (s *suite) smallCapacity(want int) int {
 	return min(want, limit)
 }
 
+// listen tells the layer that channel is about to be sent to (see
+// Features.Listen).
+func (s *suite) listen(channel string) {
+	if s.f.Listen != nil {
+		s.f.Listen(s.l, channel)
+	}
+}
+
 func (s *suite) send(channel string, c channels.Content) {
 	s.t.Helper()
+	s.listen(channel)
 	if err := s.l.Send(s.ctx, channel, c); err != nil {
 		s.t.Fatalf("Send(%q, %v): %v", channel, c, err)
 	}
@@ -191,6 +206,7 @@ func (s *suite) send(channel string, c channels.Content) {
 
 func (s *suite) groupAdd(group, channel string) {
 	s.t.Helper()
+	s.listen(channel)
 	if err := s.groups().GroupAdd(s.ctx, group, channel); err != nil {
 		s.t.Fatalf("GroupAdd(%q, %q): %v", group, channel, err)
 	}

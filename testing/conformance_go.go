@@ -302,6 +302,8 @@ func testConcurrentSendReceive(s *suite) {
 		mu.Unlock()
 		cancel()
 	}
+	s.listen("conc_test")
+	s.listen("conc!")
 	var wg sync.WaitGroup
 	for i := range senders {
 		wg.Go(func() {

@@ -204,6 +204,16 @@ func (l *Layer) ClientPrefix() string { return l.clientID }
 // "pattern.<ClientPrefix>!". A pattern ending in '?' gives a single-reader
 // channel: the pattern and 12 random letters.
 func (l *Layer) NewChannel(ctx context.Context, pattern string) (string, error) {
+	if l.isClosed() {
+		return "", channels.ErrClosed
+	}
+	return newChannelName(pattern, l.clientID)
+}
+
+// newChannelName makes a new channel name of pattern for the process id:
+// pattern+random for a single-reader pattern ("x?"), otherwise
+// "pattern.id!random".
+func newChannelName(pattern, id string) (string, error) {
 	single := strings.HasSuffix(pattern, "?")
 	base := strings.TrimSuffix(pattern, "?")
 	if strings.ContainsAny(base, "!?") {
@@ -214,19 +224,16 @@ func (l *Layer) NewChannel(ctx context.Context, pattern string) (string, error) 
 	}
 	suffix := singleReaderSuffix
 	if !single {
-		suffix = 1 + len(l.clientID) + 1 + len(l.clientID)
+		suffix = 1 + len(id) + 1 + len(id)
 	}
 	if len(pattern)+suffix > channels.MaxNameLength {
 		return "", &channels.NameError{Kind: "channel", Name: pattern,
 			Reason: fmt.Sprintf("too long for a new channel name (at most %d characters)", channels.MaxNameLength-suffix)}
 	}
-	if l.isClosed() {
-		return "", channels.ErrClosed
-	}
 	if single {
 		return pattern + randomLetters(singleReaderSuffix), nil
 	}
-	return pattern + "." + l.clientID + "!" + uuidHex(), nil
+	return pattern + "." + id + "!" + uuidHex(), nil
 }
 
 const singleReaderSuffix = 12
