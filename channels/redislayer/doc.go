@@ -8,8 +8,15 @@
 //
 // [ParseURL] reads the settings of Django's CHANNEL_LAYERS from one URL;
 // [New] takes a [Config]; [NewWithClients] takes go-redis clients, for tests
-// and for unusual topologies (Sentinel failover clients, for example; not
-// Redis Cluster, whose slots the multi-key scripts would cross).
+// and for unusual topologies (not Redis Cluster, whose slots the multi-key
+// scripts would cross). A host given as
+// "redis+sentinel://sentinel:26379,.../db?master_name=NAME" is the master
+// that Redis Sentinel names, as a channels_redis host entry with
+// "sentinels" and "master_name" is; the client follows a failover.
+//
+// [PubSubLayer] ([OpenPubSub], "redis+pubsub://host:port/db") is the other
+// layer channels_redis has, RedisPubSubChannelLayer: PUBLISH and SUBSCRIBE,
+// at most once to the processes listening, no capacity and no expiry.
 //
 // # Wire format
 //
