@@ -25,8 +25,14 @@ func (ep *endpoint) sentOne() {
 }
 
 // gotReply counts off a reply and wakes a reader waiting at MaxInFlight.
+// A message while nothing awaits a reply (a group message to an idle
+// connection) changes nothing, and costs nothing.
 func (ep *endpoint) gotReply() {
-	for n := ep.awaiting.Load(); n > 0; n = ep.awaiting.Load() {
+	for {
+		n := ep.awaiting.Load()
+		if n <= 0 {
+			return
+		}
 		if ep.awaiting.CompareAndSwap(n, n-1) {
 			break
 		}
