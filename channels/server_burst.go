@@ -11,9 +11,10 @@ import (
 // Pipelined bursts. A client that pipelines sends several frames in one
 // TCP segment; the reader finds them in its read buffer. While a whole
 // frame waits there, the replies are held (wsWriter.hold) and written
-// together once the buffer holds no whole frame, or the burst has been
-// held for maxHold or maxHeld replies: several replies, one syscall. A burst is never held
-// across a read that may block.
+// together once the buffer holds no whole frame, or maxHeld replies wait,
+// or maxHold has passed (a timer sees to it even while the reader is in a
+// slow call): several replies, one syscall. A burst is never held across
+// a read that may block.
 
 // maxHold bounds how long the replies of a burst wait for the burst's end,
 // and maxHeld how many of them: far fewer than a send queue holds.
@@ -87,11 +88,18 @@ func (c *wsConn) burst(held *time.Time) {
 }
 
 // hold makes the frames sent from now on wait for release, so that the
-// replies to a burst of pipelined frames go out in one write.
+// replies to a burst of pipelined frames go out in one write. A timer
+// releases them after maxHold whatever the reader does: a slow call in the
+// middle of a burst does not hold back the replies before it.
 func (w *wsWriter) hold() {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.held = true
-	w.mu.Unlock()
+	if w.holdTimer == nil {
+		w.holdTimer = time.AfterFunc(maxHold, w.release)
+	} else {
+		w.holdTimer.Reset(maxHold)
+	}
 }
 
 // waiting is the number of frames waiting to be written.
@@ -102,7 +110,7 @@ func (w *wsWriter) waiting() int {
 }
 
 // release writes the frames held since hold, together: at once when the
-// socket takes them, otherwise through the writer goroutine.
+// socket takes them, otherwise through a flusher goroutine.
 func (w *wsWriter) release() {
 	w.mu.Lock()
 	if !w.held {
