@@ -82,6 +82,21 @@ func (m *Message) Bytes() ([]byte, bool) {
 	return b, ok
 }
 
+// Event returns the typed event of a websocket.event message (see
+// EventChannel) and its type.
+func (m *Message) Event() (event Content, typ string, ok bool) {
+	switch e := m.Content["event"].(type) {
+	case map[string]any:
+		event = e
+	case Content:
+		event = e
+	default:
+		return nil, "", false
+	}
+	typ, ok = event["type"].(string)
+	return event, typ, ok
+}
+
 // Code is the close code of a websocket.disconnect message.
 func (m *Message) Code() int {
 	c, _ := m.Content.Int("code")

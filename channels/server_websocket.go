@@ -40,7 +40,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	defer s.closeEndpoint(ep)
 	wc := &wsConn{srv: s, ep: ep, reply: reply, path: r.URL.Path, draining: make(chan struct{})}
 	wc.replyValue, wc.pathValue = wc.reply, wc.path
-	first, ok := s.awaitAccept(r.Context(), ep)
+	first, early, ok := s.awaitAccept(r.Context(), ep)
 	if !ok {
 		http.Error(w, "connection rejected", http.StatusForbidden)
 		wc.disconnect(CloseAbnormal, false)
@@ -60,36 +60,46 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	wc.conn, wc.buffered = conn, hw.reader
+	for _, event := range early {
+		wc.forwardEvent(event)
+	}
 	wc.run(first)
 }
 
 // awaitAccept waits for the consumer's answer to websocket.connect. It
-// returns the answer when the connection is accepted, explicitly or by data.
-func (s *Server) awaitAccept(ctx context.Context, ep *endpoint) (Content, bool) {
+// returns the answer when the connection is accepted, explicitly or by
+// data, and the typed events that came before it, for the consumer.
+func (s *Server) awaitAccept(ctx context.Context, ep *endpoint) (first Content, early []Content, ok bool) {
 	t := time.NewTimer(s.cfg.ConnectTimeout)
 	defer t.Stop()
 	for {
 		if c, ok := ep.next(); ok {
+			reply, _, isEvent := eventType(c)
+			if isEvent {
+				early = append(early, c)
+				continue
+			}
+			c = reply
 			if err := checkWebsocketReply(c); err != nil {
 				s.log.Error("channels: bad reply to websocket.connect", "err", err)
 				continue
 			}
 			if accept, ok := c.Bool("accept"); ok && !accept {
-				return nil, false
+				return nil, nil, false
 			}
 			if c.Has("accept") || c.Has("text") || c.Has("bytes") {
-				return c, true
+				return c, early, true
 			}
-			return nil, false // close during the handshake
+			return nil, nil, false // close during the handshake
 		}
 		select {
 		case <-ep.ready:
 		case <-t.C:
-			return nil, false
+			return nil, nil, false
 		case <-ep.dead:
-			return nil, false
+			return nil, nil, false
 		case <-ctx.Done():
-			return nil, false
+			return nil, nil, false
 		}
 	}
 }
@@ -135,6 +145,8 @@ type wsConn struct {
 
 	pingMu sync.Mutex
 	pinger *time.Timer // nil once stopped
+
+	events eventQueue // typed events on their way to the consumer
 }
 
 func (c *wsConn) run(first Content) {
@@ -266,6 +278,12 @@ func (c *wsConn) cutIfFull(err error) {
 
 // deliver turns a reply message into frames.
 func (c *wsConn) deliver(m Content, inline bool) {
+	reply, _, isEvent := eventType(m)
+	if isEvent {
+		c.forwardEvent(m)
+		return
+	}
+	m = reply
 	if err := checkWebsocketReply(m); err != nil {
 		c.srv.log.Error("channels: bad WebSocket reply ignored", "channel", c.reply, "err", err)
 		return

@@ -54,9 +54,14 @@ type Consumer struct {
 	ConcurrentCalls int
 	// Discover describes the API in the rpc.discover document.
 	Discover OpenRPCInfo
+	// KeepEvents keeps the typed events no HandleEvent handler takes from
+	// the client. By default such an event reaches the client as a
+	// notification: method = its type, params = the event without "type".
+	KeepEvents bool
 
 	once     sync.Once
 	inflight sync.Map // reply channel -> chan struct{} (call slots)
+	events   sync.Map // event type -> EventHandler
 }
 
 // consumer gives the glue the Consumer embedded in a user's value.
@@ -81,6 +86,7 @@ func WebsocketRoute(consumer any, filters ...channels.Filter) channels.Routing {
 		channels.Route("websocket.connect", h),
 		channels.Route("websocket.receive", h),
 		channels.Route("websocket.disconnect", h),
+		channels.Route(channels.EventChannel, h),
 	}, filters...)
 }
 
@@ -170,6 +176,8 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 		return h.consumeFrame(ctx, m)
 	case "websocket.disconnect":
 		h.awaitCalls(ctx, m.ReplyChannel())
+	case channels.EventChannel:
+		return h.consumeEvent(ctx, m)
 	}
 	return h.ws.Consume(ctx, m)
 }

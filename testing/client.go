@@ -179,6 +179,20 @@ func (c *Client) SendTextAndConsume(channel string, text any) {
 	c.Consume(channel)
 }
 
+// SendEventAndConsume sends a typed event ({"type": "chat.message", ...})
+// to the client's connection, as a group_send or a send to its channel
+// does, and consumes it: the interface server passes such an event to the
+// connection's consumer on channels.EventChannel, which is what this
+// sends, and the consumer's answers reach the client.
+func (c *Client) SendEventAndConsume(event channels.Content) {
+	c.env.tb.Helper()
+	path, _, _ := strings.Cut(c.Path, "?")
+	c.env.Send(channels.EventChannel, channels.Content{
+		"reply_channel": c.ReplyChannel, "path": path, "event": map[string]any(event),
+	})
+	c.Consume(channels.EventChannel)
+}
+
 // Connect sends and consumes websocket.connect for path, checking the
 // accept when CheckAccept is set.
 func (c *Client) Connect(path string) {

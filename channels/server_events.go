@@ -1,0 +1,98 @@
+package channels
+
+import "sync"
+
+// Typed events. A Channels 2–4 application sends its consumers events, maps
+// with a "type" ({"type": "chat.message", "text": "hi"}), to their channel
+// names and groups; Channels dispatches each to the consumer instance
+// serving that connection. Here a connection's consumer runs in a worker,
+// so the server passes such a message on, as it passes a frame: a message
+// on the layer channel "websocket.event" (EventChannel) with the
+// connection's reply_channel and path and the event under "event". The
+// worker routes it as any other message; the JSON-RPC consumer dispatches
+// it by type. The ASGI 3 server messages websocket.send, websocket.accept
+// and websocket.close are replies, as in Daphne.
+
+// EventChannel is the channel the interface server sends a connection's
+// typed events to, for its consumer.
+const EventChannel = "websocket.event"
+
+// eventQueue passes a connection's events on to the layer in the order
+// they came, from a goroutine started for the queue and gone once it is
+// empty: delivery must not call the layer.
+type eventQueue struct {
+	mu      sync.Mutex
+	waiting []Content
+	running bool
+}
+
+// eventType tells whether m is a typed event, and its type, and turns the
+// ASGI 3 server messages into the reply they stand for.
+func eventType(m Content) (reply Content, typ string, isEvent bool) {
+	typ, ok := m["type"].(string)
+	if !ok {
+		return m, "", false
+	}
+	switch typ {
+	case "websocket.send":
+		reply = Content{}
+		for _, k := range []string{"text", "bytes"} {
+			if v, ok := m[k]; ok && v != nil {
+				reply[k] = v
+			}
+		}
+		return reply, typ, false
+	case "websocket.accept":
+		return Content{"accept": true}, typ, false
+	case "websocket.close":
+		if code, ok := m.Int("code"); ok {
+			return Content{"close": code}, typ, false
+		}
+		return Content{"close": true}, typ, false
+	}
+	return nil, typ, true
+}
+
+// forwardEvent queues a typed event for the connection's consumer. The
+// event is copied: delivery does not keep what it is given.
+func (c *wsConn) forwardEvent(event Content) {
+	kept, err := event.Clone()
+	if err != nil {
+		c.srv.log.Error("channels: typed event not passed on", "channel", c.reply, "err", err)
+		return
+	}
+	q := &c.events
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.waiting) >= c.srv.cfg.SendQueue {
+		c.srv.log.Warn("channels: typed event dropped: the connection's consumer is behind", "channel", c.reply,
+			"type", event["type"], "queue", c.srv.cfg.SendQueue)
+		return
+	}
+	q.waiting = append(q.waiting, kept)
+	if !q.running {
+		q.running = true
+		go c.passEvents()
+	}
+}
+
+// passEvents sends the queued events to EventChannel until the queue is
+// empty or the connection is gone.
+func (c *wsConn) passEvents() {
+	q := &c.events
+	for {
+		q.mu.Lock()
+		if len(q.waiting) == 0 || c.ep.ctx.Err() != nil {
+			q.waiting, q.running = nil, false
+			q.mu.Unlock()
+			return
+		}
+		event := q.waiting[0]
+		q.waiting = q.waiting[1:]
+		q.mu.Unlock()
+		msg := Content{"reply_channel": c.reply, "path": c.path, "event": map[string]any(event)}
+		if err := c.srv.sendWaiting(c.ep.ctx, EventChannel, msg, c.srv.cfg.BackpressureTimeout, nil); err != nil {
+			c.srv.log.Warn("channels: typed event not passed on", "channel", c.reply, "type", event["type"], "err", err)
+		}
+	}
+}
