@@ -104,6 +104,16 @@ type DirectLayer interface {
 	HandOver(ctx context.Context, channel string, content Content) error
 }
 
+// Listener is implemented by layers that deliver a message only to the
+// processes listening to its channel when it is sent (Redis pub/sub), and
+// lose the others. Listen makes the process listen to channels from now on
+// and returns once it does; a receiver then finds what was sent in between.
+// Workers listen to their channels, and servers to their reply channels,
+// before they serve.
+type Listener interface {
+	Listen(ctx context.Context, channels ...string) error
+}
+
 // RoomWaiter is implemented by layers that can tell a sender when a full
 // channel may take a message again. Send still fails fast on a full channel;
 // the interface server, which waits for room before it refuses a client,

@@ -188,6 +188,11 @@ func (s *Server) Run(ctx context.Context) error {
 			stop()
 		}()
 	} else {
+		if l, ok := s.layer.(Listener); ok {
+			if err := l.Listen(ctx, s.prefix); err != nil {
+				s.log.Warn("channels: server cannot listen to its reply channels yet", "err", err)
+			}
+		}
 		go func() {
 			defer close(loopDone)
 			s.replyLoop(loopCtx)

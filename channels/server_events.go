@@ -17,6 +17,14 @@ import "sync"
 // typed events to, for its consumer.
 const EventChannel = "websocket.event"
 
+// EventTextKey, in a typed event, holds the text frame the event stands for
+// on a WebSocket: an interface server writes it to its client instead of
+// passing the event to the consumer. A sender that knows what its Go
+// clients must see (a JSON-RPC notification) saves every member a trip
+// through a worker; Django consumers get the key in their event and may
+// ignore it.
+const EventTextKey = "__websocket_text__"
+
 // eventQueue passes a connection's events on to the layer in the order
 // they came, from a goroutine started for the queue and gone once it is
 // empty: delivery must not call the layer.
@@ -26,12 +34,20 @@ type eventQueue struct {
 	running bool
 }
 
-// eventType tells whether m is a typed event, and its type, and turns the
-// ASGI 3 server messages into the reply they stand for.
-func eventType(m Content) (reply Content, typ string, isEvent bool) {
+// WebsocketReply tells what the interface server does with a message sent
+// to a connection's channel: write reply (accept, text, bytes, close),
+// or, when isEvent, pass the message, a typed event, to the connection's
+// consumer on EventChannel. A typed event with EventTextKey is its text,
+// and the ASGI 3 messages websocket.send, websocket.accept and
+// websocket.close are the replies they stand for. The test harness uses it
+// to do as the server does.
+func WebsocketReply(m Content) (reply Content, isEvent bool) {
 	typ, ok := m["type"].(string)
 	if !ok {
-		return m, "", false
+		return m, false
+	}
+	if text, ok := m[EventTextKey].(string); ok {
+		return Content{"text": text}, false
 	}
 	switch typ {
 	case "websocket.send":
@@ -41,16 +57,16 @@ func eventType(m Content) (reply Content, typ string, isEvent bool) {
 				reply[k] = v
 			}
 		}
-		return reply, typ, false
+		return reply, false
 	case "websocket.accept":
-		return Content{"accept": true}, typ, false
+		return Content{"accept": true}, false
 	case "websocket.close":
 		if code, ok := m.Int("code"); ok {
-			return Content{"close": code}, typ, false
+			return Content{"close": code}, false
 		}
-		return Content{"close": true}, typ, false
+		return Content{"close": true}, false
 	}
-	return nil, typ, true
+	return nil, true
 }
 
 // forwardEvent queues a typed event for the connection's consumer. The

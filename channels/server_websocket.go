@@ -74,7 +74,7 @@ func (s *Server) awaitAccept(ctx context.Context, ep *endpoint) (first Content, 
 	defer t.Stop()
 	for {
 		if c, ok := ep.next(); ok {
-			reply, _, isEvent := eventType(c)
+			reply, isEvent := WebsocketReply(c)
 			if isEvent {
 				early = append(early, c)
 				continue
@@ -278,7 +278,7 @@ func (c *wsConn) cutIfFull(err error) {
 
 // deliver turns a reply message into frames.
 func (c *wsConn) deliver(m Content, inline bool) {
-	reply, _, isEvent := eventType(m)
+	reply, isEvent := WebsocketReply(m)
 	if isEvent {
 		c.forwardEvent(m)
 		return

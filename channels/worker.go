@@ -146,6 +146,11 @@ func (w *Worker) Run(ctx context.Context) error {
 			defer context.AfterFunc(ctx, stop)()
 		}
 	}
+	if l, ok := w.layer.(Listener); ok {
+		if err := l.Listen(ctx, w.cfg.Channels...); err != nil {
+			w.log.Warn("channels: worker cannot listen to its channels yet", "err", err)
+		}
+	}
 	var wg sync.WaitGroup
 	for range w.cfg.Concurrency {
 		wg.Go(func() { r.loop(ctx) })

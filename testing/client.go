@@ -202,13 +202,23 @@ func (c *Client) Connect(path string) {
 }
 
 // ReceiveContent returns the next message sent to the client's reply
-// channel, or nil when there is none.
+// channel, as the interface server would write it (see
+// channels.WebsocketReply), or nil when there is none. A typed event is
+// consumed on channels.EventChannel, as the server passes it on, and what
+// the consumer answers comes next.
 func (c *Client) ReceiveContent() channels.Content {
 	c.env.tb.Helper()
-	if m := c.env.GetNextMessage(c.ReplyChannel); m != nil {
-		return m.Content
+	for {
+		m := c.env.GetNextMessage(c.ReplyChannel)
+		if m == nil {
+			return nil
+		}
+		reply, isEvent := channels.WebsocketReply(m.Content)
+		if !isEvent {
+			return reply
+		}
+		c.SendEventAndConsume(m.Content)
 	}
-	return nil
 }
 
 // Receive returns the next message sent to the client: a text message

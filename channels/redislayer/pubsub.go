@@ -75,6 +75,7 @@ type PubSubConfig struct {
 var (
 	_ channels.GroupLayer = (*PubSubLayer)(nil)
 	_ channels.Closer     = (*PubSubLayer)(nil)
+	_ channels.Listener   = (*PubSubLayer)(nil)
 )
 
 // psQueue holds the messages received for one name.
