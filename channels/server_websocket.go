@@ -278,12 +278,18 @@ func (c *wsConn) cutIfFull(err error) {
 
 // deliver turns a reply message into frames.
 func (c *wsConn) deliver(m Content, inline bool) {
-	reply, isEvent := WebsocketReply(m)
-	if isEvent {
-		c.forwardEvent(m)
-		return
+	if _, typed := m["type"]; typed {
+		if text, ok := m[EventTextKey].(string); ok { // a group notification: no copy per member
+			c.sendText(text, inline)
+			return
+		}
+		reply, isEvent := WebsocketReply(m)
+		if isEvent {
+			c.forwardEvent(m)
+			return
+		}
+		m = reply
 	}
-	m = reply
 	if err := checkWebsocketReply(m); err != nil {
 		c.srv.log.Error("channels: bad WebSocket reply ignored", "channel", c.reply, "err", err)
 		return
