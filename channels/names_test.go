@@ -127,3 +127,20 @@ func TestNonLocalName(t *testing.T) {
 		}
 	}
 }
+
+// The names Django Channels 4 makes and accepts are accepted here too.
+func TestChannels4Names(t *testing.T) {
+	for _, ch := range []string{"specific.0b7c4a1f2e3d4c5b!a1b2c3d4e5f6", "asgispecific.d4a1b5f8c3e64bd3a2f0a3d2b1c4e5f6"} {
+		if err := channels.ValidateChannel(ch); err != nil {
+			t.Errorf("ValidateChannel(%q): %v", ch, err)
+		}
+	}
+	if err := channels.ValidateGroup(strings.Repeat("g", 99)); err != nil {
+		t.Errorf("a 99-character group: %v", err)
+	}
+	for _, g := range []string{strings.Repeat("g", 100), "chat room", "chat!room", "ünïcode"} {
+		if err := channels.ValidateGroup(g); err == nil {
+			t.Errorf("ValidateGroup(%q) accepted a name Channels 4 refuses", g)
+		}
+	}
+}
