@@ -191,4 +191,3 @@ func expectFrame(t *testing.T, conn *websocket.Conn, want string) {
 		t.Fatalf("got %s, want %s", data, want)
 	}
 }
-
