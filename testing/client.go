@@ -205,7 +205,8 @@ func (c *Client) Connect(path string) {
 // channel, as the interface server would write it (see
 // channels.WebsocketReply), or nil when there is none. A typed event is
 // consumed on channels.EventChannel, as the server passes it on, and what
-// the consumer answers comes next.
+// the consumer answers comes next; without a route for it, the event is
+// returned as it came.
 func (c *Client) ReceiveContent() channels.Content {
 	c.env.tb.Helper()
 	for {
@@ -216,6 +217,11 @@ func (c *Client) ReceiveContent() channels.Content {
 		reply, isEvent := channels.WebsocketReply(m.Content)
 		if !isEvent {
 			return reply
+		}
+		path, _, _ := strings.Cut(c.Path, "?")
+		probe := &channels.Message{Channel: channels.EventChannel, Content: channels.Content{"path": path}}
+		if _, _, routed := c.env.router.Match(probe); !routed {
+			return m.Content
 		}
 		c.SendEventAndConsume(m.Content)
 	}

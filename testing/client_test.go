@@ -228,3 +228,30 @@ func TestLiveServer(t *testing.T) {
 		t.Errorf("reply = %v", reply)
 	}
 }
+
+// A typed event on the client's channel is consumed as the interface
+// server passes it on when a route takes websocket.event, and returned as
+// it came otherwise.
+func TestClientReceivesTypedEventsAsTheServerDoes(t *testing.T) {
+	upper := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		event, _, _ := m.Event()
+		return m.SendText(ctx, strings.ToUpper(event.String("text")))
+	})
+	env := channelstest.New(t, channels.Route(channels.EventChannel, upper))
+	c := env.Client()
+	env.Send(c.ReplyChannel, channels.Content{"type": "chat.message", "text": "hi"})
+	if got := c.Receive(); got != "HI" {
+		t.Errorf("routed event: received %v, want the consumer's answer", got)
+	}
+	env.Send(c.ReplyChannel, channels.Content{"type": "x.y", channels.EventTextKey: "as is"})
+	if got := c.Receive(); got != "as is" {
+		t.Errorf("event with its text: received %v", got)
+	}
+
+	bare := channelstest.New(t, channels.Route("websocket.receive", upper))
+	b := bare.Client()
+	bare.Send(b.ReplyChannel, channels.Content{"type": "chat.message", "text": "hi"})
+	if got := b.ReceiveContent(); got.String("type") != "chat.message" {
+		t.Errorf("unrouted event: received %v, want it as it came", got)
+	}
+}
