@@ -18,7 +18,9 @@ var ErrNotificationParams = errors.New("jsonrpc: notification params must be an 
 // NotifyGroup sends the notification method(params) to every member of
 // group on layer: django-channels-jsonrpc's notify_group. params must
 // encode to a JSON array or object, or be nil to leave them out. Sent while
-// a call is handled, it reaches the members before that call's response.
+// a call is handled, it reaches the members before that call's response
+// (over the pub/sub layer, where group messages are forwarded by the
+// process that added the member, it may come after it).
 //
 // The message is a Channels 4 typed event, so that Django consumers in the
 // group run their handler for it (method "group.message" calls
