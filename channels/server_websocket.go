@@ -104,22 +104,6 @@ func (s *Server) awaitAccept(ctx context.Context, ep *endpoint) (first Content, 
 	}
 }
 
-// checkWebsocketReply enforces Daphne's rule: a reply to a WebSocket has only
-// the keys accept, text, bytes and close, and not both text and bytes.
-func checkWebsocketReply(c Content) error {
-	for k := range c {
-		switch k {
-		case "accept", "text", "bytes", "close":
-		default:
-			return errors.New("unknown key " + k + " in a WebSocket reply")
-		}
-	}
-	if c.Has("text") && c.Has("bytes") {
-		return errors.New("a WebSocket reply has both text and bytes")
-	}
-	return nil
-}
-
 // wsConn is an accepted WebSocket connection. Its goroutine reads frames;
 // replies are written by whoever delivers them or by a flusher goroutine
 // (see wsWriter).
@@ -252,68 +236,6 @@ func (c *wsConn) readDeadline() {
 	}
 }
 
-// send writes or queues a frame. A client whose queue is full is cut off:
-// it gets SlowClientTimeout to take what is being written, then a 1008.
-func (c *wsConn) send(f []byte, kind frameKind, inline bool) {
-	c.cutIfFull(c.w.send(f, kind, inline))
-}
-
-// sendText is send for a text frame.
-func (c *wsConn) sendText(text string, inline bool) {
-	c.cutIfFull(c.w.sendText(opText, text, inline))
-}
-
-// cutIfFull cuts the client off when a send found its queue full.
-func (c *wsConn) cutIfFull(err error) {
-	if err != nil {
-		c.srv.log.Warn("channels: slow client cut off", "channel", c.reply, "queue", c.srv.cfg.SendQueue)
-		grace := c.srv.cfg.SlowClientTimeout
-		c.w.cut(grace)
-		c.closeCode.CompareAndSwap(0, ClosePolicyViolation)
-		c.send(closeFrame(ClosePolicyViolation), closingFrame, false)
-		c.conn.SetReadDeadline(time.Now().Add(grace))
-		c.ep.kill(ClosePolicyViolation)
-	}
-}
-
-// deliver turns a reply message into frames.
-func (c *wsConn) deliver(m Content, inline bool) {
-	if _, typed := m["type"]; typed {
-		if text, ok := m[EventTextKey].(string); ok { // a group notification: no copy per member
-			c.sendText(text, inline)
-			return
-		}
-		reply, isEvent := WebsocketReply(m)
-		if isEvent {
-			c.forwardEvent(m)
-			return
-		}
-		m = reply
-	}
-	if err := checkWebsocketReply(m); err != nil {
-		c.srv.log.Error("channels: bad WebSocket reply ignored", "channel", c.reply, "err", err)
-		return
-	}
-	if text, ok := m["text"].(string); ok {
-		c.sendText(text, inline)
-	} else if b, ok := m["bytes"].([]byte); ok {
-		c.send(frame(opBinary, b), dataFrame, inline)
-	}
-	if code, ok := closeCodeOf(m); ok {
-		c.startClose(code, inline)
-	}
-}
-
-// startClose sends a close frame and gives the client WriteTimeout to
-// answer it before the reader gives up.
-func (c *wsConn) startClose(code int, inline bool) {
-	if !c.closeCode.CompareAndSwap(0, int64(code)) {
-		return
-	}
-	c.send(closeFrame(code), closingFrame, inline)
-	c.conn.SetReadDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-}
-
 // readLoop turns frames into websocket.receive messages until the
 // connection ends, and returns the close code to report; drained tells
 // that reading stopped for a drain, with the socket still open.
@@ -399,42 +321,4 @@ func (c *wsConn) awaitClose(code int) int {
 			return code
 		}
 	}
-}
-
-// schedulePings sends a ping every PingInterval from a timer (no
-// goroutine waits for it), until the returned stop is called.
-func (c *wsConn) schedulePings() (stop func()) {
-	c.pingMu.Lock()
-	defer c.pingMu.Unlock()
-	c.pinger = time.AfterFunc(c.srv.cfg.PingInterval, c.ping)
-	return c.stopPings
-}
-
-func (c *wsConn) ping() {
-	c.pingMu.Lock()
-	defer c.pingMu.Unlock()
-	if c.pinger == nil {
-		return // stopped
-	}
-	c.send(frame(opPing, ""), pingFrame, false)
-	c.pinger.Reset(c.srv.cfg.PingInterval)
-}
-
-func (c *wsConn) stopPings() {
-	c.pingMu.Lock()
-	defer c.pingMu.Unlock()
-	c.pinger.Stop()
-	c.pinger = nil
-}
-
-// closeCodeOf reads a reply's close key: true means 1000, a number is the
-// code, false or absent means no close.
-func closeCodeOf(m Content) (int, bool) {
-	if b, ok := m.Bool("close"); ok {
-		return CloseNormal, b
-	}
-	if n, ok := m.Int("close"); ok {
-		return int(n), true
-	}
-	return 0, false
 }
