@@ -1,6 +1,11 @@
 package channels
 
-import "sync"
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+)
 
 // Typed events. A Channels 2–4 application sends its consumers events, maps
 // with a "type" ({"type": "chat.message", "text": "hi"}), to their channel
@@ -111,4 +116,39 @@ func (c *wsConn) passEvents() {
 			c.srv.log.Warn("channels: typed event not passed on", "channel", c.reply, "type", event["type"], "err", err)
 		}
 	}
+}
+
+// event is {"type": typ} with fields, which must not set "type".
+func event(typ string, fields Content) (Content, error) {
+	if typ == "" {
+		return nil, fmt.Errorf("%w: a typed event needs a type", ErrInvalidMessage)
+	}
+	if fields.Has("type") {
+		return nil, fmt.Errorf("%w: the fields of a typed event set type", ErrInvalidMessage)
+	}
+	e := make(Content, len(fields)+1)
+	maps.Copy(e, fields)
+	e["type"] = typ
+	return e, nil
+}
+
+// SendEvent sends the Channels 4 typed event {"type": typ, fields...} to
+// channel: a Django consumer's channel_name, whose handler for typ runs, or
+// a Go connection's reply channel, whose consumer gets it on EventChannel.
+func SendEvent(ctx context.Context, l Layer, channel, typ string, fields Content) error {
+	e, err := event(typ, fields)
+	if err != nil {
+		return err
+	}
+	return l.Send(ctx, channel, e)
+}
+
+// GroupSendEvent sends the typed event {"type": typ, fields...} to every
+// member of group, Django's and Go's: Channels 4's group_send.
+func GroupSendEvent(ctx context.Context, l Layer, group, typ string, fields Content) error {
+	e, err := event(typ, fields)
+	if err != nil {
+		return err
+	}
+	return GroupSend(ctx, l, group, e)
 }

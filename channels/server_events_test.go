@@ -12,13 +12,13 @@ import (
 // consumer on websocket.event, with the connection's reply channel; the
 // ASGI 3 websocket.send message is a reply, written as a frame.
 func TestTypedEventsReachTheConsumer(t *testing.T) {
-	joined := make(chan struct{}, 1)
+	joined := make(chan string, 1)
 	connect := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
 		if err := m.Accept(ctx); err != nil {
 			return err
 		}
 		err := m.GroupAdd(ctx, "room")
-		joined <- struct{}{}
+		joined <- m.ReplyChannel()
 		return err
 	})
 	event := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
@@ -35,13 +35,22 @@ func TestTypedEventsReachTheConsumer(t *testing.T) {
 		channels.Route("websocket.connect", connect),
 		channels.Route(channels.EventChannel, event, channels.Path(`^/chat/$`)))
 	conn := live.Dial("/chat/")
-	<-joined
+	reply := <-joined
 	ctx := context.Background()
-	if err := channels.GroupSend(ctx, live.Layer, "room", channels.Content{"type": "chat.message", "text": "hi"}); err != nil {
+	if err := channels.GroupSendEvent(ctx, live.Layer, "room", "chat.message", channels.Content{"text": "hi"}); err != nil {
 		t.Fatal(err)
+	}
+	if err := channels.GroupSendEvent(ctx, live.Layer, "room", "x", channels.Content{"type": "y"}); err == nil {
+		t.Error("GroupSendEvent took fields that set type")
 	}
 	if got := conn.ReceiveText(); got != "got chat.message: hi" {
 		t.Errorf("received %q, want the consumer's answer to the event", got)
+	}
+	if err := channels.SendEvent(ctx, live.Layer, reply, "chat.direct", channels.Content{"text": "one"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := conn.ReceiveText(); got != "got chat.direct: one" {
+		t.Errorf("received %q, want the consumer's answer to the direct event", got)
 	}
 	if err := channels.GroupSend(ctx, live.Layer, "room", channels.Content{"type": "websocket.send", "text": "as is"}); err != nil {
 		t.Fatal(err)
