@@ -148,12 +148,12 @@ func isMemoryLayer(layerURL string) bool {
 func openLayer(layerURL string) (channels.Layer, error) {
 	u, err := url.Parse(layerURL)
 	if err != nil || u.Scheme == "" {
-		return nil, usagef("-layer %q is not a layer URL: use memory:// or redis://host:port/db", layerURL)
+		return nil, usagef("-layer %q is not a layer URL: use memory:// or redis://host:port/db", redislayer.RedactURL(layerURL))
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "memory":
 		if u.Host != "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Opaque != "" {
-			return nil, usagef("-layer %q: the memory layer takes no host, path or options: use memory://", layerURL)
+			return nil, usagef("-layer %q: the memory layer takes no host, path or options: use memory://", redislayer.RedactURL(layerURL))
 		}
 		return channels.NewMemoryLayer(channels.MemoryConfig{}), nil
 	case "redis", "rediss", "redis+sentinel", "rediss+sentinel":
@@ -169,7 +169,7 @@ func openLayer(layerURL string) (channels.Layer, error) {
 		}
 		return l, nil
 	default:
-		return nil, usagef("-layer %q: unknown layer %q: use memory://, redis://host:port/db or redis+sentinel://host:port/db?master_name=NAME", layerURL, u.Scheme)
+		return nil, usagef("-layer %q: unknown layer %q: use memory://, redis://host:port/db or redis+sentinel://host:port/db?master_name=NAME", redislayer.RedactURL(layerURL), u.Scheme)
 	}
 }
 
@@ -239,7 +239,7 @@ func (a *app) run(ctx context.Context, cfg config) error {
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	a.log.Info("starting", "mode", cfg.Mode, "layer", cfg.Layer, "workers", workers)
+	a.log.Info("starting", "mode", cfg.Mode, "layer", redislayer.RedactURL(cfg.Layer), "workers", workers)
 	if cfg.Pprof != "" {
 		if err := servePprof(ctx, cfg.Pprof, a.log); err != nil {
 			return err

@@ -251,8 +251,11 @@ func parseSeconds(v string) (time.Duration, error) {
 	return d, nil
 }
 
-// redactURL hides the password and the encryption keys of a URL, for
-// errors and logs.
+// RedactURL hides the secrets of a layer URL, for errors and logs: the
+// password of its user info, the password, sentinel_password and
+// symmetric_encryption_key parameters, and those of the host= URLs in it.
+func RedactURL(raw string) string { return redactURL(raw) }
+
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -261,8 +264,14 @@ func redactURL(raw string) string {
 	q := u.Query()
 	for _, p := range []string{paramEncryptionKey, "password", paramSentinelPassword} {
 		if q.Has(p) {
-			q.Set(p, "xxxxx")
+			vs := q[p]
+			for i := range vs {
+				vs[i] = "xxxxx"
+			}
 		}
+	}
+	for i, h := range q[paramHost] {
+		q[paramHost][i] = redactURL(h)
 	}
 	u.RawQuery = q.Encode()
 	return u.Redacted()

@@ -44,3 +44,16 @@ func TestSentinelURLInLayerURL(t *testing.T) {
 		t.Error("a sentinel URL without master_name was accepted")
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	got := RedactURL("redis://u:pw1@h:6379/0?password=pw2&symmetric_encryption_key=k1&symmetric_encryption_key=k2" +
+		"&host=" + "redis%3A%2F%2F%3Apw3%40h2%3A6379%2F0")
+	for _, secret := range []string{"pw1", "pw2", "k1", "k2", "pw3"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("RedactURL left %q in %s", secret, got)
+		}
+	}
+	if !strings.Contains(got, "h:6379") || !strings.Contains(got, "h2") {
+		t.Errorf("RedactURL lost the hosts: %s", got)
+	}
+}
