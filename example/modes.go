@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -74,7 +75,8 @@ Examples:
   example -mode server -layer redis://localhost:6379/0
   example -mode worker -layer redis://localhost:6379/0 -workers 8
 
-Flags:
+Flags (each also read from its environment variable; a flag given on the
+command line wins):
 `
 
 // newFlagSet declares the flags into cfg.
@@ -90,7 +92,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.Pprof, "pprof", "", "serve Go's profiles (net/http/pprof) on this `host:port`; off when empty")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageIntro)
-		fs.PrintDefaults()
+		printDefaults(fs)
 	}
 	return fs
 }
@@ -107,6 +109,9 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return cfg, usagef("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	if err := applyEnv(fs, os.LookupEnv); err != nil {
+		return cfg, err
 	}
 	return cfg, cfg.validate()
 }
