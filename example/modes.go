@@ -234,9 +234,10 @@ func newApp(layer channels.Layer, workers int, log *slog.Logger) (*app, error) {
 // flight at once; more wait in the client's socket.
 const maxInFlight = 64
 
-// handler is what the HTTP listener serves: the page and the interface
-// server.
-func (a *app) handler() http.Handler { return newHandler(a.server) }
+// handler is what the HTTP listener serves: the page, the interface
+// server, /healthz (alive) and /readyz (running, not draining, the layer
+// answering).
+func (a *app) handler() http.Handler { return newHandler(a.server, a.server.ReadyHandler()) }
 
 // run runs the mode until ctx is done, then shuts down gracefully.
 func (a *app) run(ctx context.Context, cfg config) error {

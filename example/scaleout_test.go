@@ -124,6 +124,14 @@ func scaleRedis(t *testing.T, bin string) string {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
+	startRedisAt(t, bin, port)
+	return "redis://127.0.0.1:" + strconv.Itoa(port) + "/0"
+}
+
+// startRedisAt starts a redis-server on port, killed when the test ends,
+// and waits until it listens.
+func startRedisAt(t *testing.T, bin string, port int) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -136,13 +144,12 @@ func scaleRedis(t *testing.T, bin string) string {
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			break
+			return cmd
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("redis-server did not listen on %s", addr)
 		}
 	}
-	return "redis://" + addr + "/0"
 }
 
 // scaleStart starts the example with args and stops it with SIGTERM when

@@ -10,6 +10,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
 )
 
 // The page (a chat and an RPC console) ships inside the binary: no build
@@ -19,8 +21,9 @@ import (
 var webFiles embed.FS
 
 // newHandler puts the page beside the interface server: /ws/ and /rpc/ go to
-// srv (and through the layer to a worker), everything else is the page and
-// its assets, served by this process.
+// srv (and through the layer to a worker), /healthz answers that the
+// process is alive, /readyz is ready (when not nil), everything else is the
+// page and its assets, served by this process.
 //
 // Static files are not application work: sending them through the layer
 // would cost two layer hops and a worker per asset, leave the page down in
@@ -28,10 +31,14 @@ var webFiles embed.FS
 // files (ETag, conditional requests, HEAD). So the page sits on a plain
 // ServeMux, as a Channels deployment leaves static files to the front
 // server.
-func newHandler(srv http.Handler) http.Handler {
+func newHandler(srv, ready http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/ws/", srv)
 	mux.Handle("/rpc/", srv)
+	mux.Handle("/healthz", channels.LiveHandler())
+	if ready != nil {
+		mux.Handle("/readyz", ready)
+	}
 	mux.Handle("/", newPageHandler())
 	return mux
 }

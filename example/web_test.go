@@ -63,7 +63,7 @@ func (f *webChannels) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestPageIndex(t *testing.T) {
-	h := newHandler(&webChannels{})
+	h := newHandler(&webChannels{}, nil)
 	res := webGet(t, h, "GET", "/", nil)
 	body := webBody(t, res)
 	if res.StatusCode != 200 {
@@ -86,7 +86,7 @@ func TestPageIndex(t *testing.T) {
 }
 
 func TestPageAssets(t *testing.T) {
-	h := newHandler(&webChannels{})
+	h := newHandler(&webChannels{}, nil)
 	for path, want := range map[string]string{
 		"/app.js":      "text/javascript; charset=utf-8",
 		"/rpc.js":      "text/javascript; charset=utf-8",
@@ -122,7 +122,7 @@ func TestPageAssets(t *testing.T) {
 }
 
 func TestPageConditionalAndHead(t *testing.T) {
-	h := newHandler(&webChannels{})
+	h := newHandler(&webChannels{}, nil)
 	res := webGet(t, h, "GET", "/style.css", nil)
 	etag := res.Header.Get("ETag")
 	if etag == "" {
@@ -143,7 +143,7 @@ func TestPageConditionalAndHead(t *testing.T) {
 
 func TestPageNotFound(t *testing.T) {
 	fake := &webChannels{}
-	h := newHandler(fake)
+	h := newHandler(fake, nil)
 	for _, path := range []string{"/nope", "/index.html", "/web/app.js", "/app.js/", "/static/app.js", "/favicon.ico"} {
 		if res := webGet(t, h, "GET", path, nil); res.StatusCode != 404 {
 			t.Errorf("GET %s = %d, want 404", path, res.StatusCode)
@@ -158,7 +158,7 @@ func TestPageNotFound(t *testing.T) {
 // the page's.
 func TestPageRouting(t *testing.T) {
 	fake := &webChannels{}
-	h := newHandler(fake)
+	h := newHandler(fake, nil)
 	for _, c := range []struct{ method, path string }{{"GET", "/ws/"}, {"POST", "/rpc/"}, {"GET", "/rpc/"}} {
 		if res := webGet(t, h, c.method, c.path, nil); res.StatusCode != http.StatusTeapot {
 			t.Errorf("%s %s = %d, want the interface server's answer", c.method, c.path, res.StatusCode)
@@ -172,7 +172,7 @@ func TestPageRouting(t *testing.T) {
 // TestPageOffline: the page loads nothing from another origin, and every
 // file it names is served.
 func TestPageOffline(t *testing.T) {
-	h := newHandler(&webChannels{})
+	h := newHandler(&webChannels{}, nil)
 	external := regexp.MustCompile(`(?i)(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import|(?:from|import)\s*\(?\s*["'](?:https?:)?//|fetch\(\s*["'](?:https?:)?//`)
 	local := regexp.MustCompile(`(?:src|href)="(/[^"]*)"|from "\./([^"]+)"`)
 	refs := 0

@@ -78,3 +78,17 @@ func (l *Layer) isClosed() bool {
 func (l *Layer) redisError(op string, shard int, err error) error {
 	return fmt.Errorf("redislayer: %s on %s: %w: %w", op, l.addrs[shard], channels.ErrLayerUnavailable, err)
 }
+
+// Ping implements channels.Pinger: every host answers PING within
+// CallTimeout, or the error matches channels.ErrLayerUnavailable.
+func (l *Layer) Ping(ctx context.Context) error {
+	for i, c := range l.clients {
+		cctx, cancel := l.callCtx(ctx)
+		err := c.Ping(cctx).Err()
+		cancel()
+		if err != nil {
+			return l.redisError("ping", i, err)
+		}
+	}
+	return nil
+}

@@ -107,6 +107,9 @@ func NewPubSub(cfg PubSubConfig) (*PubSubLayer, error) {
 		}
 		clientDefaults(&opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout, &opt.PoolTimeout,
 			&opt.DialerRetries, &opt.MaxRetries, Config{CallTimeout: cfg.CallTimeout})
+		// RESP2, as channels_redis speaks: published messages come as
+		// replies, never through RESP3's push-notification handling.
+		setDefault(&opt.Protocol, 2)
 		l.clients = append(l.clients, redis.NewClient(opt))
 	}
 	l.done, l.stop = context.WithCancel(context.Background())

@@ -93,3 +93,17 @@ func (l *PubSubLayer) SessionStore(cfg SessionConfig) *SessionStore {
 	s, _ := NewSessionStore(clients, cfg) // never empty
 	return s
 }
+
+// Ping implements channels.Pinger: every host answers PING within
+// CallTimeout.
+func (l *PubSubLayer) Ping(ctx context.Context) error {
+	for _, c := range l.clients {
+		cctx, cancel := l.callCtx(ctx)
+		err := c.Ping(cctx).Err()
+		cancel()
+		if err != nil {
+			return l.unavailable("ping", err)
+		}
+	}
+	return nil
+}
