@@ -36,6 +36,8 @@ type config struct {
 	LogLevel  slog.Level
 	LogFormat string
 	Pprof     string
+	TLSCert   string
+	TLSKey    string
 }
 
 // usageError is a command-line mistake: the command exits with status 2, as
@@ -90,6 +92,8 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "the least severe `level` logged: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log lines as text (key=value) or json")
 	fs.StringVar(&cfg.Pprof, "pprof", "", "serve Go's profiles (net/http/pprof) on this `host:port`; off when empty")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve https and wss with this certificate `file` (PEM; with -tls-key)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "the private key `file` of -tls-cert (PEM)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageIntro)
 		printDefaults(fs)
@@ -130,6 +134,9 @@ func (cfg *config) validate() error {
 	case "text", "json":
 	default:
 		return usagef("unknown -log-format %q: use text or json", cfg.LogFormat)
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return usagef("-tls-cert and -tls-key go together")
 	}
 	if cfg.Mode != modeWorker && cfg.Addr == "" {
 		return usagef("-mode %s needs -addr host:port", cfg.Mode)
@@ -255,9 +262,9 @@ func (a *app) run(ctx context.Context, cfg config) error {
 	case modeWorker:
 		return a.worker.Run(ctx)
 	case modeServer:
-		return a.serve(ctx, cfg.Addr, func(ctx context.Context) error { return a.server.Run(ctx) })
+		return a.serve(ctx, cfg, func(ctx context.Context) error { return a.server.Run(ctx) })
 	default:
-		return a.serve(ctx, cfg.Addr, func(ctx context.Context) error {
+		return a.serve(ctx, cfg, func(ctx context.Context) error {
 			return channels.RunAll(ctx, a.server, a.worker)
 		})
 	}
@@ -267,10 +274,11 @@ func (a *app) run(ctx context.Context, cfg config) error {
 // the interface server has finished its drain.
 const shutdownGrace = 15 * time.Second
 
-// serve listens on addr and runs loop (the interface server, with or without
-// a worker) until ctx is done or the listener fails.
-func (a *app) serve(ctx context.Context, addr string, loop func(context.Context) error) error {
-	ln, err := net.Listen("tcp", addr)
+// serve listens on cfg.Addr (with TLS when cfg has a certificate) and runs
+// loop (the interface server, with or without a worker) until ctx is done or
+// the listener fails.
+func (a *app) serve(ctx context.Context, cfg config, loop func(context.Context) error) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
@@ -284,7 +292,12 @@ func (a *app) serve(ctx context.Context, addr string, loop func(context.Context)
 	}
 	serveErr := make(chan error, 1)
 	go func() {
-		err := hs.Serve(ln)
+		var err error
+		if cfg.TLSCert != "" {
+			err = hs.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			err = hs.Serve(ln)
+		}
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
@@ -301,8 +314,12 @@ func (a *app) serve(ctx context.Context, addr string, loop func(context.Context)
 	})
 	defer stopAccepting()
 
-	base := "http://" + ln.Addr().String()
-	a.log.Info("serving", "page", base+"/", "websocket", "ws://"+ln.Addr().String()+"/ws/", "http", base+"/rpc/")
+	scheme, wsScheme := "http", "ws"
+	if cfg.TLSCert != "" {
+		scheme, wsScheme = "https", "wss"
+	}
+	base := scheme + "://" + ln.Addr().String()
+	a.log.Info("serving", "page", base+"/", "websocket", wsScheme+"://"+ln.Addr().String()+"/ws/", "http", base+"/rpc/")
 	err = loop(ctx) // returns after the drain
 	cancel(nil)
 	sctx, scancel := context.WithTimeout(context.Background(), shutdownGrace)

@@ -185,7 +185,7 @@ func scaleStart(t *testing.T, bin string, args ...string) string {
 			}
 		}
 	}()
-	if !strings.Contains(strings.Join(args, " "), "-mode server") {
+	if strings.Contains(strings.Join(args, " "), "-mode worker") {
 		return ""
 	}
 	select {
