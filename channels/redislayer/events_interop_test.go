@@ -1,14 +1,7 @@
 package redislayer_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,11 +15,8 @@ import (
 // in the group "room"; told to, it group_sends a chat.message event, then
 // prints the two events it receives (its own, and Go's).
 const eventsInteropScript = `
-import asyncio, json, sys
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
-
-cfg = json.loads(sys.argv[1])
 
 async def main():
     if cfg["pubsub"]:
@@ -36,12 +26,12 @@ async def main():
         layer = RedisChannelLayer(hosts=cfg["hosts"], prefix=cfg["prefix"])
         name = await layer.new_channel("py")
     await layer.group_add("room", name)
-    print(json.dumps({"channel": name}), flush=True)
+    say(channel=name)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     await layer.group_send("room", {"type": "chat.message", "text": "hi"})
     for _ in range(2):  # its own chat.message, then Go's event
         got = await asyncio.wait_for(layer.receive(name), 10)
-        print(json.dumps({"received": got}), flush=True)
+        say(received=got)
 
 asyncio.run(main())
 `
@@ -54,10 +44,6 @@ type roomAPI struct{ jsonrpc.Consumer }
 // typed event its handler would take (type group.message).
 func TestTypedEventsWithDjango(t *testing.T) {
 	python := pythonPath(t)
-	script := filepath.Join(t.TempDir(), "events_interop.py")
-	if err := os.WriteFile(script, []byte(eventsInteropScript), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	srv := startRedis(t)
 	t.Run("core", func(t *testing.T) {
 		layer, err := redislayer.New(redislayer.Config{Hosts: []string{srv.url()}, Prefix: "events", Logger: quiet})
@@ -65,7 +51,7 @@ func TestTypedEventsWithDjango(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { layer.Close() })
-		runEventsInterop(t, python, script, srv.url(), layer, false)
+		runEventsInterop(t, python, srv.url(), layer, false)
 	})
 	t.Run("pubsub", func(t *testing.T) {
 		layer, err := redislayer.NewPubSub(redislayer.PubSubConfig{Hosts: []string{srv.url()}, Prefix: "events", Logger: quiet})
@@ -73,11 +59,11 @@ func TestTypedEventsWithDjango(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { layer.Close() })
-		runEventsInterop(t, python, script, srv.url(), layer, true)
+		runEventsInterop(t, python, srv.url(), layer, true)
 	})
 }
 
-func runEventsInterop(t *testing.T, python, script, url string, layer channels.Layer, pubsub bool) {
+func runEventsInterop(t *testing.T, python, url string, layer channels.Layer, pubsub bool) {
 	api := &roomAPI{}
 	if err := api.Register(func(ctx context.Context) (bool, error) {
 		return true, jsonrpc.MessageFrom(ctx).GroupAdd(ctx, "room")
@@ -98,36 +84,9 @@ func runEventsInterop(t *testing.T, python, script, url string, layer channels.L
 
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	args, _ := json.Marshal(map[string]any{"hosts": []string{url}, "prefix": "events", "pubsub": pubsub})
-	cmd := exec.CommandContext(ctx, python, script, string(args))
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stdout)
-	next := func(what string) map[string]any {
-		t.Helper()
-		if !lines.Scan() {
-			cmd.Wait()
-			t.Fatalf("python exited before %s:\n%s", what, stderr.String())
-		}
-		var m map[string]any
-		if err := json.Unmarshal(lines.Bytes(), &m); err != nil {
-			t.Fatalf("python printed %q: %v", lines.Text(), err)
-		}
-		return m
-	}
-	defer func() {
-		stdin.Close()
-		if err := cmd.Wait(); err != nil && !t.Failed() {
-			t.Errorf("python: %v\n%s", err, stderr.String())
-		}
-	}()
-	next("its channel name")
-	fmt.Fprintln(stdin, "go")
+	py := startPython(t, python, eventsInteropScript, map[string]any{"hosts": []string{url}, "prefix": "events", "pubsub": pubsub})
+	py.next("its channel name")
+	py.goOn()
 
 	// Django -> Go.
 	if got := conn.ReceiveText(); got != `{"jsonrpc":"2.0","method":"chat.message","params":{"text":"hi"}}` {
@@ -137,8 +96,8 @@ func runEventsInterop(t *testing.T, python, script, url string, layer channels.L
 	if err := api.NotifyGroup(ctx, layer, "room", "group.message", map[string]any{"group": "room", "payload": 7}); err != nil {
 		t.Fatal(err)
 	}
-	next("receiving its own event")
-	got, _ := next("receiving Go's event")["received"].(map[string]any)
+	py.next("receiving its own event")
+	got, _ := py.next("receiving Go's event")["received"].(map[string]any)
 	if got["type"] != "group.message" || got["group"] != "room" || got["payload"] != float64(7) {
 		t.Errorf("Django received %v, want a group.message event with group and payload", got)
 	}

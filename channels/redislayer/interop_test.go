@@ -1,7 +1,6 @@
 package redislayer_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
@@ -9,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -60,24 +58,7 @@ func pythonPath(t testing.TB) string {
 // RedisChannelLayer that makes a channel, joins it to a group, sends to the
 // Go side when told to, then prints what it receives.
 const interopScript = `
-import asyncio, json, sys
 from channels_redis.core import RedisChannelLayer
-
-cfg = json.loads(sys.argv[1])
-
-def tag(v):
-    if isinstance(v, bytes):
-        return {"$bytes": v.hex()}
-    if isinstance(v, float):
-        return {"$float": v}
-    if isinstance(v, dict):
-        return {k: tag(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [tag(x) for x in v]
-    return v
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
 
 async def main():
     layer = RedisChannelLayer(hosts=cfg["hosts"], prefix=cfg["prefix"],
@@ -151,10 +132,6 @@ func sameJSON(t *testing.T, got, want any) bool {
 // encryption, on one host and on two.
 func TestDjangoInterop(t *testing.T) {
 	python := pythonPath(t)
-	script := filepath.Join(t.TempDir(), "interop.py")
-	if err := os.WriteFile(script, []byte(interopScript), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	servers := []*redisServer{startRedis(t), startRedis(t)}
 	for _, hosts := range []int{1, 2} {
 		for _, encrypted := range []bool{false, true} {
@@ -170,13 +147,13 @@ func TestDjangoInterop(t *testing.T) {
 					pyKeys = []string{"interop-secret"}
 					cfg.SymmetricEncryptionKeys = []string{"interop-secret", "retired-secret"}
 				}
-				runInterop(t, python, script, cfg, pyKeys)
+				runInterop(t, python, cfg, pyKeys)
 			})
 		}
 	}
 }
 
-func runInterop(t *testing.T, python, script string, cfg redislayer.Config, pyKeys []string) {
+func runInterop(t *testing.T, python string, cfg redislayer.Config, pyKeys []string) {
 	l, err := redislayer.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -194,40 +171,12 @@ func runInterop(t *testing.T, python, script string, cfg redislayer.Config, pyKe
 	// so with several hosts it misses the host the receiver reads: only the
 	// one-host run sends directly from Python.
 	direct := len(cfg.Hosts) == 1
-	args, _ := json.Marshal(map[string]any{
+	py := startPython(t, python, interopScript, map[string]any{
 		"hosts": cfg.Hosts, "prefix": cfg.Prefix, "keys": pyKeys,
 		"to_go": "to_go", "to_python": "to_python", "go_channel": goLocal, "direct": direct,
 	})
-	cmd := exec.CommandContext(ctx, python, script, string(args))
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stdout)
-	lines.Buffer(nil, 1<<20)
-	next := func(what string) map[string]any {
-		t.Helper()
-		if !lines.Scan() {
-			cmd.Wait()
-			t.Fatalf("python exited before %s:\n%s", what, stderr.String())
-		}
-		var m map[string]any
-		if err := json.Unmarshal(lines.Bytes(), &m); err != nil {
-			t.Fatalf("python printed %q: %v", lines.Text(), err)
-		}
-		return m
-	}
-	defer func() {
-		stdin.Close()
-		if err := cmd.Wait(); err != nil && !t.Failed() {
-			t.Errorf("python: %v\n%s", err, stderr.String())
-		}
-	}()
 
-	pyChannel, _ := next("its channel name")["channel"].(string)
+	pyChannel, _ := py.next("its channel name")["channel"].(string)
 	if channels.ValidateChannel(pyChannel) != nil || !channels.IsProcessLocal(pyChannel) {
 		t.Fatalf("python's channel %q", pyChannel)
 	}
@@ -236,8 +185,8 @@ func runInterop(t *testing.T, python, script string, cfg redislayer.Config, pyKe
 			t.Fatal(err)
 		}
 	}
-	fmt.Fprintln(stdin, "go")
-	next("its sends")
+	py.goOn()
+	py.next("its sends")
 
 	// Django -> Go: the group send reaches both process-local members
 	// through one message, and the worker channel.
@@ -294,7 +243,7 @@ func runInterop(t *testing.T, python, script string, cfg redislayer.Config, pyKe
 		t.Fatal(err)
 	}
 	for _, wantMsg := range []channels.Content{goMsg, direct2} {
-		m := next("receiving Go's messages")
+		m := py.next("receiving Go's messages")
 		if !sameJSON(t, m["received"], tag(wantMsg)) {
 			t.Errorf("Django received\n%v\nwant\n%v", m["received"], tag(wantMsg))
 		}

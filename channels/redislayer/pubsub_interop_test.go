@@ -1,14 +1,7 @@
 package redislayer_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,24 +12,7 @@ import (
 // channels_redis RedisPubSubChannelLayer with a channel in a group, which
 // sends to Go when told to and prints what it receives.
 const pubsubInteropScript = `
-import asyncio, json, sys
 from channels_redis.pubsub import RedisPubSubChannelLayer
-
-cfg = json.loads(sys.argv[1])
-
-def tag(v):
-    if isinstance(v, bytes):
-        return {"$bytes": v.hex()}
-    if isinstance(v, float):
-        return {"$float": v}
-    if isinstance(v, dict):
-        return {k: tag(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [tag(x) for x in v]
-    return v
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
 
 async def main():
     layer = RedisPubSubChannelLayer(hosts=cfg["hosts"], prefix=cfg["prefix"])
@@ -60,10 +36,6 @@ asyncio.run(main())
 // Go one on a real Redis: a group send and a send in each direction.
 func TestPubSubDjangoInterop(t *testing.T) {
 	python := pythonPath(t)
-	script := filepath.Join(t.TempDir(), "pubsub_interop.py")
-	if err := os.WriteFile(script, []byte(pubsubInteropScript), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	srv := startRedis(t)
 	l := newPubSub(t, srv.url())
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -78,37 +50,11 @@ func TestPubSubDjangoInterop(t *testing.T) {
 	if err := l.GroupAdd(ctx, "to_go", goChannel); err != nil {
 		t.Fatal(err)
 	}
-	args, _ := json.Marshal(map[string]any{"hosts": []string{srv.url()}, "prefix": "asgi", "go_channel": goChannel})
-	cmd := exec.CommandContext(ctx, python, script, string(args))
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stdout)
-	next := func(what string) map[string]any {
-		t.Helper()
-		if !lines.Scan() {
-			cmd.Wait()
-			t.Fatalf("python exited before %s:\n%s", what, stderr.String())
-		}
-		var m map[string]any
-		if err := json.Unmarshal(lines.Bytes(), &m); err != nil {
-			t.Fatalf("python printed %q: %v", lines.Text(), err)
-		}
-		return m
-	}
-	defer func() {
-		stdin.Close()
-		if err := cmd.Wait(); err != nil && !t.Failed() {
-			t.Errorf("python: %v\n%s", err, stderr.String())
-		}
-	}()
-	pyChannel, _ := next("its channel name")["channel"].(string)
-	fmt.Fprintln(stdin, "go")
-	next("its sends")
+	py := startPython(t, python, pubsubInteropScript,
+		map[string]any{"hosts": []string{srv.url()}, "prefix": "asgi", "go_channel": goChannel})
+	pyChannel, _ := py.next("its channel name")["channel"].(string)
+	py.goOn()
+	py.next("its sends")
 
 	// Django -> Go: the group message and the direct one.
 	want := map[string]any{"text": "from Django \u00a3", "bytes": []byte{0, 0xff}, "n": int64(42), "f": 1.5,
@@ -139,7 +85,7 @@ func TestPubSubDjangoInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, wantMsg := range []channels.Content{goMsg, direct} {
-		m := next("receiving Go's messages")
+		m := py.next("receiving Go's messages")
 		if !sameJSON(t, m["received"], tag(wantMsg)) {
 			t.Errorf("Django received\n%v\nwant\n%v", m["received"], tag(wantMsg))
 		}
