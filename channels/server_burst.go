@@ -68,45 +68,42 @@ func wholeFramePending(br *bufio.Reader) bool {
 	return n >= size
 }
 
-// burst holds or releases the connection's replies before the reader
-// reads its next frame; held is when the replies started waiting.
-func (c *wsConn) burst(held *time.Time) {
-	if c.buffered != nil && wholeFramePending(c.buffered) {
-		if held.IsZero() {
-			*held = time.Now()
-			c.w.hold()
-			return
-		}
-		if time.Since(*held) < maxHold && c.w.waiting() < min(maxHeld, c.srv.cfg.SendQueue/2) {
-			return
-		}
+// burst holds the connection's replies while a whole frame waits in the
+// read buffer, and releases them before the reader reads on otherwise.
+// holding is the reader's own note that it asked for a hold, so that the
+// common case, no burst, takes no lock; the writer's timer may have ended
+// the hold already, and releasing twice is harmless.
+func (c *wsConn) burst(holding *bool) {
+	if c.buffered != nil && wholeFramePending(c.buffered) && c.w.hold(min(maxHeld, c.srv.cfg.SendQueue/2)) {
+		*holding = true
+		return
 	}
-	if !held.IsZero() {
-		*held = time.Time{}
+	if *holding {
+		*holding = false
 		c.w.release()
 	}
 }
 
 // hold makes the frames sent from now on wait for release, so that the
-// replies to a burst of pipelined frames go out in one write. A timer
-// releases them after maxHold whatever the reader does: a slow call in the
-// middle of a burst does not hold back the replies before it.
-func (w *wsWriter) hold() {
+// replies to a burst of pipelined frames go out in one write; it returns
+// false, holding nothing new, once limit frames wait. A timer releases a
+// hold after maxHold whatever the reader does: a slow call in the middle
+// of a burst does not hold back the replies before it.
+func (w *wsWriter) hold(limit int) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.held = true
-	if w.holdTimer == nil {
-		w.holdTimer = time.AfterFunc(maxHold, w.release)
-	} else {
-		w.holdTimer.Reset(maxHold)
+	if len(w.queue) >= limit {
+		return false
 	}
-}
-
-// waiting is the number of frames waiting to be written.
-func (w *wsWriter) waiting() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.queue)
+	if !w.held {
+		w.held = true
+		if w.holdTimer == nil {
+			w.holdTimer = time.AfterFunc(maxHold, w.release)
+		} else {
+			w.holdTimer.Reset(maxHold)
+		}
+	}
+	return true
 }
 
 // release writes the frames held since hold, together: at once when the

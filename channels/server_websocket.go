@@ -245,10 +245,10 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 	c.conn.SetPongHandler(func(string) error { c.readDeadline(); return nil })
 	var buf bytes.Buffer // reused: each frame is copied out of it
 	var limited io.LimitedReader
-	var held time.Time
+	var holding bool
 	defer c.w.release()
 	for {
-		c.burst(&held)
+		c.burst(&holding)
 		if !c.awaitRoomInFlight() {
 			if c.drainEnd.Load() != 0 && c.closeCode.Load() == 0 {
 				return CloseGoingAway, true
