@@ -88,12 +88,7 @@ func startDaphne(t *testing.T, python, redisURL, backend string) string {
 			t.Fatal(err)
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := freePort(t)
 	cmd := exec.Command(python, "-m", "daphne", "-b", "127.0.0.1", "-p", strconv.Itoa(port), "asgi:application")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "REDIS_URL="+redisURL, "LAYER_BACKEND="+backend, "DJANGO_SETTINGS_MODULE=settings")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -20,12 +19,7 @@ func TestReadyzFollowsRedis(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := freePort(t)
 	redis := startRedisAt(t, redisBin, port)
 	redisURL := "redis://127.0.0.1:" + strconv.Itoa(port) + "/0"
 	base := scaleStart(t, bin, "-mode", "server", "-layer", redisURL, "-addr", "127.0.0.1:0")

@@ -115,15 +115,21 @@ func scaleLookup(t *testing.T, env, name, fallback, pkg string) string {
 	return ""
 }
 
-// scaleRedis starts a redis-server on a free loopback port for the test.
-func scaleRedis(t *testing.T, bin string) string {
+// freePort is a loopback port that was free a moment ago.
+func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// scaleRedis starts a redis-server on a free loopback port for the test.
+func scaleRedis(t *testing.T, bin string) string {
+	t.Helper()
+	port := freePort(t)
 	startRedisAt(t, bin, port)
 	return "redis://127.0.0.1:" + strconv.Itoa(port) + "/0"
 }

@@ -50,7 +50,7 @@ type PubSubLayer struct {
 	// published to a name it listens to, and those that came back: Send
 	// waits for its own (see awaitOwn).
 	sent, arrived map[string]uint64
-	arrivals      chan struct{} // closed and replaced at each arrival
+	arrivals      chan struct{} // made by a waiting Send, closed at the next arrival or Close
 	rotate        atomic.Uint32 // rotates the channel order of Receive
 }
 
@@ -98,7 +98,7 @@ func NewPubSub(cfg PubSubConfig) (*PubSubLayer, error) {
 	}
 	l := &PubSubLayer{cfg: cfg, id: uuidHex(), queues: make(map[string]*psQueue),
 		groups: make(map[string]map[string]bool), subscribed: make(map[string]chan struct{}),
-		sent: make(map[string]uint64), arrived: make(map[string]uint64), arrivals: make(chan struct{})}
+		sent: make(map[string]uint64), arrived: make(map[string]uint64)}
 	for _, h := range cfg.Hosts {
 		opt, err := redis.ParseURL(h)
 		if err != nil {
@@ -217,11 +217,15 @@ func (l *PubSubLayer) publish(ctx context.Context, name string, content channels
 func (l *PubSubLayer) awaitOwn(ctx context.Context, name string, ticket uint64) {
 	for {
 		l.mu.Lock()
-		done, next := l.arrived[name] >= ticket || l.closed, l.arrivals
-		l.mu.Unlock()
-		if done {
+		if l.arrived[name] >= ticket || l.closed {
+			l.mu.Unlock()
 			return
 		}
+		if l.arrivals == nil {
+			l.arrivals = make(chan struct{})
+		}
+		next := l.arrivals
+		l.mu.Unlock()
 		select {
 		case <-next:
 		case <-ctx.Done():
@@ -254,6 +258,10 @@ func (l *PubSubLayer) Close() error {
 		return nil
 	}
 	l.closed = true
+	if l.arrivals != nil {
+		close(l.arrivals)
+		l.arrivals = nil
+	}
 	for _, q := range l.queues {
 		for _, w := range q.waiters {
 			select { // Receive finds the layer closed

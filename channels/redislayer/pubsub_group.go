@@ -11,10 +11,7 @@ import (
 // group's Redis channel and delivers its messages to channel, or forwards
 // them to it when another process receives for it.
 func (l *PubSubLayer) GroupAdd(ctx context.Context, group, channel string) error {
-	if err := channels.ValidateGroup(group); err != nil {
-		return err
-	}
-	if err := channels.ValidateChannel(channel); err != nil {
+	if err := validateMember(group, channel); err != nil {
 		return err
 	}
 	key := l.groupChannel(group)
@@ -43,10 +40,7 @@ func (l *PubSubLayer) GroupAdd(ctx context.Context, group, channel string) error
 // GroupDiscard implements channels.GroupLayer; the process unsubscribes
 // from the group once its last member here leaves.
 func (l *PubSubLayer) GroupDiscard(ctx context.Context, group, channel string) error {
-	if err := channels.ValidateGroup(group); err != nil {
-		return err
-	}
-	if err := channels.ValidateChannel(channel); err != nil {
+	if err := validateMember(group, channel); err != nil {
 		return err
 	}
 	key := l.groupChannel(group)

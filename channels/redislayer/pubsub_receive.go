@@ -191,8 +191,10 @@ func (l *PubSubLayer) push(name string, d delivery) {
 	}
 	q.items = append(q.items, d)
 	l.arrived[name]++
-	close(l.arrivals)
-	l.arrivals = make(chan struct{})
+	if l.arrivals != nil { // a Send waits for its own message
+		close(l.arrivals)
+		l.arrivals = nil
+	}
 	for _, w := range q.waiters {
 		select {
 		case w <- struct{}{}:
