@@ -8,6 +8,7 @@ import (
 	"mime"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 )
@@ -284,7 +285,9 @@ func (h *handler) answer(ctx context.Context, m *channels.Message, r Reply) erro
 		}
 		return m.Reply(ctx, channels.Content{})
 	}
-	return m.SendText(ctx, string(r.Body))
+	// The body is this answer's own buffer, never written again: the text
+	// frame can share it.
+	return m.SendText(ctx, unsafe.String(unsafe.SliceData(r.Body), len(r.Body)))
 }
 
 // serveHTTP answers one http.request: POST with a JSON body only.
