@@ -32,6 +32,8 @@ type MemoryConfig struct {
 	// GroupExpiry is how long a group membership lasts after its last
 	// GroupAdd (default 86400 s).
 	GroupExpiry time.Duration
+	// Observer is told the size of every group send; nil observes nothing.
+	Observer Observer
 }
 
 // CapacityRule sets the capacity of the channels whose name matches Pattern,
@@ -96,6 +98,7 @@ func NewMemoryLayer(cfg MemoryConfig) *MemoryLayer {
 	if cfg.GroupExpiry <= 0 {
 		cfg.GroupExpiry = DefaultGroupExpiry
 	}
+	cfg.Observer = observerOr(cfg.Observer)
 	return &MemoryLayer{
 		cfg:    cfg,
 		id:     randomLetters(10),
@@ -467,7 +470,8 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 	}
 	now := time.Now()
 	first := true
-	for _, ch := range l.liveMembers(group, now) {
+	members := l.liveMembers(group, now)
+	for _, ch := range members {
 		if deliver := l.local[NonLocalName(ch)]; deliver != nil {
 			local = append(local, delivery{deliver, ch})
 			continue
@@ -484,6 +488,7 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 	for _, d := range local { // deliverers neither keep nor change c
 		d.deliver(d.channel, c)
 	}
+	l.cfg.Observer.GroupSent(len(members))
 	return nil
 }
 

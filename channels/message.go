@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 )
 
 // Message is one message taken from a channel, as a consumer sees it: the
@@ -155,12 +156,24 @@ func (m *Message) Reply(ctx context.Context, content Content) error {
 		return ErrNoReplyChannel
 	}
 	err := m.Layer.Send(ctx, reply, content)
-	if w, ok := ctx.Value(workerKey{}).(*Worker); ok && errors.Is(err, ErrChannelFull) {
+	w, ok := ctx.Value(workerKey{}).(*Worker)
+	if !ok {
+		return err
+	}
+	obs := w.cfg.Observer
+	if errors.Is(err, ErrChannelFull) {
 		ctx, cancel := context.WithTimeout(ctx, w.cfg.ReplyTimeout)
 		defer cancel()
-		return retryWhenRoom(ctx, m.Layer, reply, err, func(ctx context.Context) error {
+		start := time.Now()
+		err = retryWhenRoom(ctx, m.Layer, reply, err, func(ctx context.Context) error {
 			return m.Layer.Send(ctx, reply, content)
 		})
+		obs.FullWait(KindReply, time.Since(start))
+	}
+	if err != nil {
+		obs.MessageRefused(KindReply, errors.Is(err, ErrChannelFull))
+	} else {
+		obs.MessageSent(KindReply)
 	}
 	return err
 }

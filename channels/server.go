@@ -79,6 +79,9 @@ type ServerConfig struct {
 	CheckOrigin func(r *http.Request) bool
 	// Logger receives the server's logs (default slog.Default()).
 	Logger *slog.Logger
+	// Observer is told about connections, messages, waits, cut-offs and
+	// the drain (see Observer); nil observes nothing.
+	Observer Observer
 }
 
 func (c *ServerConfig) fill() {
@@ -103,6 +106,7 @@ func (c *ServerConfig) fill() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	c.Observer = observerOr(c.Observer)
 }
 
 func setDefault[T comparable](p *T, v T) {
@@ -124,6 +128,7 @@ type Server struct {
 	cfg    ServerConfig
 	prefix string // the non-local reply channel name: "<ReplyPrefix>.<id>!"
 	log    *slog.Logger
+	obs    Observer
 
 	mu        sync.Mutex
 	endpoints map[string]*endpoint     // by local part of the reply channel
@@ -144,6 +149,7 @@ func NewServer(layer Layer, cfg ServerConfig) *Server {
 		cfg:       cfg,
 		prefix:    cfg.ReplyPrefix + "." + randomLetters(10) + "!",
 		log:       cfg.Logger,
+		obs:       cfg.Observer,
 		endpoints: make(map[string]*endpoint),
 		lines:     make(map[string]chan struct{}),
 	}
@@ -220,6 +226,7 @@ func (s *Server) Run(ctx context.Context) error {
 // ShutdownTimeout, for every connection and request to end. Those still
 // open then are closed with 1001 and get WriteTimeout more.
 func (s *Server) shutdown() {
+	defer func(start time.Time) { s.obs.Drained(time.Since(start)) }(time.Now())
 	s.mu.Lock()
 	s.stopping = true
 	s.quiet = make(chan struct{})
@@ -278,6 +285,7 @@ func (s *Server) replyLoop(ctx context.Context) {
 				return
 			}
 			s.log.Error("channels: server receive failed", "channel", s.prefix, "err", err)
+			s.obs.LayerError()
 			s.layerFailed(err)
 			if !sleepCtx(ctx, backoff) {
 				return
@@ -296,14 +304,19 @@ func (s *Server) replyLoop(ctx context.Context) {
 // worker of this process consumes one in it, the socket is not read, as
 // the connection's next message would wait for that one anyway.
 func (s *Server) send(ctx context.Context, channel string, content Content) error {
+	var err error
 	switch {
 	case s.direct == nil:
-		return s.layer.Send(ctx, channel, content)
+		err = s.layer.Send(ctx, channel, content)
 	case channel == "websocket.receive" || channel == "websocket.disconnect":
-		return s.direct.HandOver(ctx, channel, content)
+		err = s.direct.HandOver(ctx, channel, content)
 	default:
-		return s.direct.SendOwned(ctx, channel, content)
+		err = s.direct.SendOwned(ctx, channel, content)
 	}
+	if err == nil {
+		s.obs.MessageSent(KindOf(channel))
+	}
+	return err
 }
 
 // deliver is the server's DeliverLocal function: content belongs to the
@@ -321,6 +334,7 @@ func (s *Server) deliverTo(channel string, content Content, owned bool) {
 		s.log.Debug("channels: message for a closed connection dropped", "channel", channel)
 		return
 	}
+	s.obs.MessageReceived(KindReply)
 	ep.deliver(content, owned)
 }
 

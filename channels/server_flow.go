@@ -25,12 +25,23 @@ import (
 // order they came, and the layer is not flooded with retries.
 func (s *Server) sendWaiting(ctx context.Context, channel string, content Content, wait time.Duration, onWait func()) error {
 	err := s.send(ctx, channel, content)
-	if !errors.Is(err, ErrChannelFull) {
-		return err
+	if errors.Is(err, ErrChannelFull) {
+		if onWait != nil {
+			onWait()
+		}
+		start := time.Now()
+		err = s.awaitRoom(ctx, channel, content, err, wait)
+		s.obs.FullWait(KindOf(channel), time.Since(start))
 	}
-	if onWait != nil {
-		onWait()
+	if err != nil {
+		s.obs.MessageRefused(KindOf(channel), errors.Is(err, ErrChannelFull))
 	}
+	return err
+}
+
+// awaitRoom sends content again, after a first try failed with full, for
+// at most wait.
+func (s *Server) awaitRoom(ctx context.Context, channel string, content Content, full error, wait time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	if _, ok := s.layer.(RoomWaiter); !ok {
@@ -39,10 +50,10 @@ func (s *Server) sendWaiting(ctx context.Context, channel string, content Conten
 		case <-line:
 			defer func() { line <- struct{}{} }()
 		case <-ctx.Done():
-			return err
+			return full
 		}
 	}
-	return retryWhenRoom(ctx, s.layer, channel, err, func(ctx context.Context) error {
+	return retryWhenRoom(ctx, s.layer, channel, full, func(ctx context.Context) error {
 		return s.send(ctx, channel, content)
 	})
 }

@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,9 +11,20 @@ import (
 	"time"
 )
 
+// StatusClientClosed is the status the Observer is told for an HTTP
+// request whose client went away before it was answered (nginx's 499).
+const StatusClientClosed = 499
+
 // serveRequest turns a plain HTTP request into an http.request message and
 // writes the http.response message (and its more_content chunks) back.
 func (s *Server) serveRequest(w http.ResponseWriter, r *http.Request) {
+	s.obs.ConnectionOpened(HTTP)
+	status := s.answerRequest(w, r)
+	s.obs.ConnectionClosed(HTTP, status)
+}
+
+// answerRequest serves one request and returns the status it answered.
+func (s *Server) answerRequest(w http.ResponseWriter, r *http.Request) int {
 	if s.draining() {
 		w.Header().Set("Connection", "close") // the next request goes elsewhere
 	}
@@ -20,7 +32,7 @@ func (s *Server) serveRequest(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		w.Header().Set("Connection", "close")
 		http.Error(w, err.Error(), status)
-		return
+		return status
 	}
 	ep, reply, ok := s.start(w, r, "http.request", func(req Content) {
 		req["http_version"] = httpVersion(r)
@@ -33,10 +45,10 @@ func (s *Server) serveRequest(w http.ResponseWriter, r *http.Request) {
 		req["body"] = body
 	})
 	if !ok {
-		return
+		return http.StatusServiceUnavailable
 	}
 	defer s.closeEndpoint(ep)
-	s.writeResponse(w, r, ep, reply)
+	return s.writeResponse(w, r, ep, reply)
 }
 
 // readBody reads the request body within MaxBodySize and BodyTimeout. A
@@ -87,46 +99,48 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, channel string, f
 	return ep, reply, true
 }
 
-func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpoint, reply string) {
-	started := false
+// writeResponse writes the consumer's response and returns its status.
+func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpoint, reply string) (status int) {
 	for {
 		c, err := s.awaitChunk(r.Context(), ep)
 		if err != nil {
 			if r.Context().Err() != nil {
 				s.sendHTTPDisconnect(reply, r.URL.Path)
-				return
+				return cmp.Or(status, StatusClientClosed)
 			}
 			switch {
-			case started:
+			case status != 0:
 			case errors.Is(err, ErrClosed) && ep.code == CloseInternalError:
 				w.Header().Set("Retry-After", "1")
-				http.Error(w, unavailableText(ErrLayerUnavailable), http.StatusServiceUnavailable)
+				status = http.StatusServiceUnavailable
+				http.Error(w, unavailableText(ErrLayerUnavailable), status)
 			default:
-				http.Error(w, "no response from the application", http.StatusGatewayTimeout)
+				status = http.StatusGatewayTimeout
+				http.Error(w, "no response from the application", status)
 			}
-			return
+			return status
 		}
-		if !started {
-			status, ok := c.Int("status")
-			if !ok || status < 100 || status > 999 {
+		if status == 0 {
+			code, ok := c.Int("status")
+			if !ok || code < 100 || code > 999 {
 				s.log.Error("channels: http.response without a valid status", "channel", reply)
 				http.Error(w, "bad response from the application", http.StatusBadGateway)
-				return
+				return http.StatusBadGateway
 			}
 			setResponseHeaders(w.Header(), c["headers"])
 			if s.draining() {
 				w.Header().Set("Connection", "close")
 			}
-			w.WriteHeader(int(status))
-			started = true
+			status = int(code)
+			w.WriteHeader(status)
 		}
 		if b := contentBytes(c["content"]); len(b) > 0 {
 			if _, err := w.Write(b); err != nil {
-				return
+				return status
 			}
 		}
 		if more, _ := c.Bool("more_content"); !more {
-			return
+			return status
 		}
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()

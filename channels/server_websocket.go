@@ -157,7 +157,9 @@ func (c *wsConn) run(first Content) {
 	stopKill := c.ep.onKill(func() { c.startClose(c.ep.code, false) })
 	c.ep.websocket.Store(true)
 	c.ep.onDrain(c.drain)
+	c.srv.obs.ConnectionOpened(Websocket)
 	code, drained := c.readLoop()
+	defer func() { c.srv.obs.ConnectionClosed(Websocket, code) }()
 	if drained {
 		// Still open for writing: the answers come in, the consumer runs
 		// its disconnect and the worker answers that with a close.

@@ -39,6 +39,7 @@ func (c *wsConn) sendText(text string, inline bool) {
 func (c *wsConn) cutIfFull(err error) {
 	if err != nil {
 		c.srv.log.Warn("channels: slow client cut off", "channel", c.reply, "queue", c.srv.cfg.SendQueue)
+		c.srv.obs.SlowClientCut()
 		grace := c.srv.cfg.SlowClientTimeout
 		c.w.cut(grace)
 		c.closeCode.CompareAndSwap(0, ClosePolicyViolation)

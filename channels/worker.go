@@ -54,6 +54,9 @@ type WorkerConfig struct {
 	ReplyTimeout time.Duration
 	// Logger receives the worker's logs (default slog.Default()).
 	Logger *slog.Logger
+	// Observer is told about the messages consumed and replied, and the
+	// worker's queue (see Observer); nil observes nothing.
+	Observer Observer
 }
 
 // Worker takes messages from the layer and runs the consumer on each: the
@@ -105,6 +108,7 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Observer = observerOr(cfg.Observer)
 	if cfg.ReplyTimeout <= 0 {
 		cfg.ReplyTimeout = 5 * time.Second
 	}
@@ -207,6 +211,7 @@ func (w *Worker) claim(m *Message) bool {
 	defer w.mu.Unlock()
 	if queue, busy := w.inHand[reply]; busy {
 		w.inHand[reply] = append(queue, m)
+		w.cfg.Observer.WorkerQueue(1)
 		return false
 	}
 	w.inHand[reply] = nil
@@ -228,6 +233,7 @@ func (w *Worker) release(done *Message) *Message {
 		return nil
 	}
 	w.inHand[reply] = queue[1:]
+	w.cfg.Observer.WorkerQueue(-1)
 	return queue[0]
 }
 
@@ -251,6 +257,7 @@ func (w *Worker) Handle(ctx context.Context, m *Message) error {
 // consume runs the consumer on m with ctx, a context of the worker, and
 // answers what its error means for the client.
 func (w *Worker) consume(ctx context.Context, m *Message) error {
+	w.cfg.Observer.MessageReceived(KindOf(m.Channel))
 	err := w.consumer.Consume(ctx, m)
 	if err != nil {
 		w.answerError(ctx, m, err)

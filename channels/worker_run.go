@@ -51,6 +51,7 @@ func (r *workerRun) loop(ctx context.Context) {
 				return
 			}
 			w.log.Error("channels: worker receive failed", "err", err)
+			w.cfg.Observer.LayerError()
 			if !sleepCtx(ctx, backoff) {
 				return
 			}

@@ -230,7 +230,7 @@ func browserExampleFails(label, transport string) bool {
 func browserStartExample(t *testing.T) string {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := newApp(channels.NewMemoryLayer(channels.MemoryConfig{}), 2, log)
+	a, err := newApp(channels.NewMemoryLayer(channels.MemoryConfig{}), 2, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/gochannels/channels-jsonrpc/jsonrpc"
+	"github.com/gochannels/channels-jsonrpc/metrics"
 )
 
 func main() {
@@ -43,14 +44,15 @@ func realMain(ctx context.Context, args []string, stderr io.Writer) int {
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
 
-	layer, err := openLayer(cfg.Layer)
+	m := metrics.New(metrics.Options{})
+	layer, err := openLayer(cfg.Layer, m)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	if c, ok := layer.(channels.Closer); ok {
 		defer c.Close()
 	}
-	a, err := newApp(layer, cfg.Workers, log)
+	a, err := newApp(layer, cfg.Workers, log, m)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -90,8 +92,11 @@ func fail(stderr io.Writer, err error) int {
 }
 
 // routes mounts the API: WebSocket at /ws/, HTTP POST at /rpc/.
-func routes(sessions channels.SessionStore) ([]channels.Routing, error) {
+func routes(sessions channels.SessionStore, obs jsonrpc.Observer) ([]channels.Routing, error) {
 	api, err := newAPI(sessions)
+	if api != nil {
+		api.Options.Observer = obs
+	}
 	if err != nil {
 		return nil, err
 	}

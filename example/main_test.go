@@ -264,7 +264,7 @@ func startExample(t *testing.T) *channelstest.LiveServer {
 
 func startExampleWith(t *testing.T, cfg channelstest.LiveConfig, sessions channels.SessionStore) *channelstest.LiveServer {
 	t.Helper()
-	rs, err := routes(sessions)
+	rs, err := routes(sessions, nil)
 	if err != nil {
 		t.Fatalf("routes: %v", err)
 	}
@@ -671,7 +671,7 @@ func TestHTTPErrors(t *testing.T) {
 // group.join and then closed is no member of them any more.
 func TestClosedConnectionLeavesItsGroups(t *testing.T) {
 	layer := channels.NewMemoryLayer(channels.MemoryConfig{})
-	routes, err := routes(channels.NewMemorySessionStore())
+	routes, err := routes(channels.NewMemorySessionStore(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/gochannels/channels-jsonrpc/channels/redislayer"
+	"github.com/gochannels/channels-jsonrpc/metrics"
 )
 
 // The run modes: Channels' runserver (both halves in one process), daphne
@@ -157,7 +162,7 @@ func isMemoryLayer(layerURL string) bool {
 // CHANNEL_LAYERS setting does: memory://, or redis://host:port/db?options
 // (see redislayer.ParseURL: capacity, expiry, group_expiry, prefix, more
 // hosts, encryption keys).
-func openLayer(layerURL string) (channels.Layer, error) {
+func openLayer(layerURL string, obs channels.Observer) (channels.Layer, error) {
 	u, err := url.Parse(layerURL)
 	if err != nil || u.Scheme == "" {
 		return nil, usagef("-layer %q is not a layer URL: use memory:// or redis://host:port/db", redislayer.RedactURL(layerURL))
@@ -167,9 +172,14 @@ func openLayer(layerURL string) (channels.Layer, error) {
 		if u.Host != "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Opaque != "" {
 			return nil, usagef("-layer %q: the memory layer takes no host, path or options: use memory://", redislayer.RedactURL(layerURL))
 		}
-		return channels.NewMemoryLayer(channels.MemoryConfig{}), nil
+		return channels.NewMemoryLayer(channels.MemoryConfig{Observer: obs}), nil
 	case "redis", "rediss", "redis+sentinel", "rediss+sentinel":
-		l, err := redislayer.Open(layerURL)
+		lc, err := redislayer.ParseURL(layerURL)
+		if err != nil {
+			return nil, usagef("-layer: %v", err)
+		}
+		lc.Observer = obs
+		l, err := redislayer.New(lc)
 		if err != nil {
 			return nil, usagef("-layer: %v", err)
 		}
@@ -196,10 +206,11 @@ func newLogger(cfg config, out io.Writer) *slog.Logger {
 
 // app is the example's parts on one layer.
 type app struct {
-	layer  channels.Layer
-	server *channels.Server
-	worker *channels.Worker
-	log    *slog.Logger
+	layer   channels.Layer
+	server  *channels.Server
+	worker  *channels.Worker
+	metrics *prometheus.Registry // what /metrics serves
+	log     *slog.Logger
 }
 
 // newApp builds the interface server and the worker of the example on
@@ -207,7 +218,10 @@ type app struct {
 //
 // Channel sessions live beside the layer: in memory with the memory layer,
 // in Redis with the Redis layer, so that every worker process shares them.
-func newApp(layer channels.Layer, workers int, log *slog.Logger) (*app, error) {
+//
+// m counts what the parts do (nil: nothing); /metrics serves it with the
+// Go runtime's and the process's metrics.
+func newApp(layer channels.Layer, workers int, log *slog.Logger, m *metrics.Metrics) (*app, error) {
 	var sessions channels.SessionStore = channels.NewMemorySessionStore()
 	switch rl := layer.(type) {
 	case *redislayer.Layer:
@@ -215,7 +229,12 @@ func newApp(layer channels.Layer, workers int, log *slog.Logger) (*app, error) {
 	case *redislayer.PubSubLayer:
 		sessions = rl.SessionStore(redislayer.SessionConfig{})
 	}
-	rs, err := routes(sessions)
+	if m == nil {
+		m = metrics.New(metrics.Options{})
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(m, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	rs, err := routes(sessions, m)
 	if err != nil {
 		return nil, err
 	}
@@ -231,9 +250,11 @@ func newApp(layer channels.Layer, workers int, log *slog.Logger) (*app, error) {
 			// socket whose calls get no answer for CallTimeout (60 s).
 			MaxInFlight: maxInFlight,
 			Logger:      log,
+			Observer:    m,
 		}),
-		worker: channels.NewWorker(layer, router, channels.WorkerConfig{Concurrency: workers, Logger: log}),
-		log:    log,
+		worker:  channels.NewWorker(layer, router, channels.WorkerConfig{Concurrency: workers, Logger: log, Observer: m}),
+		metrics: reg,
+		log:     log,
 	}, nil
 }
 
@@ -244,7 +265,9 @@ const maxInFlight = 64
 // handler is what the HTTP listener serves: the page, the interface
 // server, /healthz (alive) and /readyz (running, not draining, the layer
 // answering).
-func (a *app) handler() http.Handler { return newHandler(a.server, a.server.ReadyHandler()) }
+func (a *app) handler() http.Handler {
+	return newHandler(a.server, a.server.ReadyHandler(), promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{}))
+}
 
 // run runs the mode until ctx is done, then shuts down gracefully.
 func (a *app) run(ctx context.Context, cfg config) error {

@@ -31,13 +31,16 @@ var webFiles embed.FS
 // files (ETag, conditional requests, HEAD). So the page sits on a plain
 // ServeMux, as a Channels deployment leaves static files to the front
 // server.
-func newHandler(srv, ready http.Handler) http.Handler {
+func newHandler(srv, ready, metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/ws/", srv)
 	mux.Handle("/rpc/", srv)
 	mux.Handle("/healthz", channels.LiveHandler())
 	if ready != nil {
 		mux.Handle("/readyz", ready)
+	}
+	if metrics != nil {
+		mux.Handle("/metrics", metrics)
 	}
 	mux.Handle("/", newPageHandler())
 	return mux

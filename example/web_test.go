@@ -63,7 +63,7 @@ func (f *webChannels) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestPageIndex(t *testing.T) {
-	h := newHandler(&webChannels{}, nil)
+	h := newHandler(&webChannels{}, nil, nil)
 	res := webGet(t, h, "GET", "/", nil)
 	body := webBody(t, res)
 	if res.StatusCode != 200 {
@@ -86,7 +86,7 @@ func TestPageIndex(t *testing.T) {
 }
 
 func TestPageAssets(t *testing.T) {
-	h := newHandler(&webChannels{}, nil)
+	h := newHandler(&webChannels{}, nil, nil)
 	for path, want := range map[string]string{
 		"/app.js":      "text/javascript; charset=utf-8",
 		"/rpc.js":      "text/javascript; charset=utf-8",
@@ -122,7 +122,7 @@ func TestPageAssets(t *testing.T) {
 }
 
 func TestPageConditionalAndHead(t *testing.T) {
-	h := newHandler(&webChannels{}, nil)
+	h := newHandler(&webChannels{}, nil, nil)
 	res := webGet(t, h, "GET", "/style.css", nil)
 	etag := res.Header.Get("ETag")
 	if etag == "" {
@@ -143,7 +143,7 @@ func TestPageConditionalAndHead(t *testing.T) {
 
 func TestPageNotFound(t *testing.T) {
 	fake := &webChannels{}
-	h := newHandler(fake, nil)
+	h := newHandler(fake, nil, nil)
 	for _, path := range []string{"/nope", "/index.html", "/web/app.js", "/app.js/", "/static/app.js", "/favicon.ico"} {
 		if res := webGet(t, h, "GET", path, nil); res.StatusCode != 404 {
 			t.Errorf("GET %s = %d, want 404", path, res.StatusCode)
@@ -158,7 +158,7 @@ func TestPageNotFound(t *testing.T) {
 // the page's.
 func TestPageRouting(t *testing.T) {
 	fake := &webChannels{}
-	h := newHandler(fake, nil)
+	h := newHandler(fake, nil, nil)
 	for _, c := range []struct{ method, path string }{{"GET", "/ws/"}, {"POST", "/rpc/"}, {"GET", "/rpc/"}} {
 		if res := webGet(t, h, c.method, c.path, nil); res.StatusCode != http.StatusTeapot {
 			t.Errorf("%s %s = %d, want the interface server's answer", c.method, c.path, res.StatusCode)
@@ -172,7 +172,7 @@ func TestPageRouting(t *testing.T) {
 // TestPageOffline: the page loads nothing from another origin, and every
 // file it names is served.
 func TestPageOffline(t *testing.T) {
-	h := newHandler(&webChannels{}, nil)
+	h := newHandler(&webChannels{}, nil, nil)
 	external := regexp.MustCompile(`(?i)(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//|@import|(?:from|import)\s*\(?\s*["'](?:https?:)?//|fetch\(\s*["'](?:https?:)?//`)
 	local := regexp.MustCompile(`(?:src|href)="(/[^"]*)"|from "\./([^"]+)"`)
 	refs := 0
@@ -255,21 +255,21 @@ func TestFlagsErrors(t *testing.T) {
 
 func TestOpenLayer(t *testing.T) {
 	for _, u := range []string{"memory://", "memory:///", "MEMORY://"} {
-		l, err := openLayer(u)
+		l, err := openLayer(u, nil)
 		if _, ok := l.(*channels.MemoryLayer); !ok || err != nil {
 			t.Errorf("openLayer(%q) = %T, %v; want a memory layer", u, l, err)
 		}
 	}
 	// Redis clients connect on first use: these make layers without a server.
 	for _, u := range []string{"redis://localhost:6379/0", "redis://:secret@127.0.0.1:6380/2?capacity=100&expiry=60", "rediss://cache:6379/0"} {
-		l, err := openLayer(u)
+		l, err := openLayer(u, nil)
 		if _, ok := l.(*redislayer.Layer); !ok || err != nil {
 			t.Errorf("openLayer(%q) = %T, %v; want a Redis layer", u, l, err)
 			continue
 		}
 		l.(*redislayer.Layer).Close()
 	}
-	if l, err := openLayer("redis://localhost:6379/0?capacity=lots"); l != nil || err == nil {
+	if l, err := openLayer("redis://localhost:6379/0?capacity=lots", nil); l != nil || err == nil {
 		t.Errorf("openLayer with a bad Redis option = %v, %v; want a usage error", l, err)
 	}
 	for u, want := range map[string]string{
@@ -281,7 +281,7 @@ func TestOpenLayer(t *testing.T) {
 		"memory:///channel": "takes no host",
 		"%zz":               "not a layer URL",
 	} {
-		l, err := openLayer(u)
+		l, err := openLayer(u, nil)
 		var ue *usageError
 		if l != nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), want) {
 			t.Errorf("openLayer(%q) = %v, %v; want a usage error with %q", u, l, err, want)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/gochannels/channels-jsonrpc/jsonrpc"
+	"github.com/gochannels/channels-jsonrpc/metrics"
 	channelstest "github.com/gochannels/channels-jsonrpc/testing"
 )
 
@@ -24,14 +25,23 @@ func BenchmarkWebsocketPing(b *testing.B) {
 		defer ts.Close()
 		channelstest.RoundTrips(b, "ws"+strings.TrimPrefix(ts.URL, "http")+"/", conns, msg)
 	})
-	b.Run("jsonrpc", func(b *testing.B) {
-		api := &testAPI{}
-		if err := api.Register(func() string { return "pong" }, jsonrpc.Name("ping")); err != nil {
-			b.Fatal(err)
-		}
-		live := channelstest.NewLiveServerConfig(b, channelstest.LiveConfig{
-			Layer: channels.NewMemoryLayer(channels.MemoryConfig{Capacity: 1000}),
-		}, jsonrpc.WebsocketRoute(api))
-		channelstest.RoundTrips(b, live.WebsocketURL("/"), conns, msg)
-	})
+	b.Run("jsonrpc", func(b *testing.B) { benchmarkPing(b, conns, msg, nil) })
+	// With every observer set: the cost of metrics.
+	b.Run("jsonrpc-metrics", func(b *testing.B) { benchmarkPing(b, conns, msg, metrics.New(metrics.Options{})) })
+}
+
+func benchmarkPing(b *testing.B, conns int, msg []byte, m *metrics.Metrics) {
+	api := &testAPI{}
+	if err := api.Register(func() string { return "pong" }, jsonrpc.Name("ping")); err != nil {
+		b.Fatal(err)
+	}
+	cfg := channelstest.LiveConfig{}
+	mc := channels.MemoryConfig{Capacity: 1000}
+	if m != nil {
+		api.Options.Observer = m
+		mc.Observer, cfg.Server.Observer, cfg.Worker.Observer = m, m, m
+	}
+	cfg.Layer = channels.NewMemoryLayer(mc)
+	live := channelstest.NewLiveServerConfig(b, cfg, jsonrpc.WebsocketRoute(api))
+	channelstest.RoundTrips(b, live.WebsocketURL("/"), conns, msg)
 }

@@ -44,6 +44,9 @@ type Options struct {
 	// Logger receives handler panics (with stack), encoding failures and,
 	// at debug level, failed notifications; slog.Default() when nil.
 	Logger *slog.Logger
+	// Observer is told about every call (see Observer); nil observes
+	// nothing.
+	Observer Observer
 }
 
 // Reply is what Dispatch produced for one payload.
@@ -72,8 +75,9 @@ func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	d := dispatcher{ctx: ctx, state: r.snapshot(), call: CallFrom(ctx), maxBatch: DefaultMaxBatch, enc: JSONEncoder{}}
+	d := dispatcher{ctx: ctx, reg: r, state: r.snapshot(), call: CallFrom(ctx), maxBatch: DefaultMaxBatch, enc: JSONEncoder{}}
 	if opts != nil {
+		d.obs = opts.Observer
 		if opts.MaxBatch != 0 {
 			d.maxBatch = opts.MaxBatch
 		}
@@ -87,6 +91,7 @@ func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) 
 		d.stdJSON = true
 	}
 	if !json.Valid(payload) {
+		d.observe(nil, CodeParseError, 0)
 		return errorReply(CodeParseError, nil)
 	}
 	start := skipSpace(payload, 0)
@@ -108,8 +113,10 @@ func errorReply(code Code, data []byte) Reply {
 
 type dispatcher struct {
 	ctx      context.Context
+	reg      *Registry // may be nil
 	state    *registryState
-	call     *Call // from ctx; may be nil
+	obs      Observer // may be nil
+	call     *Call    // from ctx; may be nil
 	maxBatch int
 	enc      Encoder
 	stdJSON  bool // enc is JSONEncoder
@@ -127,9 +134,11 @@ func (d *dispatcher) log() *slog.Logger {
 func (d *dispatcher) batch(arr []byte) Reply {
 	n := countElements(arr)
 	if n == 0 {
+		d.observe(nil, CodeInvalidRequest, 0)
 		return errorReply(CodeInvalidRequest, nil)
 	}
 	if d.maxBatch > 0 && n > d.maxBatch {
+		d.observe(nil, CodeInvalidRequest, 0)
 		msg := "batch of " + strconv.Itoa(n) + " requests exceeds the limit of " + strconv.Itoa(d.maxBatch)
 		return errorReply(CodeInvalidRequest, appendJSONString(nil, msg))
 	}
@@ -161,6 +170,7 @@ func (d *dispatcher) batch(arr []byte) Reply {
 // nothing is to be sent; code is the error code of an error response.
 func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered bool, code Code) {
 	invalid := func(version int, id []byte) ([]byte, bool, Code) {
+		d.observe(nil, CodeInvalidRequest, 0)
 		return appendError(buf, version, id, CodeInvalidRequest, CodeInvalidRequest.String(), nil), true, CodeInvalidRequest
 	}
 	if v[0] != '{' {
@@ -210,6 +220,7 @@ func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered b
 	}
 	m := d.lookup(req.method)
 	if m == nil || !d.allowed(m) || (!notification && m.info.Notification) {
+		d.observe(nil, CodeMethodNotFound, 0)
 		return fail(CodeMethodNotFound, nil)
 	}
 	// One allocation holds the handler's context and its arguments.
@@ -224,9 +235,10 @@ func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered b
 		}
 	}
 	if msg := m.bind(req.params, version, args); msg != "" {
+		d.observe(m, CodeInvalidParams, 0)
 		return fail(CodeInvalidParams, appendJSONString(nil, msg))
 	}
-	return d.invoke(buf, m, inv, args, version, id, notification)
+	return d.invokeObserved(buf, m, inv, args, version, id, notification)
 }
 
 // invocation is the per-call state of a handler with arguments.
@@ -295,7 +307,7 @@ func (d *dispatcher) invoke(buf []byte, m *method, inv *invocation, args []refle
 		if p := recover(); p != nil {
 			d.log().Error("jsonrpc: "+stage+" panicked", "method", m.info.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			if notification {
-				out, answered, code = buf[:mark], false, 0
+				out, answered, code = buf[:mark], false, CodeInternalError
 				return
 			}
 			out = appendError(buf[:mark], version, id, CodeInternalError, CodeInternalError.String(), nil)
@@ -306,8 +318,11 @@ func (d *dispatcher) invoke(buf []byte, m *method, inv *invocation, args []refle
 	if notification {
 		if err != nil {
 			d.log().Debug("jsonrpc: notification failed", "method", m.info.Name, "error", err)
+			if d.obs != nil { // the code the call would have been answered with
+				_, code = d.appendHandlerError(nil, version, id, m, err)
+			}
 		}
-		return buf, false, 0
+		return buf, false, code
 	}
 	if err != nil {
 		stage = "error encoder"

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,6 +63,7 @@ type method struct {
 	result     bool // returns a value
 	errResult  bool // returns an error last
 	nargs      int  // the number of arguments, context included
+	recorder   atomic.Pointer[recorder]
 }
 
 // newMethod checks fn's signature and prepares its binding.

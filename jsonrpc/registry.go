@@ -20,8 +20,9 @@ import (
 // with an id) may only name a method; a notification may name either, and
 // the result of a method run as a notification is discarded.
 type Registry struct {
-	mu    sync.Mutex // serialises writers
-	state atomic.Pointer[registryState]
+	mu      sync.Mutex // serialises writers
+	state   atomic.Pointer[registryState]
+	unknown atomic.Pointer[recorder] // the Observer's record of calls to no method
 }
 
 // registryState is an immutable snapshot; writers replace it whole.

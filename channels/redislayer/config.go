@@ -81,6 +81,9 @@ type Config struct {
 	// encryption timestamps (default time.Now). Tests set it, together with
 	// a simulated Redis whose clock they move (miniredis's FastForward).
 	Now func() time.Time
+
+	// Observer is told the size of every group send; nil observes nothing.
+	Observer channels.Observer
 }
 
 // withDefaults returns cfg with its zero fields set to the defaults and its
@@ -106,6 +109,9 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = channels.NopObserver{}
 	}
 	for _, r := range cfg.ChannelCapacity {
 		if _, err := path.Match(r.Pattern, ""); err != nil {

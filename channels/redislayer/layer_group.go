@@ -151,6 +151,9 @@ func (l *Layer) GroupSend(ctx context.Context, group string, content channels.Co
 			}
 		}
 	}
+	if len(errs) == 0 {
+		l.cfg.Observer.GroupSent(len(members.Val()))
+	}
 	return errors.Join(errs...)
 }
 

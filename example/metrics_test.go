@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
+	"github.com/gochannels/channels-jsonrpc/metrics"
+)
+
+// TestMetricsMoveWithCalls runs the example as realMain wires it (one
+// Metrics for the layer, the server, the worker and the JSON-RPC consumer),
+// scrapes /metrics, makes calls over WebSocket and HTTP, and scrapes again.
+func TestMetricsMoveWithCalls(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	layer, err := openLayer("memory://", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(layer, 2, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(a.handler())
+	t.Cleanup(hs.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		channels.RunAll(ctx, a.server, a.worker)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+
+	before := scrape(t, hs.URL)
+	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes",
+		`channels_messages_sent_total{kind="websocket.receive"}`, `channels_connections_open{transport="websocket"}`} {
+		if _, ok := before[name]; !ok {
+			t.Errorf("/metrics has no %s before any call", name)
+		}
+	}
+
+	conn := dialWithin(t, "ws"+strings.TrimPrefix(hs.URL, "http")+"/ws/")
+	for i := range 3 {
+		scaleCall(t, conn, `{"jsonrpc":"2.0","id":`+strconv.Itoa(i)+`,"method":"ping"}`, `{"jsonrpc":"2.0","id":`+strconv.Itoa(i)+`,"result":"pong"}`)
+	}
+	scaleCall(t, conn, `{"jsonrpc":"2.0","id":9,"method":"nope"}`, `{"jsonrpc":"2.0","id":9,"error":{"code":-32601,"message":"Method not found"}}`)
+	scaleCall(t, conn, `{"jsonrpc":"2.0","id":10,"method":"group.join","params":["g"]}`, `{"jsonrpc":"2.0","id":10,"result":true}`)
+	sendJSON(t, conn, map[string]any{"jsonrpc": "2.0", "id": 11, "method": "group.send", "params": []any{"g", 1}})
+	for range 2 { // the answer and the group's notification, in either order
+		if _, _, err := conn.ReadMessage(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.Post(hs.URL+"/rpc/", "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+
+	after := scrape(t, hs.URL)
+	grew := func(name string, by float64) {
+		t.Helper()
+		if got := after[name] - before[name]; got < by {
+			t.Errorf("%s grew by %v, want at least %v", name, got, by)
+		}
+	}
+	grew(`channels_jsonrpc_calls_total{method="ping",outcome="ok"}`, 4)
+	grew(`channels_jsonrpc_calls_total{method="(unknown)",outcome="method_not_found"}`, 1)
+	grew(`channels_jsonrpc_call_duration_seconds_count{method="ping"}`, 4)
+	grew(`channels_connections_opened_total{transport="websocket"}`, 1)
+	grew(`channels_connections_open{transport="websocket"}`, 1)
+	grew(`channels_connections_closed_total{code="200",transport="http"}`, 1)
+	grew(`channels_messages_sent_total{kind="websocket.receive"}`, 6)
+	grew(`channels_messages_received_total{kind="websocket.receive"}`, 6)
+	grew(`channels_messages_sent_total{kind="reply"}`, 6)
+	grew(`channels_messages_received_total{kind="reply"}`, 7)
+	grew(`channels_group_send_members_count`, 1)
+
+	conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		now := scrape(t, hs.URL)
+		closed := now[`channels_connections_closed_total{code="1000",transport="websocket"}`]
+		if closed == 1 && now[`channels_connections_open{transport="websocket"}`] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the client's close: closed with 1000 = %v, open = %v", closed, now[`channels_connections_open{transport="websocket"}`])
+		}
+	}
+}
+
+// scrape reads /metrics into a map from series ("name{labels}") to value.
+func scrape(t *testing.T, base string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /metrics: %s", resp.Status)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("/metrics line %q: %v", line, err)
+		}
+		out[line[:i]] = v
+	}
+	return out
+}

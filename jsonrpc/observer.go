@@ -1,0 +1,72 @@
+package jsonrpc
+
+import (
+	"reflect"
+	"sync/atomic"
+	"time"
+)
+
+// Observer is told about every call Dispatch answers, so that it can count
+// them: the metrics package turns it into Prometheus metrics. Set it in
+// Options.
+type Observer interface {
+	// Method returns the function that records the calls of the method
+	// registered as name. The name "" stands for the calls that name no
+	// registered method and for payloads that are no request at all, so
+	// that what clients send cannot make up names. Dispatch asks once per
+	// method and keeps the answer: a call costs no lookup. The function
+	// runs on the hot path; code is 0 for a success, and took is how long
+	// the method ran (0 when it did not run).
+	Method(name string) func(code Code, took time.Duration)
+}
+
+// recorder is an Observer's answer for one method, kept beside it.
+type recorder struct {
+	obs    Observer
+	record func(Code, time.Duration)
+}
+
+// recorderIn returns the record function of obs for name, from slot when
+// it holds obs's answer, else asking obs and keeping the answer there.
+func recorderIn(slot *atomic.Pointer[recorder], obs Observer, name string) func(Code, time.Duration) {
+	if r := slot.Load(); r != nil && sameObserver(r.obs, obs) {
+		return r.record
+	}
+	r := &recorder{obs: obs, record: obs.Method(name)}
+	slot.Store(r)
+	return r.record
+}
+
+// sameObserver reports whether a and b are the same observer; observers of
+// a type that cannot be compared never are.
+func sameObserver(a, b Observer) bool {
+	t := reflect.TypeOf(a)
+	return t == reflect.TypeOf(b) && t.Comparable() && a == b
+}
+
+// observe records a call of m (nil: no registered method) that ended with
+// code after took.
+func (d *dispatcher) observe(m *method, code Code, took time.Duration) {
+	if d.obs == nil {
+		return
+	}
+	switch {
+	case m != nil:
+		recorderIn(&m.recorder, d.obs, m.info.Name)(code, took)
+	case d.reg != nil:
+		recorderIn(&d.reg.unknown, d.obs, "")(code, took)
+	default:
+		d.obs.Method("")(code, took)
+	}
+}
+
+// invokeObserved is invoke, timed and recorded when there is an observer.
+func (d *dispatcher) invokeObserved(buf []byte, m *method, inv *invocation, args []reflect.Value, version int, id []byte, notification bool) ([]byte, bool, Code) {
+	if d.obs == nil {
+		return d.invoke(buf, m, inv, args, version, id, notification)
+	}
+	start := time.Now()
+	out, answered, code := d.invoke(buf, m, inv, args, version, id, notification)
+	d.observe(m, code, time.Since(start))
+	return out, answered, code
+}
