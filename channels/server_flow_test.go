@@ -1,6 +1,7 @@
 package channels_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -216,6 +217,18 @@ func TestRefusedHandshakeSendsNoConnect(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Errorf("%s: status %d, want %d", tt.name, resp.StatusCode, tt.status)
 			}
+		}
+		// HTTP/1.0 has no Upgrade (RFC 6455 §4.1): written by hand, as
+		// http.Client always speaks 1.1.
+		conn, err := b.ln.DialContext(context.Background(), "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprint(conn, "GET / HTTP/1.0\r\nHost: pipe\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"+
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+		if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err != nil || resp.StatusCode != 400 {
+			t.Errorf("HTTP/1.0 handshake: %v, %v; want status 400", resp, err)
 		}
 		synctest.Wait()
 		if n := connects.Load(); n != 0 {

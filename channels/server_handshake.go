@@ -22,6 +22,8 @@ func (s *Server) checkHandshake(w http.ResponseWriter, r *http.Request) *handsha
 	switch {
 	case r.Method != http.MethodGet:
 		return &handshakeError{http.StatusMethodNotAllowed, "a WebSocket handshake uses GET", [2]string{"Allow", "GET"}}
+	case !r.ProtoAtLeast(1, 1): // RFC 6455 §4.1
+		return &handshakeError{status: http.StatusBadRequest, text: "a WebSocket handshake needs HTTP/1.1 or later"}
 	case !headerHasToken(r.Header, "Sec-Websocket-Version", "13"):
 		return &handshakeError{http.StatusBadRequest, "unsupported WebSocket version", [2]string{"Sec-Websocket-Version", "13"}}
 	case !validChallengeKey(r.Header.Get("Sec-Websocket-Key")):
