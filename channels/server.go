@@ -398,7 +398,9 @@ func (s *Server) checkQuiet() {
 const (
 	CloseNormal          = 1000
 	CloseGoingAway       = 1001
+	CloseProtocolError   = 1002
 	CloseAbnormal        = 1006
+	CloseInvalidPayload  = 1007
 	ClosePolicyViolation = 1008
 	CloseMessageTooBig   = 1009
 	CloseInternalError   = 1011

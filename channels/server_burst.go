@@ -26,19 +26,23 @@ const (
 // hijackWatch is the ResponseWriter the WebSocket upgrade gets: it keeps
 // the read buffer of the hijacked connection, which gorilla/websocket
 // reads frames from (it reuses the buffer when the Upgrader's
-// ReadBufferSize is 0). When it does not, reader stays nil and nothing is
-// held.
+// ReadBufferSize is 0; when it does not, reader stays nil and nothing is
+// held), and the connection itself, for the writer. gorilla gets the
+// connection behind a frameGuard, which the buffer then reads from.
 type hijackWatch struct {
 	http.ResponseWriter
+	limit  int64 // the frameGuard's
 	reader *bufio.Reader
+	conn   net.Conn
 }
 
 func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	if err == nil {
-		h.reader = brw.Reader
+	if err != nil {
+		return nil, nil, err
 	}
-	return conn, brw, err
+	h.reader, h.conn = brw.Reader, conn
+	return newFrameGuard(conn, h.limit), brw, nil
 }
 
 // wholeFramePending tells whether br holds a whole WebSocket frame, read

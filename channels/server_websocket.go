@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -53,13 +54,13 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		// pool keeps gorilla from holding a write buffer per connection.
 		WriteBufferPool: &unusedWriteBuffers,
 	}
-	hw := &hijackWatch{ResponseWriter: w}
+	hw := &hijackWatch{ResponseWriter: w, limit: s.cfg.MaxMessageSize}
 	conn, err := up.Upgrade(hw, r, nil)
 	if err != nil { // the upgrader has answered the client
 		wc.disconnect(CloseAbnormal, false)
 		return
 	}
-	wc.conn, wc.buffered = conn, hw.reader
+	wc.conn, wc.buffered, wc.raw = conn, hw.reader, hw.conn
 	for _, event := range early {
 		wc.forwardEvent(event)
 	}
@@ -111,6 +112,7 @@ type wsConn struct {
 	srv      *Server
 	conn     *websocket.Conn
 	buffered *bufio.Reader // what conn reads frames from, when known (see server_burst.go)
+	raw      net.Conn      // the socket under conn's frameGuard, which the writer writes to
 	w        *wsWriter
 	ep       *endpoint
 	reply    string
@@ -135,7 +137,7 @@ type wsConn struct {
 
 func (c *wsConn) run(first Content) {
 	cfg := &c.srv.cfg
-	c.w = newWSWriter(c.conn.UnderlyingConn(), cfg.WriteTimeout, cfg.SendQueue, func() {
+	c.w = newWSWriter(c.raw, cfg.WriteTimeout, cfg.SendQueue, func() {
 		c.closeCode.CompareAndSwap(0, ClosePolicyViolation) // the client stopped reading
 	})
 	c.conn.SetPingHandler(func(data string) error {
@@ -271,6 +273,10 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 			c.startClose(CloseMessageTooBig, true)
 			return c.awaitClose(CloseMessageTooBig), false
 		}
+		if kind == websocket.TextMessage && !utf8.Valid(data) { // RFC 6455 8.1
+			c.startClose(CloseInvalidPayload, true)
+			return c.awaitClose(CloseInvalidPayload), false
+		}
 		c.readDeadline()
 		c.order++
 		msg := make(Content, 4)
@@ -297,6 +303,12 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 }
 
 func (c *wsConn) readErrorCode(err error) (code int, drained bool) {
+	if code, ok := guardCode(err); ok {
+		// The client broke the protocol: the close frame goes out and the
+		// socket closes, with no wait for an answer that cannot come.
+		c.startClose(code, true)
+		return code, false
+	}
 	var ce *websocket.CloseError
 	if errors.As(err, &ce) {
 		return ce.Code, false

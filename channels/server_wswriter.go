@@ -330,11 +330,12 @@ func (w *wsWriter) flush() error {
 
 // WebSocket opcodes.
 const (
-	opText   = 1
-	opBinary = 2
-	opClose  = 8
-	opPing   = 9
-	opPong   = 10
+	opContinuation = 0
+	opText         = 1
+	opBinary       = 2
+	opClose        = 8
+	opPing         = 9
+	opPong         = 10
 )
 
 // frame encodes one unmasked, final frame, as a server sends it.

@@ -1,0 +1,72 @@
+package channels_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
+)
+
+// rawClientFrame is a masked frame (zero mask key) of opcode op whose
+// header declares length bytes, followed by payload.
+func rawClientFrame(op byte, length uint64, payload []byte) []byte {
+	f := []byte{0x80 | op}
+	switch {
+	case length < 126:
+		f = append(f, 0x80|byte(length))
+	case length <= 0xFFFF:
+		f = append(f, 0x80|126, byte(length>>8), byte(length))
+	default:
+		f = append(f, 0x80|127)
+		f = binary.BigEndian.AppendUint64(f, length)
+	}
+	return append(append(f, 0, 0, 0, 0), payload...)
+}
+
+// TestProtocolErrorsAreAnsweredAsRFC6455Says sends what a hostile client
+// sends and expects the close code RFC 6455 names, the socket closed at
+// once after it, and the code in websocket.disconnect.
+func TestProtocolErrorsAreAnsweredAsRFC6455Says(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		frame []byte
+		code  int
+	}{
+		{"a close frame with a 1-byte payload", rawClientFrame(0x8, 1, []byte{3}), channels.CloseProtocolError},
+		{"a frame declaring 2^62 bytes", rawClientFrame(0x1, 1<<62, []byte("{}")), channels.CloseMessageTooBig},
+		{"a text frame that is not UTF-8", rawClientFrame(0x1, 3, []byte{'a', 0xff, 'b'}), channels.CloseInvalidPayload},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var d disconnects
+				b := startBubble(t, nil, channels.ServerConfig{}, channels.WorkerConfig{},
+					channels.Route("websocket.receive", flood(0)), d.route())
+				conn := b.mustDial("/")
+				start := time.Now()
+				if _, err := conn.UnderlyingConn().Write(tt.frame); err != nil {
+					t.Fatal(err)
+				}
+				_, _, err := conn.ReadMessage()
+				var ce *websocket.CloseError
+				if !errors.As(err, &ce) || ce.Code != tt.code {
+					t.Fatalf("read %v, want close %d", err, tt.code)
+				}
+				if tt.code != channels.CloseInvalidPayload { // the others end the connection at once
+					if _, err := conn.UnderlyingConn().Read(make([]byte, 1)); err != io.EOF || time.Since(start) != 0 {
+						t.Errorf("after the close frame: %v after %v, want EOF at once", err, time.Since(start))
+					}
+				}
+				synctest.Wait()
+				if got := d.code.Load(); got != int64(tt.code) {
+					t.Errorf("websocket.disconnect code %d, want %d", got, tt.code)
+				}
+			})
+		})
+	}
+}
