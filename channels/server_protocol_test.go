@@ -1,6 +1,7 @@
 package channels_test
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -69,4 +70,22 @@ func TestProtocolErrorsAreAnsweredAsRFC6455Says(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestTextFramesGoOutAsUTF8: invalid bytes a consumer puts in a text frame
+// become U+FFFD (RFC 6455 5.6).
+func TestTextFramesGoOutAsUTF8(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		asText := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+			b, _ := m.Bytes()
+			return m.SendText(ctx, string(b))
+		})
+		b := startBubble(t, nil, channels.ServerConfig{}, channels.WorkerConfig{},
+			channels.Route("websocket.receive", asText))
+		conn := b.mustDial("/")
+		conn.WriteMessage(websocket.BinaryMessage, []byte("a\xffb"))
+		if _, data, err := conn.ReadMessage(); err != nil || string(data) != "a\uFFFDb" {
+			t.Errorf("read %q, %v; want %q", data, err, "a\uFFFDb")
+		}
+	})
 }

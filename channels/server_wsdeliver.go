@@ -2,7 +2,9 @@ package channels
 
 import (
 	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // What reaches an open WebSocket: replies turned into frames, typed events
@@ -30,8 +32,12 @@ func (c *wsConn) send(f []byte, kind frameKind, inline bool) {
 	c.cutIfFull(c.w.send(f, kind, inline))
 }
 
-// sendText is send for a text frame.
+// sendText is send for a text frame. A text frame is UTF-8 (RFC 6455
+// 5.6): invalid bytes a consumer sent become U+FFFD.
 func (c *wsConn) sendText(text string, inline bool) {
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, "\uFFFD")
+	}
 	c.cutIfFull(c.w.sendText(opText, text, inline))
 }
 

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 )
@@ -93,6 +94,12 @@ func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) 
 	if !json.Valid(payload) {
 		d.observe(nil, CodeParseError, 0)
 		return errorReply(CodeParseError, nil)
+	}
+	if !utf8.Valid(payload) {
+		// What is echoed (ids, raw params) goes out as valid UTF-8 too
+		// (RFC 8259 8.1): invalid bytes become U+FFFD, as they do in the
+		// strings a method is given.
+		payload = bytes.ToValidUTF8(payload, []byte("\uFFFD"))
 	}
 	start := skipSpace(payload, 0)
 	v := payload[start:skipValue(payload, start)]
@@ -188,6 +195,8 @@ func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered b
 			return invalid(v2, echo)
 		}
 	case inBatch: // batches are a 2.0 feature
+		return invalid(v2, echo)
+	case req.method == nil: // neither member: no telling the version
 		return invalid(v2, echo)
 	default:
 		version = v1

@@ -318,8 +318,10 @@ var goldenRules2 = []engGolden{
 		`{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}`},
 	{"two objects", "", `{"jsonrpc":"2.0","method":"ping2","id":1}{"jsonrpc":"2.0","method":"ping2","id":2}`,
 		`{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}`},
-	{"invalid UTF-8 is accepted like encoding/json", "", "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[\"a\xffb\"],\"id\":1}",
-		`{"jsonrpc":"2.0","id":1,"result":"a\ufffdb"}`},
+	{"invalid UTF-8 becomes U+FFFD", "", "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":[\"a\xffb\"],\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"a\uFFFDb\"}"},
+	{"an id with invalid UTF-8 is echoed as valid UTF-8", "", "{\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"id\":\"\xff\"}",
+		"{\"jsonrpc\":\"2.0\",\"id\":\"\uFFFD\",\"error\":{\"code\":-32601,\"message\":\"Method not found\"}}"},
 
 	// Method lookup.
 	{"unknown method", "", `{"id": 1, "jsonrpc": "2.0", "method": "unknown_method", "params": {}}`,
@@ -517,10 +519,11 @@ var goldenV1 = []engGolden{
 		`{"result":null,"error":{"code":-32603,"message":"Internal error"},"id":3}`},
 	{"wrong params", "", `{"method": "subtract", "params": [1], "id": 3}`,
 		`{"result":null,"error":{"code":-32602,"message":"Invalid params","data":"subtract: want 2 params (minuend, subtrahend), got 1"},"id":3}`},
+	// Neither "jsonrpc" nor "method": no telling the version, answered as 2.0.
 	{"method missing", "", `{"value": "my_value"}`,
-		`{"result":null,"error":{"code":-32600,"message":"Invalid Request"},"id":null}`},
+		`{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}}`},
 	{"empty object", "", `{}`,
-		`{"result":null,"error":{"code":-32600,"message":"Invalid Request"},"id":null}`},
+		`{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}}`},
 	{"method not a string", "", `{"method": 1, "id": 4}`,
 		`{"result":null,"error":{"code":-32600,"message":"Invalid Request"},"id":4}`},
 	{"request to a notification handler", "", `{"method": "notify_hello", "params": [1], "id": 4}`,
@@ -545,8 +548,8 @@ func TestGoldenV1(t *testing.T) {
 // error messages, -32602 instead of -32000 for bad arguments, JSON-RPC 1.0
 // accepted.
 var goldenSeed = []engGolden{
-	{"3a value object (1.0, no method)", Websocket, `{"value": "my_value"}`,
-		`{"result":null,"error":{"code":-32600,"message":"Invalid Request"},"id":null}`},
+	{"3a value object (no version, no method: answered as 2.0)", Websocket, `{"value": "my_value"}`,
+		`{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}}`},
 	{"3c array of strings", Websocket, `["value", "my_value"]`,
 		`[{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}},{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}}]`},
 	{"3d method missing", Websocket, `{"id":"2", "jsonrpc":"2.0", "params":{}}`,
@@ -558,7 +561,7 @@ var goldenSeed = []engGolden{
 	{"3h not JSON", Websocket, `sqwdw`,
 		`{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}`},
 	{"3i empty object", Websocket, `{}`,
-		`{"result":null,"error":{"code":-32600,"message":"Invalid Request"},"id":null}`},
+		`{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}}`},
 	{"4 unexisting method", Websocket, `{"id": 1, "jsonrpc": "2.0", "method": "unknown_method", "params": {}}`,
 		`{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}`},
 	{"5 JSON-RPC 1.0 shape with object params", Websocket, `{"id":"2", "method":"ping2", "params":{}}`,
