@@ -41,9 +41,6 @@ func same(name, req, want string) rpcCase { return rpcCase{name, req, want, want
 const (
 	parseError     = `{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}`
 	invalidRequest = `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request"}}`
-	// invalidRequest1 is the JSON-RPC 1.0 form: an object without a
-	// "jsonrpc" member is a 1.0 request and is answered as one.
-	invalidRequest1 = `{"result":null,"error":{"code":-32600,"message":"Invalid Request"},"id":null}`
 )
 
 func notFound(id string) string {
@@ -219,8 +216,9 @@ var ruleCases = []rpcCase{
 // do not fit, and JSON-RPC 1.0 accepted.
 var seedCases = []rpcCase{
 	// An object with neither method nor jsonrpc: a malformed 1.0 request.
-	same("seed/object without method", `{"value": "my_value"}`, invalidRequest1),
-	same("seed/empty object", `{}`, invalidRequest1),
+	// Neither "jsonrpc" nor "method": no telling the version, so 2.0.
+	same("seed/object without method", `{"value": "my_value"}`, invalidRequest),
+	same("seed/empty object", `{}`, invalidRequest),
 	// An array of strings is a batch of invalid requests, one error each
 	// (the original answered one error for the whole array).
 	same("seed/array of strings", `["value", "my_value"]`, `[`+invalidRequest+`,`+invalidRequest+`]`),
