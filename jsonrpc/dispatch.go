@@ -5,14 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"reflect"
-	"runtime/debug"
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/gochannels/channels-jsonrpc/channels"
 )
 
 // Encoder encodes results and error data to JSON.
@@ -232,6 +228,9 @@ func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered b
 		d.observe(nil, CodeMethodNotFound, 0)
 		return fail(CodeMethodNotFound, nil)
 	}
+	if d.state.intercept != nil {
+		return d.intercepted(buf, m, req.params, version, id, notification)
+	}
 	// One allocation holds the handler's context and its arguments.
 	var inv *invocation
 	var args []reflect.Value
@@ -247,143 +246,12 @@ func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered b
 		d.observe(m, CodeInvalidParams, 0)
 		return fail(CodeInvalidParams, appendJSONString(nil, msg))
 	}
-	return d.invokeObserved(buf, m, inv, args, version, id, notification)
-}
-
-// invocation is the per-call state of a handler with arguments.
-type invocation struct {
-	cc   callContext
-	ctx  context.Context // &cc, as the interface the handler takes
-	args [4]reflect.Value
-}
-
-// lookup finds the method a raw method name refers to, or nil.
-func (d *dispatcher) lookup(raw []byte) *method {
-	name, esc := rawString(raw)
-	if esc {
-		s := unquote(raw)
-		if len(s) > 0 && s[0] == '_' {
-			return nil
-		}
-		return d.state.byName[s]
-	}
-	if len(name) > 0 && name[0] == '_' {
-		return nil
-	}
-	return d.state.byName[string(name)]
-}
-
-// allowed reports whether m may be called over the call's transport.
-func (d *dispatcher) allowed(m *method) bool {
-	if d.call == nil {
-		return true
-	}
-	switch d.call.Transport {
-	case "":
-		return true
-	case Websocket:
-		return m.info.Websocket
-	case HTTP:
-		return m.info.HTTP
-	}
-	return m.info.Websocket && m.info.HTTP
-}
-
-// invoke calls m and appends its response (none for a notification).
-func (d *dispatcher) invoke(buf []byte, m *method, inv *invocation, args []reflect.Value, version int, id []byte, notification bool) (out []byte, answered bool, code Code) {
 	if m.ctx {
-		cc := &inv.cc
-		cc.Context = d.ctx
-		if d.call != nil {
-			cc.call = *d.call
-		}
-		cc.call.Version = "2.0"
-		if version == v1 {
-			cc.call.Version = "1.0"
-		}
-		cc.call.Method = m.info.Name
-		cc.call.ID = nil
-		if !notification {
-			cc.call.ID = id
-		}
-		inv.ctx = cc
+		d.callContext(&inv.cc, m, version, id, notification)
+		inv.ctx = &inv.cc
 		args[0] = reflect.ValueOf(&inv.ctx).Elem()
 	}
-	mark := len(buf)
-	out, answered, code = buf, !notification, 0
-	stage := "handler"
-	defer func() {
-		if p := recover(); p != nil {
-			d.log().Error("jsonrpc: "+stage+" panicked", "method", m.info.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			if notification {
-				out, answered, code = buf[:mark], false, CodeInternalError
-				return
-			}
-			out = appendError(buf[:mark], version, id, CodeInternalError, CodeInternalError.String(), nil)
-			answered, code = true, CodeInternalError
-		}
-	}()
-	res, err := m.call(args)
-	if notification {
-		if err != nil {
-			d.log().Debug("jsonrpc: notification failed", "method", m.info.Name, "error", err)
-			if d.obs != nil { // the code the call would have been answered with
-				_, code = d.appendHandlerError(nil, version, id, m, err)
-			}
-		}
-		return buf, false, code
-	}
-	if err != nil {
-		stage = "error encoder"
-		out, code = d.appendHandlerError(buf, version, id, m, err)
-		return out, true, code
-	}
-	stage = "result encoder"
-	out = appendResultOpen(buf, version, id)
-	out, err = d.appendValue(out, res)
-	if err != nil {
-		d.log().Error("jsonrpc: cannot encode result", "method", m.info.Name, "error", err)
-		return appendError(buf[:mark], version, id, CodeInternalError, CodeInternalError.String(), nil), true, CodeInternalError
-	}
-	return appendResultClose(out, version, id), true, 0
-}
-
-// appendHandlerError writes the error response for an error a handler
-// returned: the *Error in its chain as is, else a server error whose
-// message is the error's text.
-func (d *dispatcher) appendHandlerError(buf []byte, version int, id []byte, m *method, err error) ([]byte, Code) {
-	e, ok := asRPCError(err)
-	if !ok && errors.Is(err, channels.ErrLayerUnavailable) {
-		// The layer's address and driver error are the operator's business.
-		d.log().Error("jsonrpc: channel layer unavailable", "method", m.info.Name, "err", err)
-		return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil), CodeInternalError
-	}
-	if !ok && errors.Is(err, context.DeadlineExceeded) {
-		return appendError(buf, version, id, CodeCallTimeout, "Call timed out", nil), CodeCallTimeout
-	}
-	if !ok {
-		msg := err.Error()
-		if msg == "" {
-			msg = CodeServerError.String()
-		}
-		return appendError(buf, version, id, CodeServerError, msg, nil), CodeServerError
-	}
-	if e == nil { // a nil *Error in the chain
-		return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil), CodeInternalError
-	}
-	msg := e.Message
-	if msg == "" {
-		msg = e.Code.defaultMessage()
-	}
-	var data []byte
-	if e.Data != nil {
-		var encErr error
-		if data, encErr = d.appendValue(nil, reflect.ValueOf(e.Data)); encErr != nil {
-			d.log().Error("jsonrpc: cannot encode error data", "method", m.info.Name, "error", encErr)
-			return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil), CodeInternalError
-		}
-	}
-	return appendError(buf, version, id, e.Code, msg, data), e.Code
+	return d.invokeObserved(buf, m, version, id, notification, func() (reflect.Value, error) { return m.call(args) })
 }
 
 // appendValue appends the JSON encoding of a handler's value (invalid: no

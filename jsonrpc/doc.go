@@ -44,6 +44,12 @@
 // [Consumer.NotifyChannel] send notifications; sent during a call, they
 // reach its caller before the call's response.
 //
+// [Registry.Use] adds interceptors around every call (logging, timing,
+// authorization): an [Interceptor] gets the next [Method] with the call's
+// params, and [CallFrom] tells the method name, transport and message.
+// [Registry.MustRegister] panics where Register would return an error.
+// [Options].Observer counts calls for metrics (package metrics).
+//
 // Results are encoded by the consumer's [Encoder]: [JSONEncoder] by default,
 // [DjangoEncoder] for the formats of Django's DjangoJSONEncoder.
 //

@@ -2,6 +2,7 @@ package jsonrpc_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -179,3 +180,32 @@ func (docT) Helper()                        {}
 func (docT) Log(args ...any)                {}
 func (docT) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
 func (docT) Cleanup(func())                 {}
+
+// An interceptor around every call: here it logs the method and refuses
+// the calls of an "admin." method that come without a user.
+func ExampleRegistry_Use() {
+	var r jsonrpc.Registry
+	r.MustRegister(func(a, b int) int { return a + b }, jsonrpc.Name("add"), jsonrpc.Params("a", "b"))
+	r.MustRegister(func() string { return "done" }, jsonrpc.Name("admin.reset"))
+	r.Use(func(next jsonrpc.Method) jsonrpc.Method {
+		return func(ctx context.Context, params json.RawMessage) (any, error) {
+			call := jsonrpc.CallFrom(ctx)
+			fmt.Printf("call %s params=%s\n", call.Method, params)
+			if strings.HasPrefix(call.Method, "admin.") && (call.Message == nil || call.Message.User == nil) {
+				return nil, &jsonrpc.Error{Code: -32003, Message: "Forbidden"}
+			}
+			return next(ctx, params)
+		}
+	})
+	for _, req := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"add","params":[2,3]}`,
+		`{"jsonrpc":"2.0","id":2,"method":"admin.reset"}`,
+	} {
+		fmt.Println(string(r.Dispatch(context.Background(), []byte(req), nil).Body))
+	}
+	// Output:
+	// call add params=[2,3]
+	// {"jsonrpc":"2.0","id":1,"result":5}
+	// call admin.reset params=
+	// {"jsonrpc":"2.0","id":2,"error":{"code":-32003,"message":"Forbidden"}}
+}

@@ -61,12 +61,12 @@ func (d *dispatcher) observe(m *method, code Code, took time.Duration) {
 }
 
 // invokeObserved is invoke, timed and recorded when there is an observer.
-func (d *dispatcher) invokeObserved(buf []byte, m *method, inv *invocation, args []reflect.Value, version int, id []byte, notification bool) ([]byte, bool, Code) {
+func (d *dispatcher) invokeObserved(buf []byte, m *method, version int, id []byte, notification bool, run func() (reflect.Value, error)) ([]byte, bool, Code) {
 	if d.obs == nil {
-		return d.invoke(buf, m, inv, args, version, id, notification)
+		return d.invoke(buf, m, version, id, notification, run)
 	}
 	start := time.Now()
-	out, answered, code := d.invoke(buf, m, inv, args, version, id, notification)
+	out, answered, code := d.invoke(buf, m, version, id, notification, run)
 	d.observe(m, code, time.Since(start))
 	return out, answered, code
 }

@@ -27,8 +27,19 @@ type Registry struct {
 
 // registryState is an immutable snapshot; writers replace it whole.
 type registryState struct {
-	byName map[string]*method
-	order  []*method
+	byName    map[string]*method
+	order     []*method
+	intercept Interceptor // the interceptors of Use, composed; nil for none
+}
+
+// clone returns a copy of s to change and store in its place.
+func (s *registryState) clone() *registryState {
+	next := &registryState{byName: make(map[string]*method, len(s.byName)+1), intercept: s.intercept}
+	for k, v := range s.byName {
+		next.byName[k] = v
+	}
+	next.order = append(make([]*method, 0, len(s.order)+1), s.order...)
+	return next
 }
 
 // Option configures one registration.
@@ -177,28 +188,15 @@ func (r *Registry) register(fn any, notification, builtin bool, name string, opt
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	old := r.state.Load()
-	next := &registryState{byName: make(map[string]*method, 1+lenState(old))}
-	if old != nil {
-		if _, dup := old.byName[name]; dup {
-			return fmt.Errorf("jsonrpc: register %q: name already registered", name)
-		}
-		for k, v := range old.byName {
-			next.byName[k] = v
-		}
-		next.order = append(make([]*method, 0, len(old.order)+1), old.order...)
+	old := r.snapshot()
+	if _, dup := old.byName[name]; dup {
+		return fmt.Errorf("jsonrpc: register %q: name already registered", name)
 	}
+	next := old.clone()
 	next.byName[name] = m
 	next.order = append(next.order, m)
 	r.state.Store(next)
 	return nil
-}
-
-func lenState(s *registryState) int {
-	if s == nil {
-		return 0
-	}
-	return len(s.order)
 }
 
 // snapshot returns the current registrations; never nil.
