@@ -138,7 +138,7 @@ func scaleRedis(t *testing.T, bin string) string {
 // and waits until it listens.
 func startRedisAt(t *testing.T, bin string, port int) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

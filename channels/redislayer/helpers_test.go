@@ -66,6 +66,7 @@ type redisServer struct {
 	t    testing.TB
 	bin  string
 	port int
+	dir  string   // its working directory: a replica writes the master's snapshot there
 	args []string // more arguments, after the defaults
 	cmd  *exec.Cmd
 }
@@ -74,7 +75,7 @@ type redisServer struct {
 // arguments, such as "--replicaof", host, port.
 func startRedis(t testing.TB, args ...string) *redisServer {
 	t.Helper()
-	s := &redisServer{t: t, bin: redisServerPath(t), args: args}
+	s := &redisServer{t: t, bin: redisServerPath(t), dir: t.TempDir(), args: args}
 	var err error
 	for range 5 {
 		if s.port, err = freePort(); err != nil {
@@ -103,7 +104,7 @@ func (s *redisServer) url() string  { return "redis://" + s.addr() + "/0" }
 
 func (s *redisServer) start() error {
 	cmd := exec.Command(s.bin, append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--loglevel", "warning"}, s.args...)...)
+		"--save", "", "--appendonly", "no", "--loglevel", "warning", "--dir", s.dir}, s.args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
