@@ -44,6 +44,11 @@ type Options struct {
 	// Observer is told about every call (see Observer); nil observes
 	// nothing.
 	Observer Observer
+	// ErrorData gives the -32000 error of a plain Go error (not an *Error)
+	// the data django-channels-jsonrpc gave an exception (its e.args): the
+	// error's message, or an array of the messages of its parts when it
+	// joins several (errors.Join). Off, such an error has no data.
+	ErrorData bool
 }
 
 // Reply is what Dispatch produced for one payload.
@@ -74,7 +79,7 @@ func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) 
 	}
 	d := dispatcher{ctx: ctx, reg: r, state: r.snapshot(), call: CallFrom(ctx), maxBatch: DefaultMaxBatch, enc: JSONEncoder{}}
 	if opts != nil {
-		d.obs = opts.Observer
+		d.obs, d.errorData = opts.Observer, opts.ErrorData
 		if opts.MaxBatch != 0 {
 			d.maxBatch = opts.MaxBatch
 		}
@@ -115,15 +120,16 @@ func errorReply(code Code, data []byte) Reply {
 }
 
 type dispatcher struct {
-	ctx      context.Context
-	reg      *Registry // may be nil
-	state    *registryState
-	obs      Observer // may be nil
-	call     *Call    // from ctx; may be nil
-	maxBatch int
-	enc      Encoder
-	stdJSON  bool // enc is JSONEncoder
-	logger   *slog.Logger
+	ctx       context.Context
+	reg       *Registry // may be nil
+	state     *registryState
+	obs       Observer // may be nil
+	errorData bool
+	call      *Call // from ctx; may be nil
+	maxBatch  int
+	enc       Encoder
+	stdJSON   bool // enc is JSONEncoder
+	logger    *slog.Logger
 }
 
 func (d *dispatcher) log() *slog.Logger {

@@ -13,6 +13,24 @@ import (
 // Running a method: finding it, binding its arguments, calling it, and
 // answering what it returned.
 
+// appendErrorData appends the data the original library gave a plain
+// error (Python's e.args): its message, or the messages of its parts when
+// it joins several (errors.Join), as an array.
+func appendErrorData(buf []byte, err error) []byte {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return appendJSONString(buf, err.Error())
+	}
+	buf = append(buf, '[')
+	for i, e := range j.Unwrap() {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendJSONString(buf, e.Error())
+	}
+	return append(buf, ']')
+}
+
 // invocation is the per-call state of a handler with arguments.
 type invocation struct {
 	cc   callContext
@@ -127,10 +145,14 @@ func (d *dispatcher) appendHandlerError(buf []byte, version int, id []byte, m *m
 	}
 	if !ok {
 		msg := err.Error()
+		var data []byte
+		if d.errorData {
+			data = appendErrorData(nil, err)
+		}
 		if msg == "" {
 			msg = CodeServerError.String()
 		}
-		return appendError(buf, version, id, CodeServerError, msg, nil), CodeServerError
+		return appendError(buf, version, id, CodeServerError, msg, data), CodeServerError
 	}
 	if e == nil { // a nil *Error in the chain
 		return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil), CodeInternalError
