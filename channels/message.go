@@ -26,6 +26,8 @@ type Message struct {
 	HTTPSession *Session
 	// User is the user set by auth middleware (Django's message.user).
 	User User
+
+	call callCtx // the context of the worker's call, when ordered
 }
 
 // User is the identity auth middleware attaches to a message.

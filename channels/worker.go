@@ -69,6 +69,16 @@ type WorkerConfig struct {
 // A message no route matches is answered as Channels' defaults do: a
 // websocket.connect is accepted and an http.request gets 404.
 //
+// A consumer's context ends with its ConsumeTimeout, and once its client
+// has gone: when the disconnect of the message's connection
+// (websocket.disconnect, http.disconnect) arrives while the message is
+// consumed, the context is cancelled, as net/http cancels a request's
+// context. Work that must finish anyway takes context.WithoutCancel. A
+// frame consumed in the goroutine that reads its WebSocket (the memory
+// layer's HandOver) sees its client's close only once it returns: set
+// InlineLimit below 0, or have the consumer run calls concurrently (the
+// JSON-RPC consumer's ConcurrentCalls), for a close seen during the call.
+//
 // A websocket.disconnect that carries DrainKey comes from a server that is
 // shutting down and keeps the socket open meanwhile: once the consumer has
 // run, the worker answers it with a close ({"close": code}). The messages
@@ -83,7 +93,7 @@ type Worker struct {
 
 	receiving sync.Mutex // held by the one goroutine receiving, when ordered
 	mu        sync.Mutex
-	inHand    map[string][]*Message // connections with a message in hand, and those queued behind it
+	inHand    map[string]inHand // by reply channel: the connections with a message in hand
 	detached  sync.WaitGroup        // goroutines started with Go
 }
 
@@ -122,7 +132,7 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 		consumer: Recover(cfg.Logger)(consumer), // a panic fails one message, not the worker
 		cfg:      cfg,
 		log:      cfg.Logger,
-		inHand:   make(map[string][]*Message),
+		inHand:   make(map[string]inHand),
 	}
 }
 
@@ -200,8 +210,16 @@ func (w *Worker) receive(ctx context.Context) (m *Message, run bool, err error) 
 	return m, w.claim(m), nil
 }
 
+// inHand is a connection's message being consumed, and those queued
+// behind it.
+type inHand struct {
+	running *Message
+	queue   []*Message
+}
+
 // claim marks m's connection busy and returns true, or queues m behind the
-// message of that connection in hand and returns false.
+// message of that connection in hand and returns false. A disconnect
+// queued so cancels the call in hand: its client has gone.
 func (w *Worker) claim(m *Message) bool {
 	reply := m.ReplyChannel()
 	if reply == "" {
@@ -209,12 +227,16 @@ func (w *Worker) claim(m *Message) bool {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if queue, busy := w.inHand[reply]; busy {
-		w.inHand[reply] = append(queue, m)
+	if h, busy := w.inHand[reply]; busy {
+		h.queue = append(h.queue, m)
+		w.inHand[reply] = h
 		w.cfg.Observer.WorkerQueue(1)
+		if isDisconnect(m.Channel) {
+			h.running.call.cancel(context.Canceled)
+		}
 		return false
 	}
-	w.inHand[reply] = nil
+	w.inHand[reply] = inHand{running: m}
 	return true
 }
 
@@ -227,14 +249,18 @@ func (w *Worker) release(done *Message) *Message {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	queue := w.inHand[reply]
-	if len(queue) == 0 {
+	h := w.inHand[reply]
+	if len(h.queue) == 0 {
 		delete(w.inHand, reply)
 		return nil
 	}
-	w.inHand[reply] = queue[1:]
+	next := h.queue[0]
+	w.inHand[reply] = inHand{running: next, queue: h.queue[1:]}
 	w.cfg.Observer.WorkerQueue(-1)
-	return queue[0]
+	if len(h.queue) > 1 && isDisconnect(h.queue[len(h.queue)-1].Channel) {
+		next.call.cancel(context.Canceled) // its client has gone too
+	}
+	return next
 }
 
 // Handle consumes one message in the calling goroutine, with the worker's

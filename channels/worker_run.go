@@ -123,11 +123,21 @@ func (r *workerRun) stopInline() {
 // consumeInOrder consumes m, then the messages of its connection that were
 // queued behind it meanwhile.
 func (r *workerRun) consumeInOrder(m *Message) {
-	r.w.consume(r.ctx(), m)
 	if r.w.cfg.Unordered {
+		r.w.consume(r.ctx(), m)
 		return
 	}
-	for next := r.w.release(m); next != nil; next = r.w.release(next) {
-		r.w.consume(r.ctx(), next)
+	for ; m != nil; m = r.w.release(m) {
+		r.consumeCancellable(m)
 	}
+}
+
+// consumeCancellable consumes m in its own context, which the worker
+// cancels when m's client goes away meanwhile (see claim).
+func (r *workerRun) consumeCancellable(m *Message) {
+	m.call.mu.Lock()
+	m.call.parent = r.ctx()
+	m.call.mu.Unlock()
+	r.w.consume(&m.call, m)
+	m.call.end()
 }

@@ -61,7 +61,7 @@ type Consumer struct {
 	KeepEvents bool
 
 	once     sync.Once
-	inflight sync.Map // reply channel -> chan struct{} (call slots)
+	inflight sync.Map // reply channel -> *connCalls
 	events   sync.Map // event type -> EventHandler
 }
 
@@ -234,14 +234,17 @@ func (h *handler) consumeFrame(ctx context.Context, m *channels.Message) error {
 // one of the connection's ConcurrentCalls slots is free. The goroutine runs
 // the session middleware too, so that what the call changes is saved.
 func (h *handler) receiveConcurrently(ctx context.Context, m *channels.Message) error {
-	slots := h.slots(m.ReplyChannel())
+	calls := h.calls(m.ReplyChannel())
 	select {
-	case slots <- struct{}{}:
+	case calls.slots <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	channels.Go(ctx, func(ctx context.Context) {
-		defer func() { <-slots }()
+		defer func() { <-calls.slots }()
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(calls.gone, cancel)()
 		if err := h.consumeFrame(ctx, m); err != nil {
 			h.c.logger().Warn("jsonrpc: call failed", "reply_channel", m.ReplyChannel(), "err", err)
 		}
@@ -249,29 +252,43 @@ func (h *handler) receiveConcurrently(ctx context.Context, m *channels.Message) 
 	return nil
 }
 
-// awaitCalls waits until the calls of a closed connection are done, so that
-// its Disconnect runs after them, and forgets the connection.
+// connCalls are the calls of one connection running at once: a slot
+// each, and a context done once the connection is.
+type connCalls struct {
+	slots chan struct{}
+	gone  context.Context
+	leave context.CancelFunc // cancels gone
+}
+
+// awaitCalls cancels the calls of a closed connection and waits until they
+// are done, so that its Disconnect runs after them, and forgets the
+// connection.
 func (h *handler) awaitCalls(ctx context.Context, reply string) {
-	s, ok := h.c.inflight.LoadAndDelete(reply)
+	c, ok := h.c.inflight.LoadAndDelete(reply)
 	if !ok {
 		return
 	}
-	slots := s.(chan struct{})
-	for range cap(slots) {
+	calls := c.(*connCalls)
+	calls.leave()
+	for range cap(calls.slots) {
 		select {
-		case slots <- struct{}{}:
+		case calls.slots <- struct{}{}:
 		case <-ctx.Done():
 			return
 		}
 	}
 }
 
-func (h *handler) slots(reply string) chan struct{} {
-	if s, ok := h.c.inflight.Load(reply); ok {
-		return s.(chan struct{})
+func (h *handler) calls(reply string) *connCalls {
+	if c, ok := h.c.inflight.Load(reply); ok {
+		return c.(*connCalls)
 	}
-	s, _ := h.c.inflight.LoadOrStore(reply, make(chan struct{}, h.c.ConcurrentCalls))
-	return s.(chan struct{})
+	gone, leave := context.WithCancel(context.Background())
+	c, loaded := h.c.inflight.LoadOrStore(reply, &connCalls{slots: make(chan struct{}, h.c.ConcurrentCalls), gone: gone, leave: leave})
+	if loaded {
+		leave()
+	}
+	return c.(*connCalls)
 }
 
 // answer sends the reply to a frame. A frame of notifications has none:

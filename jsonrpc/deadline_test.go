@@ -2,6 +2,7 @@ package jsonrpc_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -69,5 +70,43 @@ func TestNotificationsCountOffTheirFrame(t *testing.T) {
 	conn.SendText(`{"jsonrpc":"2.0","method":"ping","id":1}`)
 	if got := conn.ReceiveText(); got != `{"jsonrpc":"2.0","id":1,"result":"pong"}` {
 		t.Errorf("after four frames of notifications: %s, want the ping's answer and nothing before it", got)
+	}
+}
+
+// A call's context is cancelled when its client closes the WebSocket:
+// with ConcurrentCalls, and when the server reads on during calls.
+func TestCallContextEndsWithTheConnection(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		concurrent int
+		worker     channels.WorkerConfig
+	}{
+		{"ConcurrentCalls 2", 2, channels.WorkerConfig{}},
+		{"in order, through the queue", 0, channels.WorkerConfig{InlineLimit: -1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api := &testAPI{}
+			started, ended := make(chan struct{}, 1), make(chan error, 1)
+			must(t, api.Register(func(ctx context.Context) error {
+				started <- struct{}{}
+				<-ctx.Done()
+				ended <- ctx.Err()
+				return ctx.Err()
+			}, jsonrpc.Name("hang")))
+			api.ConcurrentCalls = tt.concurrent
+			live := channelstest.NewLiveServerConfig(t, channelstest.LiveConfig{Worker: tt.worker}, jsonrpc.WebsocketRoute(api))
+			conn := live.Dial("/")
+			conn.SendText(`{"jsonrpc":"2.0","method":"hang","id":1}`)
+			<-started
+			conn.Close()
+			select {
+			case err := <-ended:
+				if !errors.Is(err, context.Canceled) {
+					t.Errorf("the call's context ended with %v, want Canceled", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the call's context was not cancelled when its client left")
+			}
+		})
 	}
 }

@@ -44,6 +44,11 @@
 // [Consumer.NotifyChannel] send notifications; sent during a call, they
 // reach its caller before the call's response.
 //
+// A handler's context is cancelled when its client goes away: the HTTP
+// request ends, or the WebSocket closes (during the call with
+// ConcurrentCalls or a layer other than the memory layer; see
+// channels.Worker).
+//
 // [Registry.Use] adds interceptors around every call (logging, timing,
 // authorization): an [Interceptor] gets the next [Method] with the call's
 // params, and [CallFrom] tells the method name, transport and message.
