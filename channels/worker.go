@@ -94,7 +94,7 @@ type Worker struct {
 	receiving sync.Mutex // held by the one goroutine receiving, when ordered
 	mu        sync.Mutex
 	inHand    map[string]inHand // by reply channel: the connections with a message in hand
-	detached  sync.WaitGroup        // goroutines started with Go
+	detached  sync.WaitGroup    // goroutines started with Go
 }
 
 // DrainKey is the key of a websocket.disconnect sent by a draining server:

@@ -25,7 +25,7 @@ type callCtx struct {
 }
 
 func (c *callCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
-func (c *callCtx) Value(key any) any            { return c.parent.Value(key) }
+func (c *callCtx) Value(key any) any           { return c.parent.Value(key) }
 
 func (c *callCtx) Done() <-chan struct{} {
 	c.mu.Lock()
