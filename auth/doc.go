@@ -24,6 +24,12 @@
 //	channel_session_user                     ChannelSession, ChannelSessionUser
 //	channel_session_user_from_http           ChannelSession, ChannelSessionUserFromHTTP
 //	channel_and_http_session_user_from_http  ChannelSession, ChannelAndHTTPSession, ChannelSessionUserFromHTTP
+//	http_user = True (on a consumer)         WithHTTPUser
+//	http_user_and_session = True             WithHTTPUserAndSession
+//
+// WithHTTPUser and WithHTTPUserAndSession serve both transports of a
+// consumer such as the JSON-RPC one (its Middleware field), inside its
+// channel session.
 //
 // # Middleware order
 //

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gochannels/channels-jsonrpc/auth"
 	"github.com/gochannels/channels-jsonrpc/channels"
+	"github.com/gochannels/channels-jsonrpc/jsonrpc"
 	channelstest "github.com/gochannels/channels-jsonrpc/testing"
 	"github.com/gorilla/sessions"
 )
@@ -148,3 +149,42 @@ func (exampleT) Helper()                        {}
 func (exampleT) Log(args ...any)                {}
 func (exampleT) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
 func (exampleT) Cleanup(func())                 {}
+
+// Channels' http_user = True on the JSON-RPC consumer: the user logs in to
+// the website over HTTP (a gorilla/sessions application here), and every
+// WebSocket call sees that user. Over HTTP POST, the call sees the user of
+// the request's cookie.
+func ExampleWithHTTPUser() {
+	t := exampleT{}
+	website := sessions.NewCookieStore([]byte("a 32-byte authentication key...."))
+	login := func(w http.ResponseWriter, r *http.Request) { // the website's login handler
+		s, _ := website.Get(r, "app")
+		s.Values[auth.UserIDKey] = "alice"
+		s.Save(r, w)
+	}
+	rec := httptest.NewRecorder()
+	login(rec, httptest.NewRequest("POST", "/login", nil))
+	cookie := rec.Result().Cookies()[0]
+
+	env := channelstest.New(t)
+	api := &jsonrpc.Consumer{}
+	api.Sessions = env.Sessions
+	api.Middleware = auth.WithHTTPUser(auth.GorillaSessions(website, "app"), nil) // http_user = True
+	api.MustRegister(func(ctx context.Context) string {
+		return "hello " + jsonrpc.MessageFrom(ctx).User.ID()
+	}, jsonrpc.Name("whoami"))
+	env.ApplyRoutes(jsonrpc.AsRoute(api, channels.Path(`^/rpc/$`)))
+
+	browser := env.Client()
+	browser.SetCookie(cookie.Name, cookie.Value)
+	browser.Connect("/rpc/") // the WebSocket
+	browser.SendTextAndConsume("websocket.receive", `{"jsonrpc":"2.0","id":1,"method":"whoami"}`)
+	fmt.Println(browser.ReceiveContent()["text"])
+
+	browser.SetHeader("Content-Type", "application/json") // an HTTP POST
+	resp := browser.Request("POST", []byte(`{"jsonrpc":"2.0","id":2,"method":"whoami"}`))
+	fmt.Println(resp.Status, string(resp.Body))
+	// Output:
+	// {"jsonrpc":"2.0","id":1,"result":"hello alice"}
+	// 200 {"jsonrpc":"2.0","id":2,"result":"hello alice"}
+}

@@ -40,6 +40,12 @@ type Consumer struct {
 	// MessageFrom(ctx).ChannelSession. An HTTP request gets an empty session
 	// of its own, which is not stored. Set it before routing the consumer.
 	Sessions channels.SessionStore
+	// Middleware wraps the consumer's handling of every WebSocket message
+	// and HTTP request, inside the channel session (so it may use it):
+	// auth.WithHTTPUser gives each call the user logged in to the website,
+	// as Channels' http_user = True does. Set it before routing the
+	// consumer.
+	Middleware channels.Middleware
 	// StrictOrdering runs the messages of a connection in their order even
 	// across worker processes (Channels' strict_ordering); it needs
 	// Sessions. One worker process keeps that order without it. Set it
@@ -118,12 +124,16 @@ func Handler(consumer any) channels.Consumer {
 	c.setup()
 	h := &handler{c: c, user: consumer}
 	hooks := channels.WebsocketHandler(userHooks{consumer})
-	frames := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+	var frames channels.Consumer = channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
 		if m.Channel == "websocket.receive" {
 			return h.receive(ctx, m)
 		}
 		return hooks.Consume(ctx, m)
 	})
+	h.http = channels.ConsumerFunc(h.serveHTTP)
+	if c.Middleware != nil {
+		frames, h.http = c.Middleware(frames), c.Middleware(h.http)
+	}
 	switch {
 	case c.Sessions == nil:
 		h.ws = frames
@@ -164,12 +174,13 @@ type handler struct {
 	c    *Consumer
 	user any
 	ws   channels.Consumer // the WebSocket messages, with the session middleware
+	http channels.Consumer // http.request, with the Middleware
 }
 
 func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 	switch m.Channel {
 	case "http.request":
-		return h.serveHTTP(ctx, m)
+		return h.http.Consume(ctx, m)
 	case "websocket.receive":
 		if h.c.ConcurrentCalls > 1 && !channels.TestMode(ctx) {
 			return h.receiveConcurrently(ctx, m)
