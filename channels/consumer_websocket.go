@@ -85,7 +85,7 @@ func (JSONWebsocketConsumer) GroupSendJSON(ctx context.Context, l Layer, group s
 	if err != nil {
 		return fmt.Errorf("channels: encode JSON frame: %w", err)
 	}
-	return GroupSend(ctx, l, group, Content{"text": string(b)})
+	return Group{Name: group, Layer: l}.Send(ctx, Content{"text": string(b)})
 }
 
 // The channels of the WebSocket messages an interface server sends.

@@ -131,7 +131,7 @@ func (r *Room) Connect(ctx context.Context, m *channels.Message) error {
 // Receive sends each text frame to everyone in the room.
 func (r *Room) Receive(ctx context.Context, m *channels.Message) error {
 	text, _ := m.Text()
-	return channels.GroupSend(ctx, m.Layer, "room", channels.Content{"text": strings.ToUpper(text)})
+	return m.Group("room").Send(ctx, channels.Content{"text": strings.ToUpper(text)})
 }
 
 // A consumer type embedding WebsocketConsumer is routed with AsRoute and

@@ -152,31 +152,3 @@ func (e *ChannelFullError) Error() string {
 
 // Is makes errors.Is(err, ErrChannelFull) true.
 func (e *ChannelFullError) Is(target error) bool { return target == ErrChannelFull }
-
-// GroupAdd adds channel to group on l, or returns ErrNoGroups.
-func GroupAdd(ctx context.Context, l Layer, group, channel string) error {
-	g, ok := l.(GroupLayer)
-	if !ok {
-		return ErrNoGroups
-	}
-	return g.GroupAdd(ctx, group, channel)
-}
-
-// GroupDiscard removes channel from group on l, or returns ErrNoGroups.
-func GroupDiscard(ctx context.Context, l Layer, group, channel string) error {
-	g, ok := l.(GroupLayer)
-	if !ok {
-		return ErrNoGroups
-	}
-	return g.GroupDiscard(ctx, group, channel)
-}
-
-// GroupSend sends content to every member of group on l, or returns
-// ErrNoGroups.
-func GroupSend(ctx context.Context, l Layer, group string, content Content) error {
-	g, ok := l.(GroupLayer)
-	if !ok {
-		return ErrNoGroups
-	}
-	return g.GroupSend(ctx, group, content)
-}

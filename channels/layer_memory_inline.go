@@ -3,6 +3,8 @@ package channels
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 )
 
 // ConsumeInline implements DirectLayer. A channel has one inline consumer
@@ -76,4 +78,41 @@ func (l *MemoryLayer) inlineConsumer(channel string) func(string, Content) bool 
 		return nil
 	}
 	return consume
+}
+
+// DeliverLocal implements DirectLayer. deliver runs in the sending
+// goroutine, outside the layer's lock; messages already queued are
+// delivered under the lock, so deliver must not call the layer.
+func (l *MemoryLayer) DeliverLocal(nonLocal string, deliver func(channel string, c Content)) (stop func(), err error) {
+	if err := ValidateReceiveChannel(nonLocal); err != nil {
+		return nil, err
+	}
+	if !strings.HasSuffix(nonLocal, "!") {
+		return nil, &NameError{"channel", nonLocal, "DeliverLocal takes a process-local name ending at its !"}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, ErrClosed
+	}
+	if l.local[nonLocal] != nil {
+		return nil, fmt.Errorf("channels: %s is already delivered locally", nonLocal)
+	}
+	l.local[nonLocal] = deliver
+	if q := l.queues[nonLocal]; q != nil { // what was sent before
+		for now := time.Now(); q.len() > 0; {
+			e := q.items[q.head]
+			q.items[q.head] = memEntry{}
+			q.head++
+			if now.Before(e.expires) {
+				deliver(e.channel, e.content)
+			}
+		}
+		q.items, q.head = q.items[:0], 0
+	}
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.local, nonLocal)
+	}, nil
 }

@@ -209,21 +209,3 @@ func (m *Message) Close(ctx context.Context, code int) error {
 	}
 	return m.Reply(ctx, Content{"close": int64(code)})
 }
-
-// GroupAdd adds the message's reply channel to group.
-func (m *Message) GroupAdd(ctx context.Context, group string) error {
-	reply := m.ReplyChannel()
-	if reply == "" {
-		return ErrNoReplyChannel
-	}
-	return GroupAdd(ctx, m.Layer, group, reply)
-}
-
-// GroupDiscard removes the message's reply channel from group.
-func (m *Message) GroupDiscard(ctx context.Context, group string) error {
-	reply := m.ReplyChannel()
-	if reply == "" {
-		return ErrNoReplyChannel
-	}
-	return GroupDiscard(ctx, m.Layer, group, reply)
-}

@@ -142,13 +142,3 @@ func SendEvent(ctx context.Context, l Layer, channel, typ string, fields Content
 	}
 	return l.Send(ctx, channel, e)
 }
-
-// GroupSendEvent sends the typed event {"type": typ, fields...} to every
-// member of group, Django's and Go's: Channels 4's group_send.
-func GroupSendEvent(ctx context.Context, l Layer, group, typ string, fields Content) error {
-	e, err := event(typ, fields)
-	if err != nil {
-		return err
-	}
-	return GroupSend(ctx, l, group, e)
-}

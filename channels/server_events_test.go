@@ -37,10 +37,10 @@ func TestTypedEventsReachTheConsumer(t *testing.T) {
 	conn := live.Dial("/chat/")
 	reply := <-joined
 	ctx := context.Background()
-	if err := channels.GroupSendEvent(ctx, live.Layer, "room", "chat.message", channels.Content{"text": "hi"}); err != nil {
+	if err := (channels.Group{Name: "room", Layer: live.Layer}).SendEvent(ctx, "chat.message", channels.Content{"text": "hi"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := channels.GroupSendEvent(ctx, live.Layer, "room", "x", channels.Content{"type": "y"}); err == nil {
+	if err := (channels.Group{Name: "room", Layer: live.Layer}).SendEvent(ctx, "x", channels.Content{"type": "y"}); err == nil {
 		t.Error("GroupSendEvent took fields that set type")
 	}
 	if got := conn.ReceiveText(); got != "got chat.message: hi" {
@@ -52,7 +52,7 @@ func TestTypedEventsReachTheConsumer(t *testing.T) {
 	if got := conn.ReceiveText(); got != "got chat.direct: one" {
 		t.Errorf("received %q, want the consumer's answer to the direct event", got)
 	}
-	if err := channels.GroupSend(ctx, live.Layer, "room", channels.Content{"type": "websocket.send", "text": "as is"}); err != nil {
+	if err := (channels.Group{Name: "room", Layer: live.Layer}).Send(ctx, channels.Content{"type": "websocket.send", "text": "as is"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := conn.ReceiveText(); got != "as is" {

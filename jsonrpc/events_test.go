@@ -30,7 +30,7 @@ func TestTypedEventsAsNotifications(t *testing.T) {
 	ctx := context.Background()
 	send := func(c channels.Content) {
 		t.Helper()
-		if err := channels.GroupSend(ctx, live.Layer, "room", c); err != nil {
+		if err := (channels.Group{Name: "room", Layer: live.Layer}).Send(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -33,7 +33,7 @@ func (c *Consumer) NotifyGroup(ctx context.Context, layer channels.Layer, group,
 	if err != nil {
 		return err
 	}
-	return channels.GroupSend(ctx, layer, group, event)
+	return channels.Group{Name: group, Layer: layer}.Send(ctx, event)
 }
 
 // NotifyChannel sends the notification method(params) to one client, the

@@ -169,7 +169,7 @@ func TestJoinGroup(t *testing.T) {
 	a, b := env.Client(), env.Client()
 	a.JoinGroup("room")
 	b.JoinGroup("room")
-	channels.GroupSend(context.Background(), env.Layer, "room", channels.Content{"text": `"hi"`})
+	channels.Group{Name: "room", Layer: env.Layer}.Send(context.Background(), channels.Content{"text": `"hi"`})
 	if a.Receive() != "hi" || b.Receive() != "hi" {
 		t.Error("a group member did not receive the group message")
 	}

@@ -24,7 +24,7 @@ func TestTwoProcessesChat(t *testing.T) {
 		})),
 		channels.Route("websocket.receive", channels.ConsumerFunc(func(ctx context.Context, msg *channels.Message) error {
 			text, _ := msg.Text()
-			return channels.GroupSend(ctx, msg.Layer, "chat", channels.Content{"text": "says " + text})
+			return msg.Group("chat").Send(ctx, channels.Content{"text": "says " + text})
 		})),
 	}
 	var apps []*channelstest.LiveServer
