@@ -33,7 +33,7 @@ import (
 type Consumer struct {
 	Registry
 	// Options configure dispatch: the batch limit, the Encoder of results
-	// (set DjangoEncoder for Django's formats) and the Logger.
+	// (set django.Encoder for Django's formats) and the Logger.
 	Options
 	// Sessions, when set, gives every WebSocket message its channel session
 	// (Channels' channel_session): handlers reach it through

@@ -1,10 +1,16 @@
 package jsonrpc
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"reflect"
 	"strings"
+	"time"
+
+	"github.com/gochannels/channels-jsonrpc/jsonrpc/django"
+	"github.com/gochannels/channels-jsonrpc/jsonrpc/internal/jsonenc"
 )
 
 // OpenRPCVersion is the version of the OpenRPC specification
@@ -119,7 +125,20 @@ func (t *SchemaType) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Patterns of the strings DjangoEncoder writes for durations and decimals.
+// The types whose schema is that of the strings django.Encoder writes, and
+// those that encode themselves.
+var (
+	durationType      = reflect.TypeFor[time.Duration]()
+	dateType          = reflect.TypeFor[django.Date]()
+	timeOfDayType     = reflect.TypeFor[django.TimeOfDay]()
+	decimalType       = reflect.TypeFor[django.Decimal]()
+	bigFloatType      = reflect.TypeFor[big.Float]()
+	bigRatType        = reflect.TypeFor[big.Rat]()
+	marshalerType     = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// Patterns of the strings django.Encoder writes for durations and decimals.
 const (
 	durationPattern = `^-?P\d+DT\d{2}H\d{2}M\d{2}(\.\d{6})?S$`
 	decimalPattern  = `^-?(\d+(\.\d+)?(E[+-]\d+)?|Infinity|s?NaN\d*)$`
@@ -135,7 +154,7 @@ const (
 // handler, a result named "result".
 //
 // Schemas are generated from the Go types and describe the JSON that
-// [DjangoEncoder] writes (results encoded with [JSONEncoder] differ for
+// [django.Encoder] writes (results encoded with [JSONEncoder] differ for
 // time.Duration, an integer of nanoseconds there, and for 16-byte arrays
 // without their own text encoding, arrays of numbers there; params are
 // decoded by the encoding/json rules, so the same holds for them):
@@ -244,13 +263,13 @@ func (g *orpcSchemaGen) schema(t reflect.Type) *Schema {
 	switch {
 	case t == timeType:
 		return &Schema{Type: SchemaType{"string"}, Format: "date-time"}
-	case t == djDateType:
+	case t == dateType:
 		return &Schema{Type: SchemaType{"string"}, Format: "date"}
-	case t == djTimeOfDayType:
+	case t == timeOfDayType:
 		return &Schema{Type: SchemaType{"string"}, Format: "time"}
-	case t == djDurationType:
+	case t == durationType:
 		return &Schema{Type: SchemaType{"string"}, Pattern: durationPattern}
-	case t == djDecimalType, t == djBigFloatType, t == djBigRatType:
+	case t == decimalType, t == bigFloatType, t == bigRatType:
 		return &Schema{Type: SchemaType{"string"}, Pattern: decimalPattern}
 	case t.Kind() == reflect.Array && t.Len() == 16 && t.Elem().Kind() == reflect.Uint8:
 		return &Schema{Type: SchemaType{"string"}, Format: "uuid"}
@@ -265,10 +284,10 @@ func (g *orpcSchemaGen) schema(t reflect.Type) *Schema {
 	case reflect.Interface:
 		return &Schema{}
 	}
-	if orpcImplements(t, djMarshalerType) {
+	if orpcImplements(t, marshalerType) {
 		return &Schema{}
 	}
-	if orpcImplements(t, djTextMarshalerType) {
+	if orpcImplements(t, textMarshalerType) {
 		return orpcType("string")
 	}
 	if name, ok := g.names[t]; ok {
@@ -323,7 +342,7 @@ func (g *orpcSchemaGen) composite(t reflect.Type) *Schema {
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			p := reflect.PointerTo(t.Elem())
-			if !p.Implements(djMarshalerType) && !p.Implements(djTextMarshalerType) {
+			if !p.Implements(marshalerType) && !p.Implements(textMarshalerType) {
 				return &Schema{Type: SchemaType{"string"}, ContentEncoding: "base64"}
 			}
 		}
@@ -337,22 +356,22 @@ func (g *orpcSchemaGen) composite(t reflect.Type) *Schema {
 }
 
 // object is the schema of struct type t's fields, as encoding/json (and
-// DjangoEncoder) encode them.
+// django.Encoder) encode them.
 func (g *orpcSchemaGen) object(t reflect.Type) *Schema {
 	s := &Schema{Type: SchemaType{"object"}, Properties: map[string]*Schema{}}
-	for _, f := range djStructFields(t) {
+	for _, f := range jsonenc.Fields(t) {
 		var fs *Schema
-		if f.quoted {
+		if f.Quoted {
 			fs = orpcType("string")
-			if f.typ.Kind() == reflect.Pointer {
+			if f.Type.Kind() == reflect.Pointer {
 				fs = orpcNullable(fs)
 			}
 		} else {
-			fs = g.schema(f.typ)
+			fs = g.schema(f.Type)
 		}
-		s.Properties[f.name] = fs
-		if !f.omitEmpty && !f.omitZero && f.typ.Kind() != reflect.Pointer && !orpcBehindPointer(t, f.index) {
-			s.Required = append(s.Required, f.name)
+		s.Properties[f.Name] = fs
+		if !f.OmitEmpty && !f.OmitZero && f.Type.Kind() != reflect.Pointer && !orpcBehindPointer(t, f.Index) {
+			s.Required = append(s.Required, f.Name)
 		}
 	}
 	return s

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/gochannels/channels-jsonrpc/jsonrpc/django"
 	"math/big"
 	"net"
 	"reflect"
@@ -32,7 +33,7 @@ type orpcFields struct {
 	Count    uint16            `json:"count"`
 	Opt      *float64          `json:"opt"`
 	Maybe    string            `json:"maybe,omitempty"`
-	Zero     Date              `json:"zero,omitzero"`
+	Zero     django.Date       `json:"zero,omitzero"`
 	Quoted   int64             `json:"quoted,string"`
 	QuotedP  *bool             `json:"quoted_p,string"`
 	Skip     int               `json:"-"`
@@ -93,9 +94,9 @@ func TestSchemaFromTypes(t *testing.T) {
 		{reflect.TypeFor[time.Time](), `{"type":"string","format":"date-time"}`},
 		{reflect.TypeFor[*time.Time](), `{"type":["string","null"],"format":"date-time"}`},
 		{reflect.TypeFor[time.Duration](), `{"type":"string","pattern":"^-?P\\d+DT\\d{2}H\\d{2}M\\d{2}(\\.\\d{6})?S$"}`},
-		{reflect.TypeFor[Date](), `{"type":"string","format":"date"}`},
-		{reflect.TypeFor[TimeOfDay](), `{"type":"string","format":"time"}`},
-		{reflect.TypeFor[Decimal](), `{"type":"string","pattern":"^-?(\\d+(\\.\\d+)?(E[+-]\\d+)?|Infinity|s?NaN\\d*)$"}`},
+		{reflect.TypeFor[django.Date](), `{"type":"string","format":"date"}`},
+		{reflect.TypeFor[django.TimeOfDay](), `{"type":"string","format":"time"}`},
+		{reflect.TypeFor[django.Decimal](), `{"type":"string","pattern":"^-?(\\d+(\\.\\d+)?(E[+-]\\d+)?|Infinity|s?NaN\\d*)$"}`},
 		{reflect.TypeFor[*big.Float](), `{"type":["string","null"],"pattern":"^-?(\\d+(\\.\\d+)?(E[+-]\\d+)?|Infinity|s?NaN\\d*)$"}`},
 		{reflect.TypeFor[*big.Rat](), `{"type":["string","null"],"pattern":"^-?(\\d+(\\.\\d+)?(E[+-]\\d+)?|Infinity|s?NaN\\d*)$"}`},
 		{reflect.TypeFor[orpcUUID](), `{"type":"string","format":"uuid"}`},
@@ -242,12 +243,12 @@ type orpcSearch struct {
 }
 
 type orpcHit struct {
-	ID    orpcUUID  `json:"id"`
-	Score float64   `json:"score"`
-	Price Decimal   `json:"price"`
-	Day   Date      `json:"day"`
-	Next  *orpcHit  `json:"next,omitempty"`
-	At    TimeOfDay `json:"at"`
+	ID    orpcUUID         `json:"id"`
+	Score float64          `json:"score"`
+	Price django.Decimal   `json:"price"`
+	Day   django.Date      `json:"day"`
+	Next  *orpcHit         `json:"next,omitempty"`
+	At    django.TimeOfDay `json:"at"`
 }
 
 func orpcRegistry(t *testing.T) *Registry {
@@ -264,7 +265,7 @@ func orpcRegistry(t *testing.T) *Registry {
 	must(r.Register(func(root *orpcTree, depth uint8) (orpcTree, error) { return orpcTree{}, nil },
 		Name("tree"), Params("root", "depth"), OnlyWebsocket()))
 	must(r.Register(func(prefix string, xs ...float64) {}, Name("log"), OnlyHTTP()))
-	must(r.RegisterNotification(func(d time.Duration, day Date) {}, Name("tick")))
+	must(r.RegisterNotification(func(d time.Duration, day django.Date) {}, Name("tick")))
 	return &r
 }
 
@@ -556,12 +557,12 @@ func TestOpenRPCGolden(t *testing.T) {
 	if string(got) != orpcGolden {
 		t.Errorf("document:\n%s", got)
 	}
-	// Deterministic, and the same through DjangoEncoder.
+	// Deterministic, and the same through django.Encoder.
 	again, _ := json.MarshalIndent(r.OpenRPC(OpenRPCInfo{Title: "Test service", Version: "1.0.0", Description: "For the tests."}), "", "  ")
 	if !bytes.Equal(got, again) {
 		t.Error("two documents differ")
 	}
-	dj, err := DjangoEncoder{}.Marshal(doc)
+	dj, err := django.Encoder{}.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -570,7 +571,7 @@ func TestOpenRPCGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(dj, compact.Bytes()) {
-		t.Errorf("DjangoEncoder:\n%s\nencoding/json:\n%s", dj, compact.Bytes())
+		t.Errorf("django.Encoder:\n%s\nencoding/json:\n%s", dj, compact.Bytes())
 	}
 	// The document reads back into its types.
 	var back OpenRPCDocument

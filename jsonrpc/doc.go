@@ -56,7 +56,8 @@
 // [Options].Observer counts calls for metrics (package metrics).
 //
 // Results are encoded by the consumer's [Encoder]: [JSONEncoder] by default,
-// [DjangoEncoder] for the formats of Django's DjangoJSONEncoder.
+// django.Encoder (package jsonrpc/django) for the formats of Django's
+// DjangoJSONEncoder.
 //
 // # Transports
 //

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/gochannels/channels-jsonrpc/jsonrpc"
@@ -115,31 +114,6 @@ func ExampleRegistry_Dispatch() {
 	// {"result":2,"error":null,"id":"v1"}
 	// (no response)
 	// {"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}
-}
-
-// DjangoEncoder writes times and durations as Django's DjangoJSONEncoder
-// does. Set it as a consumer's Encoder to encode every result that way.
-func ExampleDjangoEncoder() {
-	at := time.Date(2024, time.January, 2, 3, 4, 5, 678901234, time.UTC)
-	took := 26*time.Hour + 3*time.Minute + 4*time.Second + 5*time.Microsecond
-	b, err := jsonrpc.DjangoEncoder{}.Marshal(map[string]any{"at": at, "took": took})
-	if err != nil {
-		fmt.Println(err)
-	}
-	fmt.Println(string(b))
-
-	paris := time.FixedZone("CET", 3600)
-	b, _ = jsonrpc.DjangoEncoder{}.Marshal([]any{time.Date(2024, 6, 1, 12, 0, 0, 0, paris), -90 * time.Second})
-	fmt.Println(string(b))
-
-	var r jsonrpc.Registry
-	r.Register(func() time.Time { return at }, jsonrpc.Name("now"))
-	opts := &jsonrpc.Options{Encoder: jsonrpc.DjangoEncoder{}}
-	fmt.Printf("%s\n", r.Dispatch(context.Background(), []byte(`{"jsonrpc":"2.0","method":"now","id":1}`), opts).Body)
-	// Output:
-	// {"at":"2024-01-02T03:04:05.678Z","took":"P1DT02H03M04.000005S"}
-	// ["2024-06-01T12:00:00+01:00","-P0DT00H01M30S"]
-	// {"jsonrpc":"2.0","id":1,"result":"2024-01-02T03:04:05.678Z"}
 }
 
 // A method reaches the channels message of its call with MessageFrom, and

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+
+	"github.com/gochannels/channels-jsonrpc/jsonrpc/internal/jsonenc"
 )
 
 // This file holds the wire format: a scanner over payloads already checked
@@ -292,4 +294,4 @@ func appendError(buf []byte, version int, id []byte, code Code, message string, 
 
 // appendJSONString writes s as a JSON string exactly as encoding/json does:
 // HTML characters, U+2028 and U+2029 escaped, invalid UTF-8 replaced.
-func appendJSONString(buf []byte, s string) []byte { return djAppendJSONString(buf, s, true) }
+func appendJSONString(buf []byte, s string) []byte { return jsonenc.AppendString(buf, s, true) }

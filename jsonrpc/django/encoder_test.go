@@ -1,4 +1,4 @@
-package jsonrpc
+package django
 
 import (
 	"bytes"
@@ -16,9 +16,9 @@ import (
 // The expected strings below are what Django's DjangoJSONEncoder (and
 // Python's str(Decimal)) write for the same values.
 
-func djMarshal(t *testing.T, v any) string {
+func marshal(t *testing.T, v any) string {
 	t.Helper()
-	b, err := DjangoEncoder{}.Marshal(v)
+	b, err := Encoder{}.Marshal(v)
 	if err != nil {
 		t.Fatalf("Marshal(%#v): %v", v, err)
 	}
@@ -60,15 +60,15 @@ func TestDjangoEncoderDateTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := djMarshal(t, tt.in); got != tt.want {
+			if got := marshal(t, tt.in); got != tt.want {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
-			if got := djMarshal(t, &tt.in); got != tt.want {
+			if got := marshal(t, &tt.in); got != tt.want {
 				t.Errorf("pointer: got %s, want %s", got, tt.want)
 			}
 		})
 	}
-	if _, err := (DjangoEncoder{}).Marshal(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)); err == nil {
+	if _, err := (Encoder{}).Marshal(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)); err == nil {
 		t.Error("year 10000: no error")
 	}
 }
@@ -84,7 +84,7 @@ func TestDjangoEncoderDate(t *testing.T) {
 		{Date{9999, time.December, 31}, `"9999-12-31"`},
 	}
 	for _, tt := range tests {
-		if got := djMarshal(t, tt.in); got != tt.want {
+		if got := marshal(t, tt.in); got != tt.want {
 			t.Errorf("%v: got %s, want %s", tt.in, got, tt.want)
 		}
 		// encoding/json writes the same through MarshalJSON.
@@ -97,7 +97,7 @@ func TestDjangoEncoderDate(t *testing.T) {
 		}
 	}
 	for _, bad := range []Date{{}, {2023, time.February, 29}, {2024, 13, 1}, {10000, 1, 1}, {2024, 4, 31}} {
-		if b, err := (DjangoEncoder{}).Marshal(bad); err == nil {
+		if b, err := (Encoder{}).Marshal(bad); err == nil {
 			t.Errorf("Marshal(%v) = %s, want error", bad, b)
 		}
 	}
@@ -130,7 +130,7 @@ func TestDjangoEncoderTimeOfDay(t *testing.T) {
 		{TimeOfDay{23, 59, 59, 999999999}, `"23:59:59.999"`},
 	}
 	for _, tt := range tests {
-		if got := djMarshal(t, tt.in); got != tt.want {
+		if got := marshal(t, tt.in); got != tt.want {
 			t.Errorf("%#v: got %s, want %s", tt.in, got, tt.want)
 		}
 		if b, err := json.Marshal(tt.in); err != nil || string(b) != tt.want {
@@ -138,7 +138,7 @@ func TestDjangoEncoderTimeOfDay(t *testing.T) {
 		}
 	}
 	for _, bad := range []TimeOfDay{{24, 0, 0, 0}, {0, 60, 0, 0}, {0, 0, 60, 0}, {0, 0, 0, 1e9}, {-1, 0, 0, 0}} {
-		if b, err := (DjangoEncoder{}).Marshal(bad); err == nil {
+		if b, err := (Encoder{}).Marshal(bad); err == nil {
 			t.Errorf("Marshal(%#v) = %s, want error", bad, b)
 		}
 	}
@@ -187,7 +187,7 @@ func TestDjangoEncoderDuration(t *testing.T) {
 		{math.MinInt64, `"-P106751DT23H47M16.854775S"`},
 	}
 	for _, tt := range tests {
-		if got := djMarshal(t, tt.in); got != tt.want {
+		if got := marshal(t, tt.in); got != tt.want {
 			t.Errorf("%v: got %s, want %s", tt.in, got, tt.want)
 		}
 	}
@@ -226,7 +226,7 @@ func TestDjangoEncoderDecimal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		want := `"` + tt.want + `"`
-		if got := djMarshal(t, tt.in); got != want {
+		if got := marshal(t, tt.in); got != want {
 			t.Errorf("%q: got %s, want %s", tt.in, got, want)
 		}
 		if b, err := json.Marshal(tt.in); err != nil || string(b) != want {
@@ -234,7 +234,7 @@ func TestDjangoEncoderDecimal(t *testing.T) {
 		}
 	}
 	for _, bad := range []Decimal{"", "abc", "1.2.3", "1e", "e5", ".", "+", "1_000", " 1", "NaNx", "0x10"} {
-		if b, err := (DjangoEncoder{}).Marshal(bad); err == nil {
+		if b, err := (Encoder{}).Marshal(bad); err == nil {
 			t.Errorf("Marshal(%q) = %s, want error", bad, b)
 		}
 	}
@@ -293,84 +293,84 @@ func TestDjangoEncoderBigDecimals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := djMarshal(t, tt.in); got != `"`+tt.want+`"` {
+			if got := marshal(t, tt.in); got != `"`+tt.want+`"` {
 				t.Errorf("got %s, want %q", got, tt.want)
 			}
 		})
 	}
 	r := new(big.Rat).SetFrac(new(big.Int).Sub(pow(40), big.NewInt(1)), new(big.Int).Mul(big.NewInt(3), pow(40)))
 	// This one is 0.33...3 with 40 digits: finite expansions are exact.
-	if got := djMarshal(t, r); got != `"0.`+strings.Repeat("3", 40)+`"` {
+	if got := marshal(t, r); got != `"0.`+strings.Repeat("3", 40)+`"` {
 		t.Errorf("(10^40-1)/(3*10^40) = %s", got)
 	}
 	r = new(big.Rat).SetFrac(new(big.Int).Sub(pow(40), big.NewInt(1)), new(big.Int).Mul(big.NewInt(7), pow(39)))
 	// Decimal(10**40-1)/Decimal(7*10**39)
-	if got := djMarshal(t, r); got != `"1.428571428571428571428571429"` {
+	if got := marshal(t, r); got != `"1.428571428571428571428571429"` {
 		t.Errorf("(10^40-1)/(7*10^39) = %s", got)
 	}
 	// Decimal(3*10**28-1)/Decimal(3*10**28): the 28 nines round up and
 	// carry into the exponent.
 	r = new(big.Rat).SetFrac(new(big.Int).Sub(new(big.Int).Mul(big.NewInt(3), pow(28)), big.NewInt(1)), new(big.Int).Mul(big.NewInt(3), pow(28)))
-	if got := djMarshal(t, r); got != `"1.000000000000000000000000000"` {
+	if got := marshal(t, r); got != `"1.000000000000000000000000000"` {
 		t.Errorf("carry case = %s", got)
 	}
 	r = new(big.Rat).SetFrac(new(big.Int).Sub(pow(29), big.NewInt(1)), new(big.Int).Sub(pow(29), big.NewInt(3)))
 	// Decimal(10**29-1)/Decimal(10**29-3)
-	if got := djMarshal(t, r); got != `"1.000000000000000000000000000"` {
+	if got := marshal(t, r); got != `"1.000000000000000000000000000"` {
 		t.Errorf("rounding carry = %s", got)
 	}
 }
 
-type djUuidT [16]byte
+type uuidT [16]byte
 
 func TestDjangoEncoderUUID(t *testing.T) {
-	u := djUuidT{0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x14, 0x17, 0x40, 0x00}
+	u := uuidT{0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x14, 0x17, 0x40, 0x00}
 	want := `"123e4567-e89b-12d3-a456-426614174000"`
-	if got := djMarshal(t, u); got != want {
+	if got := marshal(t, u); got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
-	if got := djMarshal(t, [16]byte(u)); got != want {
+	if got := marshal(t, [16]byte(u)); got != want {
 		t.Errorf("[16]byte: got %s, want %s", got, want)
 	}
-	if got := djMarshal(t, []djUuidT{{}, u}); got != `["00000000-0000-0000-0000-000000000000",`+want+`]` {
+	if got := marshal(t, []uuidT{{}, u}); got != `["00000000-0000-0000-0000-000000000000",`+want+`]` {
 		t.Errorf("slice: got %s", got)
 	}
-	if got := djMarshal(t, map[djUuidT]int{u: 1}); got != `{`+want+`:1}` {
+	if got := marshal(t, map[uuidT]int{u: 1}); got != `{`+want+`:1}` {
 		t.Errorf("map key: got %s", got)
 	}
 	// Other byte arrays are arrays of numbers, as in encoding/json.
-	if got := djMarshal(t, [4]byte{1, 2, 3, 4}); got != `[1,2,3,4]` {
+	if got := marshal(t, [4]byte{1, 2, 3, 4}); got != `[1,2,3,4]` {
 		t.Errorf("[4]byte: got %s", got)
 	}
 }
 
-type djTextOnly struct{ v string }
+type textOnly struct{ v string }
 
-func (t djTextOnly) MarshalText() ([]byte, error) { return []byte("text:" + t.v), nil }
+func (t textOnly) MarshalText() ([]byte, error) { return []byte("text:" + t.v), nil }
 
-type djPtrMarshaler struct{ N int }
+type ptrMarshaler struct{ N int }
 
-func (p *djPtrMarshaler) MarshalJSON() ([]byte, error) { return []byte(`{ "ptr" : true }`), nil }
+func (p *ptrMarshaler) MarshalJSON() ([]byte, error) { return []byte(`{ "ptr" : true }`), nil }
 
-type djFailing struct{}
+type failing struct{}
 
-func (djFailing) MarshalJSON() ([]byte, error) { return nil, errors.New("boom") }
+func (failing) MarshalJSON() ([]byte, error) { return nil, errors.New("boom") }
 
-type djBadJSON struct{}
+type badJSON struct{}
 
-func (djBadJSON) MarshalJSON() ([]byte, error) { return []byte(`{`), nil }
+func (badJSON) MarshalJSON() ([]byte, error) { return []byte(`{`), nil }
 
 type DjEmbedded struct {
 	E1 int
 	E2 string `json:"e2"`
 }
 
-type djEmbeddedPtr struct{ P int }
+type embeddedPtr struct{ P int }
 
-type djConflictA struct{ X int }
-type djConflictB struct{ X int }
+type conflictA struct{ X int }
+type conflictB struct{ X int }
 
-type djPlain struct {
+type plain struct {
 	A       int
 	B       string             `json:"b"`
 	C       float64            `json:"c,omitempty"`
@@ -384,72 +384,72 @@ type djPlain struct {
 	K       any                `json:"k"`
 	L       json.RawMessage    `json:"l"`
 	M       json.Number        `json:"m"`
-	N       djTextOnly         `json:"n"`
-	O       djPtrMarshaler     `json:"o"`
+	N       textOnly           `json:"n"`
+	O       ptrMarshaler       `json:"o"`
 	P       net.IP             `json:"p"`
 	Q       map[int]string     `json:"q"`
 	R       [2]float32         `json:"r"`
 	S       uint8              `json:"s"`
-	T       *djPlain           `json:"t"`
+	T       *plain             `json:"t"`
 	U       struct{ X, Y int } `json:"u"`
 	Skip    int                `json:"-"`
 	Dash    int                `json:"-,"`
 	Bad     int                `json:"a\"b"`
 	private int
 	DjEmbedded
-	*djEmbeddedPtr
-	djConflictA
-	djConflictB
+	*embeddedPtr
+	conflictA
+	conflictB
 	Z  struct{} `json:"z,omitzero"`
 	Zt time.Time
 }
 
-type djTagged struct {
+type tagged struct {
 	X int `json:"X"`
 }
 
-type djUntagged struct{ X, Y int }
+type untagged struct{ X, Y int }
 
-type djPtrZero struct{ N int }
+type ptrZero struct{ N int }
 
-func (p *djPtrZero) IsZero() bool { return p.N == 42 }
+func (p *ptrZero) IsZero() bool { return p.N == 42 }
 
-type djTricky struct {
-	djTagged   // its tagged X wins over djUntagged's X at the same depth
-	djUntagged //
-	*djEmbeddedPtr
-	PS  *int                 `json:"ps,string"`
-	PZ  djPtrZero            `json:"pz,omitzero"`
-	TK  map[djTextOnly]int   `json:"tk"`
-	IK  map[int8]bool        `json:"ik"`
-	IF  any                  `json:"if"`
-	Arr [2][]byte            `json:"arr"`
-	Inf any                  `json:"inf,omitempty"`
-	Str string               `json:",omitempty"`
-	Emb struct{ *djTagged }  `json:"emb"`
-	Chk map[string]*djTricky `json:"chk,omitempty"`
+type tricky struct {
+	tagged   // its tagged X wins over untagged's X at the same depth
+	untagged //
+	*embeddedPtr
+	PS  *int               `json:"ps,string"`
+	PZ  ptrZero            `json:"pz,omitzero"`
+	TK  map[textOnly]int   `json:"tk"`
+	IK  map[int8]bool      `json:"ik"`
+	IF  any                `json:"if"`
+	Arr [2][]byte          `json:"arr"`
+	Inf any                `json:"inf,omitempty"`
+	Str string             `json:",omitempty"`
+	Emb struct{ *tagged }  `json:"emb"`
+	Chk map[string]*tricky `json:"chk,omitempty"`
 }
 
 // Without any of Django's types, the output is exactly encoding/json's.
 func TestDjangoEncoderMatchesEncodingJSON(t *testing.T) {
 	n := 7
-	p := &djPlain{
+	p := &plain{
 		A: 1, B: "<a&b>\u2028\x01\"\\\n\t\xff", C: 0, D: &n, E: []int{1, 2}, F: map[string]int{"z": 1, "a": 2},
 		G: true, H: -5, I: "quo\"ted<", J: []byte("hello"), K: []any{1.5, "x", nil, map[string]any{"k": false}},
-		L: json.RawMessage(`{"raw" :  [1, 2]}`), M: "1.5e10", N: djTextOnly{"n<"}, P: net.IPv4(127, 0, 0, 1),
+		L: json.RawMessage(`{"raw" :  [1, 2]}`), M: "1.5e10", N: textOnly{"n<"}, P: net.IPv4(127, 0, 0, 1),
 		Q: map[int]string{10: "ten", 2: "two", -1: "minus"}, R: [2]float32{1.1, 1e-7}, S: 200,
-		T: &djPlain{E: []int{}}, Skip: 9, Dash: 3, Bad: 4, private: 5,
-		DjEmbedded: DjEmbedded{E1: 10, E2: "e2"}, djEmbeddedPtr: &djEmbeddedPtr{P: 11},
+		T: &plain{E: []int{}}, Skip: 9, Dash: 3, Bad: 4, private: 5,
+		DjEmbedded: DjEmbedded{E1: 10, E2: "e2"}, embeddedPtr: &embeddedPtr{P: 11},
 	}
 	values := []any{
 		nil, true, 0, -12, uint64(math.MaxUint64), 1.0, 0.1, 1e21, 1e20, 1e-7, 123456789.123, float32(3.14), math.Copysign(0, -1),
 		"", "héllo wörld 😀", []string(nil), []int{}, map[string]any(nil), map[string]any{},
-		[]byte(nil), []byte{}, struct{}{}, p, *p, []*djPlain{p, nil}, map[string]*djPlain{"x": p},
-		djPlain{}, &djPlain{}, []any{float32(0.1), int8(-3)}, [0]int{}, json.RawMessage(nil),
-		djTricky{PS: new(int), PZ: djPtrZero{42}, TK: map[djTextOnly]int{{"b"}: 1, {"a"}: 2}, IK: map[int8]bool{-3: true, 5: false},
-			IF: djPtrMarshaler{}, Arr: [2][]byte{nil, {0xff}}, Emb: struct{ *djTagged }{&djTagged{1}},
-			Chk: map[string]*djTricky{"x": {PZ: djPtrZero{1}}, "nil": nil}},
-		&djTricky{djUntagged: djUntagged{1, 2}, djEmbeddedPtr: &djEmbeddedPtr{3}, PZ: djPtrZero{42}},
+		[]byte(nil), []byte{}, struct{}{}, p, *p, []*plain{p, nil}, map[string]*plain{"x": p},
+		plain{}, &plain{}, []any{float32(0.1), int8(-3)}, [0]int{}, json.RawMessage(nil),
+		tricky{PS: new(int), PZ: ptrZero{42}, TK: map[textOnly]int{{"b"}: 1, {"a"}: 2}, IK: map[int8]bool{-3: true, 5: false},
+			IF: ptrMarshaler{}, Arr: [2][]byte{nil, {0xff}}, Emb: struct{ *tagged }{&tagged{1}},
+			Chk: map[string]*tricky{"x": {PZ: ptrZero{1}}, "nil": nil}},
+		&tricky{untagged: untagged{1, 2}, embeddedPtr: &embeddedPtr{3}, PZ: ptrZero{42}},
 		struct {
 			A int `json:",omitempty"`
 			B int `json:"renamed,omitempty"`
@@ -461,7 +461,7 @@ func TestDjangoEncoderMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%d: json.Marshal: %v", i, err)
 		}
-		got, err := DjangoEncoder{}.Marshal(v)
+		got, err := Encoder{}.Marshal(v)
 		if err != nil {
 			t.Fatalf("%d: Marshal(%#v): %v", i, v, err)
 		}
@@ -471,7 +471,7 @@ func TestDjangoEncoderMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-type djWithDjango struct {
+type withDjango struct {
 	When       time.Time      `json:"when"`
 	WhenP      *time.Time     `json:"when_p"`
 	WhenNil    *time.Time     `json:"when_nil"`
@@ -482,12 +482,12 @@ type djWithDjango struct {
 	Price      Decimal        `json:"price"`
 	Empty      Decimal        `json:"empty,omitempty"`
 	NoDay      Date           `json:"no_day,omitzero"`
-	ID         djUuidT        `json:"id"`
+	ID         uuidT          `json:"id"`
 	Any        any            `json:"any"`
 	Times      []time.Time    `json:"times"`
 	ByTime     map[Date]int   `json:"by_date"`
 	Amount     *big.Rat       `json:"amount"`
-	Nested     *djWithDjango  `json:"nested,omitempty"`
+	Nested     *withDjango    `json:"nested,omitempty"`
 	Marshal    json.Marshaler `json:"marshal"`
 	Durs       map[string]any `json:"durs"`
 	DjEmbedded `json:"emb"`
@@ -495,14 +495,14 @@ type djWithDjango struct {
 
 func TestDjangoEncoderNested(t *testing.T) {
 	when := time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC)
-	v := djWithDjango{
+	v := withDjango{
 		When: when, WhenP: &when, Day: Date{2024, 1, 2}, At: TimeOfDay{Hour: 1},
-		Took: time.Second, TookS: time.Minute, Price: "1.50", ID: djUuidT{15: 1},
+		Took: time.Second, TookS: time.Minute, Price: "1.50", ID: uuidT{15: 1},
 		Any:    []any{when, time.Duration(0), Decimal("2e1"), &TimeOfDay{}},
 		Times:  []time.Time{when.In(time.FixedZone("", 3600))},
 		ByTime: map[Date]int{{2024, 2, 1}: 2, {2023, 12, 31}: 1},
 		Amount: big.NewRat(1, 3),
-		Nested: &djWithDjango{Day: Date{2000, 1, 1}, Price: "0"},
+		Nested: &withDjango{Day: Date{2000, 1, 1}, Price: "0"},
 		// A field whose static type is json.Marshaler still uses the
 		// Django format of its dynamic type.
 		Marshal: when,
@@ -518,21 +518,21 @@ func TestDjangoEncoderNested(t *testing.T) {
 		`"took":"P0DT00H00M00S","took_s":"P0DT00H00M00S","price":"0","id":"00000000-0000-0000-0000-000000000000",` +
 		`"any":null,"times":null,"by_date":null,"amount":null,"marshal":null,"durs":null,"emb":{"E1":0,"e2":""}},` +
 		`"marshal":"2024-01-02T03:04:05.123Z","durs":{"d":"-P0DT00H00M00.000005S"},"emb":{"E1":0,"e2":""}}`
-	if got := djMarshal(t, v); got != want {
+	if got := marshal(t, v); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
-	if got := djMarshal(t, &v); got != want {
+	if got := marshal(t, &v); got != want {
 		t.Errorf("pointer: got\n%s\nwant\n%s", got, want)
 	}
 }
 
-type djNode struct {
-	Name string  `json:"name"`
-	Next *djNode `json:"next,omitempty"`
+type node struct {
+	Name string `json:"name"`
+	Next *node  `json:"next,omitempty"`
 }
 
 func TestDjangoEncoderErrors(t *testing.T) {
-	cyc := &djNode{Name: "a"}
+	cyc := &node{Name: "a"}
 	cyc.Next = cyc
 	loop := map[string]any{}
 	loop["self"] = loop
@@ -548,12 +548,12 @@ func TestDjangoEncoderErrors(t *testing.T) {
 		{"inf", []float64{math.Inf(1)}, &json.UnsupportedValueError{}},
 		{"cycle", cyc, &json.UnsupportedValueError{}},
 		{"map cycle", loop, &json.UnsupportedValueError{}},
-		{"marshaler error", djFailing{}, &json.MarshalerError{}},
-		{"marshaler invalid", []any{djBadJSON{}}, &json.MarshalerError{}},
+		{"marshaler error", failing{}, &json.MarshalerError{}},
+		{"marshaler invalid", []any{badJSON{}}, &json.MarshalerError{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := DjangoEncoder{}.Marshal(tt.in)
+			_, err := Encoder{}.Marshal(tt.in)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -576,20 +576,20 @@ func TestDjangoEncoderErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := (DjangoEncoder{}).Marshal(struct{ D Decimal }{}); err == nil || !strings.Contains(err.Error(), "decimal") {
+	if _, err := (Encoder{}).Marshal(struct{ D Decimal }{}); err == nil || !strings.Contains(err.Error(), "decimal") {
 		t.Errorf("empty Decimal: %v", err)
 	}
 	// A deep but acyclic chain is fine.
-	var head *djNode
+	var head *node
 	for i := 0; i < 1500; i++ {
-		head = &djNode{Name: "n", Next: head}
+		head = &node{Name: "n", Next: head}
 	}
-	if _, err := (DjangoEncoder{}).Marshal(head); err != nil {
+	if _, err := (Encoder{}).Marshal(head); err != nil {
 		t.Errorf("deep chain: %v", err)
 	}
 }
 
-type djRecursiveSlice []djRecursiveSlice
+type recursiveSlice []recursiveSlice
 
 func TestDjangoEncoderRecursiveTypesConcurrent(t *testing.T) {
 	type tree struct {
@@ -598,14 +598,14 @@ func TestDjangoEncoderRecursiveTypesConcurrent(t *testing.T) {
 		When time.Time       `json:"when"`
 	}
 	v := tree{Kids: []tree{{}, {Kids: []tree{{}}}}, Map: map[string]tree{"x": {}}}
-	want, _ := json.Marshal(djRecursiveSlice{{}, {{}}})
+	want, _ := json.Marshal(recursiveSlice{{}, {{}}})
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			if _, err := (DjangoEncoder{}).Marshal(v); err != nil {
+			if _, err := (Encoder{}).Marshal(v); err != nil {
 				t.Error(err)
 			}
-			got, err := DjangoEncoder{}.Marshal(djRecursiveSlice{{}, {{}}})
+			got, err := Encoder{}.Marshal(recursiveSlice{{}, {{}}})
 			if err != nil || !bytes.Equal(got, want) {
 				t.Errorf("got %s, %v; want %s", got, err, want)
 			}
@@ -617,11 +617,11 @@ func TestDjangoEncoderRecursiveTypesConcurrent(t *testing.T) {
 func BenchmarkDjangoEncoder(b *testing.B) {
 	when := time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC)
 	v := map[string]any{
-		"rows": []djWithDjango{{When: when, Day: Date{2024, 1, 2}, Price: "1.5", Took: time.Hour, Amount: big.NewRat(1, 4)}},
+		"rows": []withDjango{{When: when, Day: Date{2024, 1, 2}, Price: "1.5", Took: time.Hour, Amount: big.NewRat(1, 4)}},
 		"name": "bench", "n": 12,
 	}
 	for b.Loop() {
-		if _, err := (DjangoEncoder{}).Marshal(v); err != nil {
+		if _, err := (Encoder{}).Marshal(v); err != nil {
 			b.Fatal(err)
 		}
 	}

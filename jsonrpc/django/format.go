@@ -1,4 +1,4 @@
-package jsonrpc
+package django
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 
 // --- Django formats -------------------------------------------------------
 
-func djAppendPad(b []byte, n, width int) []byte {
+func appendPad(b []byte, n, width int) []byte {
 	if n < 0 {
 		b = append(b, '-')
 		n = -n
@@ -24,36 +24,36 @@ func djAppendPad(b []byte, n, width int) []byte {
 	return append(b, s...)
 }
 
-func djAppendDateDigits(b []byte, y, m, d int) []byte {
-	b = djAppendPad(b, y, 4)
+func appendDateDigits(b []byte, y, m, d int) []byte {
+	b = appendPad(b, y, 4)
 	b = append(b, '-')
-	b = djAppendPad(b, m, 2)
+	b = appendPad(b, m, 2)
 	b = append(b, '-')
-	return djAppendPad(b, d, 2)
+	return appendPad(b, d, 2)
 }
 
-// djAppendMillis writes ".mmm" when the nanoseconds hold a non-zero number of
+// appendMillis writes ".mmm" when the nanoseconds hold a non-zero number of
 // microseconds: Django cuts isoformat's six digits to three.
-func djAppendMillis(b []byte, nsec int) []byte {
+func appendMillis(b []byte, nsec int) []byte {
 	if us := nsec / 1000; us != 0 {
 		b = append(b, '.')
-		b = djAppendPad(b, us/1000, 3)
+		b = appendPad(b, us/1000, 3)
 	}
 	return b
 }
 
-func djAppendTimeOfDayDigits(b []byte, t TimeOfDay) []byte {
-	b = djAppendPad(b, t.Hour, 2)
+func appendTimeOfDayDigits(b []byte, t TimeOfDay) []byte {
+	b = appendPad(b, t.Hour, 2)
 	b = append(b, ':')
-	b = djAppendPad(b, t.Minute, 2)
+	b = appendPad(b, t.Minute, 2)
 	b = append(b, ':')
-	b = djAppendPad(b, t.Second, 2)
-	return djAppendMillis(b, t.Nanosecond)
+	b = appendPad(b, t.Second, 2)
+	return appendMillis(b, t.Nanosecond)
 }
 
-// djAppendDjangoTime writes t as Django's DjangoJSONEncoder writes an aware
+// appendDjangoTime writes t as Django's DjangoJSONEncoder writes an aware
 // datetime, with quotes.
-func djAppendDjangoTime(b []byte, t time.Time) ([]byte, error) {
+func appendDjangoTime(b []byte, t time.Time) ([]byte, error) {
 	y := t.Year()
 	if y < 0 || y > 9999 {
 		return b, fmt.Errorf("jsonrpc: time %v: year outside of range [0,9999]", t)
@@ -61,9 +61,9 @@ func djAppendDjangoTime(b []byte, t time.Time) ([]byte, error) {
 	mo, d := t.Month(), t.Day()
 	h, mi, s := t.Clock()
 	b = append(b, '"')
-	b = djAppendDateDigits(b, y, int(mo), d)
+	b = appendDateDigits(b, y, int(mo), d)
 	b = append(b, 'T')
-	b = djAppendTimeOfDayDigits(b, TimeOfDay{Hour: h, Minute: mi, Second: s, Nanosecond: t.Nanosecond()})
+	b = appendTimeOfDayDigits(b, TimeOfDay{Hour: h, Minute: mi, Second: s, Nanosecond: t.Nanosecond()})
 	_, off := t.Zone()
 	if off == 0 {
 		b = append(b, 'Z')
@@ -74,37 +74,37 @@ func djAppendDjangoTime(b []byte, t time.Time) ([]byte, error) {
 		} else {
 			b = append(b, '+')
 		}
-		b = djAppendPad(b, off/3600, 2)
+		b = appendPad(b, off/3600, 2)
 		b = append(b, ':')
-		b = djAppendPad(b, off/60%60, 2)
+		b = appendPad(b, off/60%60, 2)
 		if off%60 != 0 {
 			b = append(b, ':')
-			b = djAppendPad(b, off%60, 2)
+			b = appendPad(b, off%60, 2)
 		}
 	}
 	return append(b, '"'), nil
 }
 
-func djAppendDjangoDate(b []byte, d Date) ([]byte, error) {
+func appendDjangoDate(b []byte, d Date) ([]byte, error) {
 	if !d.IsValid() {
 		return b, fmt.Errorf("jsonrpc: invalid date %s", d)
 	}
 	b = append(b, '"')
-	b = djAppendDateDigits(b, d.Year, int(d.Month), d.Day)
+	b = appendDateDigits(b, d.Year, int(d.Month), d.Day)
 	return append(b, '"'), nil
 }
 
-func djAppendDjangoTimeOfDay(b []byte, t TimeOfDay) ([]byte, error) {
+func appendDjangoTimeOfDay(b []byte, t TimeOfDay) ([]byte, error) {
 	if !t.IsValid() {
 		return b, fmt.Errorf("jsonrpc: invalid time of day %s", t)
 	}
 	b = append(b, '"')
-	b = djAppendTimeOfDayDigits(b, t)
+	b = appendTimeOfDayDigits(b, t)
 	return append(b, '"'), nil
 }
 
-// djAppendDjangoDuration writes Django's duration_iso_string(d), with quotes.
-func djAppendDjangoDuration(b []byte, d time.Duration) []byte {
+// appendDjangoDuration writes Django's duration_iso_string(d), with quotes.
+func appendDjangoDuration(b []byte, d time.Duration) []byte {
 	var u uint64 // |d| in microseconds
 	neg := d < 0
 	if neg {
@@ -123,19 +123,19 @@ func djAppendDjangoDuration(b []byte, d time.Duration) []byte {
 	b = append(b, 'P')
 	b = strconv.AppendUint(b, days, 10)
 	b = append(b, 'D', 'T')
-	b = djAppendPad(b, int(secs/3600), 2)
+	b = appendPad(b, int(secs/3600), 2)
 	b = append(b, 'H')
-	b = djAppendPad(b, int(secs/60%60), 2)
+	b = appendPad(b, int(secs/60%60), 2)
 	b = append(b, 'M')
-	b = djAppendPad(b, int(secs%60), 2)
+	b = appendPad(b, int(secs%60), 2)
 	if us != 0 {
 		b = append(b, '.')
-		b = djAppendPad(b, int(us), 6)
+		b = appendPad(b, int(us), 6)
 	}
 	return append(b, 'S', '"')
 }
 
-func djAppendUUID(b []byte, v reflect.Value) []byte {
+func appendUUID(b []byte, v reflect.Value) []byte {
 	const hexdigits = "0123456789abcdef"
 	b = append(b, '"')
 	for i := 0; i < 16; i++ {
@@ -148,19 +148,19 @@ func djAppendUUID(b []byte, v reflect.Value) []byte {
 	return append(b, '"')
 }
 
-// djDecParts is a Python decimal: sign, coefficient digits (no leading zeros,
+// decParts is a Python decimal: sign, coefficient digits (no leading zeros,
 // "0" for zero) and exponent, or a special value.
-type djDecParts struct {
+type decParts struct {
 	neg     bool
 	coef    string
 	exp     int
 	special string // "", "Infinity", "NaN" or "sNaN"
 }
 
-// djParseDecimal reads Python's decimal syntax (see [Decimal]).
-func djParseDecimal(s string) (djDecParts, error) {
-	var p djDecParts
-	bad := func() (djDecParts, error) { return djDecParts{}, fmt.Errorf("jsonrpc: invalid decimal %q", s) }
+// parseDecimal reads Python's decimal syntax (see [Decimal]).
+func parseDecimal(s string) (decParts, error) {
+	var p decParts
+	bad := func() (decParts, error) { return decParts{}, fmt.Errorf("jsonrpc: invalid decimal %q", s) }
 	r := s
 	if r != "" && (r[0] == '+' || r[0] == '-') {
 		p.neg = r[0] == '-'
@@ -233,7 +233,7 @@ func djParseDecimal(s string) (djDecParts, error) {
 }
 
 // appendTo writes p as Python's Decimal.__str__ does.
-func (p djDecParts) appendTo(b []byte) []byte {
+func (p decParts) appendTo(b []byte) []byte {
 	if p.neg {
 		b = append(b, '-')
 	}
@@ -273,11 +273,11 @@ func (p djDecParts) appendTo(b []byte) []byte {
 	return b
 }
 
-func djBigFloatParts(x *big.Float) djDecParts {
+func bigFloatParts(x *big.Float) decParts {
 	if x.IsInf() {
-		return djDecParts{neg: x.Signbit(), special: "Infinity"}
+		return decParts{neg: x.Signbit(), special: "Infinity"}
 	}
-	p, err := djParseDecimal(x.Text('e', -1))
+	p, err := parseDecimal(x.Text('e', -1))
 	if err != nil { // cannot happen: Text('e') is decimal syntax
 		panic(err)
 	}
@@ -291,13 +291,13 @@ func djBigFloatParts(x *big.Float) djDecParts {
 }
 
 var (
-	djBigTen   = big.NewInt(10)
-	djBigTwo   = big.NewInt(2)
-	djBigFive  = big.NewInt(5)
-	djBig10p28 = new(big.Int).Exp(djBigTen, big.NewInt(28), nil)
+	bigTen   = big.NewInt(10)
+	bigTwo   = big.NewInt(2)
+	bigFive  = big.NewInt(5)
+	big10p28 = new(big.Int).Exp(bigTen, big.NewInt(28), nil)
 )
 
-func djBigRatParts(x *big.Rat) djDecParts {
+func bigRatParts(x *big.Rat) decParts {
 	neg := x.Sign() < 0
 	num := new(big.Int).Abs(x.Num())
 	den := x.Denom()
@@ -306,7 +306,7 @@ func djBigRatParts(x *big.Rat) djDecParts {
 	a, c := 0, 0
 	var q, m big.Int
 	for {
-		q.QuoRem(d, djBigTwo, &m)
+		q.QuoRem(d, bigTwo, &m)
 		if m.Sign() != 0 {
 			break
 		}
@@ -314,7 +314,7 @@ func djBigRatParts(x *big.Rat) djDecParts {
 		a++
 	}
 	for {
-		q.QuoRem(d, djBigFive, &m)
+		q.QuoRem(d, bigFive, &m)
 		if m.Sign() != 0 {
 			break
 		}
@@ -322,7 +322,7 @@ func djBigRatParts(x *big.Rat) djDecParts {
 		c++
 	}
 	if d.IsInt64() && d.Int64() == 1 {
-		p, err := djParseDecimal(new(big.Rat).Abs(x).FloatString(max(a, c)))
+		p, err := parseDecimal(new(big.Rat).Abs(x).FloatString(max(a, c)))
 		if err != nil {
 			panic(err)
 		}
@@ -331,15 +331,15 @@ func djBigRatParts(x *big.Rat) djDecParts {
 	}
 	// 28 significant digits: adj = floor(log10(num/den)).
 	adj := len(num.String()) - len(den.String())
-	if djCmpScaled(num, den, adj) < 0 {
+	if cmpScaled(num, den, adj) < 0 {
 		adj--
 	}
 	shift := 27 - adj // coef = round(num * 10^shift / den)
 	n, dd := new(big.Int).Set(num), new(big.Int).Set(den)
 	if shift >= 0 {
-		n.Mul(n, new(big.Int).Exp(djBigTen, big.NewInt(int64(shift)), nil))
+		n.Mul(n, new(big.Int).Exp(bigTen, big.NewInt(int64(shift)), nil))
 	} else {
-		dd.Mul(dd, new(big.Int).Exp(djBigTen, big.NewInt(int64(-shift)), nil))
+		dd.Mul(dd, new(big.Int).Exp(bigTen, big.NewInt(int64(-shift)), nil))
 	}
 	n.QuoRem(n, dd, &m)
 	// The expansion is infinite, so the remainder is never exactly half.
@@ -347,20 +347,20 @@ func djBigRatParts(x *big.Rat) djDecParts {
 		n.Add(n, big.NewInt(1))
 	}
 	exp := -shift
-	if n.Cmp(djBig10p28) == 0 {
-		n.Quo(n, djBigTen)
+	if n.Cmp(big10p28) == 0 {
+		n.Quo(n, bigTen)
 		exp++
 	}
-	return djDecParts{neg: neg, coef: n.String(), exp: exp}
+	return decParts{neg: neg, coef: n.String(), exp: exp}
 }
 
-// djCmpScaled compares num with den*10^k.
-func djCmpScaled(num, den *big.Int, k int) int {
+// cmpScaled compares num with den*10^k.
+func cmpScaled(num, den *big.Int, k int) int {
 	n, d := new(big.Int).Set(num), new(big.Int).Set(den)
 	if k >= 0 {
-		d.Mul(d, new(big.Int).Exp(djBigTen, big.NewInt(int64(k)), nil))
+		d.Mul(d, new(big.Int).Exp(bigTen, big.NewInt(int64(k)), nil))
 	} else {
-		n.Mul(n, new(big.Int).Exp(djBigTen, big.NewInt(int64(-k)), nil))
+		n.Mul(n, new(big.Int).Exp(bigTen, big.NewInt(int64(-k)), nil))
 	}
 	return n.Cmp(d)
 }

@@ -1,8 +1,8 @@
-package jsonrpc
+package django
 
 import "reflect"
 
-// DjangoEncoder is an [Encoder] that writes JSON the way Django's
+// Encoder is a jsonrpc.Encoder that writes JSON the way Django's
 // DjangoJSONEncoder does, so that clients written against a
 // django-channels-jsonrpc server read the same strings from a Go server.
 //
@@ -32,21 +32,19 @@ import "reflect"
 //   - [Decimal], *[big.Float] and *[big.Rat]: the decimal as Python's
 //     str(Decimal) writes it, see [Decimal].
 //   - UUIDs: any array type of 16 bytes (for example github.com/google/uuid's
-//     UUID or a djPlain [16]byte) as "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" in
+//     UUID or a plain [16]byte) as "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" in
 //     lower-case hexadecimal.
 //
 // Only these exact types are concerned: a type defined on one of them (type
 // MyTime time.Time) is encoded as encoding/json would encode it. Errors are
 // those of encoding/json ([json.UnsupportedTypeError],
 // [json.UnsupportedValueError], [json.MarshalerError]) or describe the value
-// Django could not represent. DjangoEncoder is safe for concurrent use.
-type DjangoEncoder struct{}
+// Django could not represent. Encoder is safe for concurrent use.
+type Encoder struct{}
 
-var _ Encoder = DjangoEncoder{}
-
-// Marshal returns the JSON encoding of v. See [DjangoEncoder].
-func (DjangoEncoder) Marshal(v any) ([]byte, error) {
-	e := &djState{}
+// Marshal returns the JSON encoding of v. See [Encoder].
+func (Encoder) Marshal(v any) ([]byte, error) {
+	e := &state{}
 	if err := e.value(reflect.ValueOf(v)); err != nil {
 		return nil, err
 	}

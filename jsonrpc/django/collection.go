@@ -1,4 +1,4 @@
-package jsonrpc
+package django
 
 import (
 	"encoding"
@@ -10,12 +10,12 @@ import (
 	"strings"
 )
 
-func djNewSliceEncoder(t reflect.Type) djEncoderFunc {
+func newSliceEncoder(t reflect.Type) encoderFunc {
 	el := t.Elem()
 	if el.Kind() == reflect.Uint8 {
 		p := reflect.PointerTo(el)
-		if !p.Implements(djMarshalerType) && !p.Implements(djTextMarshalerType) {
-			return func(e *djState, v reflect.Value, _ bool) error {
+		if !p.Implements(marshalerType) && !p.Implements(textMarshalerType) {
+			return func(e *state, v reflect.Value, _ bool) error {
 				if v.IsNil() {
 					e.buf = append(e.buf, "null"...)
 					return nil
@@ -27,8 +27,8 @@ func djNewSliceEncoder(t reflect.Type) djEncoderFunc {
 			}
 		}
 	}
-	arr := djNewArrayEncoder(t)
-	return func(e *djState, v reflect.Value, q bool) error {
+	arr := newArrayEncoder(t)
+	return func(e *state, v reflect.Value, q bool) error {
 		if v.IsNil() {
 			e.buf = append(e.buf, "null"...)
 			return nil
@@ -42,9 +42,9 @@ func djNewSliceEncoder(t reflect.Type) djEncoderFunc {
 	}
 }
 
-func djNewArrayEncoder(t reflect.Type) djEncoderFunc {
-	elem := djTypeEncoder(t.Elem())
-	return func(e *djState, v reflect.Value, _ bool) error {
+func newArrayEncoder(t reflect.Type) encoderFunc {
+	elem := typeEncoder(t.Elem())
+	return func(e *state, v reflect.Value, _ bool) error {
 		e.buf = append(e.buf, '[')
 		for i, n := 0, v.Len(); i < n; i++ {
 			if i > 0 {
@@ -59,9 +59,9 @@ func djNewArrayEncoder(t reflect.Type) djEncoderFunc {
 	}
 }
 
-// djMapKeyFunc returns the function giving a map key's JSON name, or nil when
+// mapKeyFunc returns the function giving a map key's JSON name, or nil when
 // keys of type t cannot be encoded.
-func djMapKeyFunc(t reflect.Type) func(reflect.Value) (string, error) {
+func mapKeyFunc(t reflect.Type) func(reflect.Value) (string, error) {
 	special := func(app func([]byte, reflect.Value) ([]byte, error)) func(reflect.Value) (string, error) {
 		return func(k reflect.Value) (string, error) {
 			b, err := app(nil, k)
@@ -72,11 +72,11 @@ func djMapKeyFunc(t reflect.Type) func(reflect.Value) (string, error) {
 			return string(b[1 : len(b)-1]), nil
 		}
 	}
-	if app := djSpecialAppender(t); app != nil {
+	if app := specialAppender(t); app != nil {
 		return special(app)
 	}
 	if t.Kind() == reflect.Pointer {
-		if app := djSpecialAppender(t.Elem()); app != nil {
+		if app := specialAppender(t.Elem()); app != nil {
 			f := special(app)
 			return func(k reflect.Value) (string, error) {
 				if k.IsNil() {
@@ -89,7 +89,7 @@ func djMapKeyFunc(t reflect.Type) func(reflect.Value) (string, error) {
 	if t.Kind() == reflect.String {
 		return func(k reflect.Value) (string, error) { return k.String(), nil }
 	}
-	if t.Implements(djTextMarshalerType) {
+	if t.Implements(textMarshalerType) {
 		return func(k reflect.Value) (string, error) {
 			if k.Kind() == reflect.Pointer && k.IsNil() {
 				return "", nil
@@ -110,19 +110,19 @@ func djMapKeyFunc(t reflect.Type) func(reflect.Value) (string, error) {
 	return nil
 }
 
-func djNewMapEncoder(t reflect.Type) djEncoderFunc {
-	keyName := djMapKeyFunc(t.Key())
+func newMapEncoder(t reflect.Type) encoderFunc {
+	keyName := mapKeyFunc(t.Key())
 	if keyName == nil {
-		return func(_ *djState, v reflect.Value, _ bool) error {
+		return func(_ *state, v reflect.Value, _ bool) error {
 			return &json.UnsupportedTypeError{Type: v.Type()}
 		}
 	}
-	elem := djTypeEncoder(t.Elem())
+	elem := typeEncoder(t.Elem())
 	type kv struct {
 		name string
 		v    reflect.Value
 	}
-	return func(e *djState, v reflect.Value, _ bool) error {
+	return func(e *state, v reflect.Value, _ bool) error {
 		if v.IsNil() {
 			e.buf = append(e.buf, "null"...)
 			return nil
@@ -145,7 +145,7 @@ func djNewMapEncoder(t reflect.Type) djEncoderFunc {
 			if i > 0 {
 				e.buf = append(e.buf, ',')
 			}
-			e.buf = djAppendJSONString(e.buf, p.name, true)
+			e.buf = appendJSONString(e.buf, p.name, true)
 			e.buf = append(e.buf, ':')
 			if err := elem(e, p.v, false); err != nil {
 				return err

@@ -1,4 +1,4 @@
-package jsonrpc
+package django
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 )
 
 // Date is a calendar date without a time or a zone, Python's datetime.date.
-// It encodes, with [DjangoEncoder] and with encoding/json, as the string
+// It encodes, with [Encoder] and with encoding/json, as the string
 // "YYYY-MM-DD". A valid Date has Year 1..9999 (Python's range), Month
 // 1..12 and a Day of that month; encoding an invalid Date (such as the zero
 // Date) is an error.
@@ -29,9 +29,9 @@ func ParseDate(s string) (Date, error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return Date{}, fmt.Errorf("jsonrpc: invalid date %q: want YYYY-MM-DD", s)
 	}
-	y, ok1 := djAtoiDigits(s[0:4])
-	m, ok2 := djAtoiDigits(s[5:7])
-	d, ok3 := djAtoiDigits(s[8:10])
+	y, ok1 := atoiDigits(s[0:4])
+	m, ok2 := atoiDigits(s[5:7])
+	d, ok3 := atoiDigits(s[8:10])
 	dt := Date{Year: y, Month: time.Month(m), Day: d}
 	if !ok1 || !ok2 || !ok3 || !dt.IsValid() {
 		return Date{}, fmt.Errorf("jsonrpc: invalid date %q", s)
@@ -44,7 +44,7 @@ func (d Date) IsValid() bool {
 	if d.Year < 1 || d.Year > 9999 || d.Month < time.January || d.Month > time.December || d.Day < 1 {
 		return false
 	}
-	return d.Day <= djDaysIn(d.Month, d.Year)
+	return d.Day <= daysIn(d.Month, d.Year)
 }
 
 // IsZero reports whether d is the zero Date (so that the omitzero option
@@ -52,11 +52,11 @@ func (d Date) IsValid() bool {
 func (d Date) IsZero() bool { return d == Date{} }
 
 // String returns "YYYY-MM-DD" (the fields as they are, even when invalid).
-func (d Date) String() string { return string(djAppendDateDigits(nil, d.Year, int(d.Month), d.Day)) }
+func (d Date) String() string { return string(appendDateDigits(nil, d.Year, int(d.Month), d.Day)) }
 
-// MarshalJSON returns the date as DjangoEncoder writes it.
+// MarshalJSON returns the date as Encoder writes it.
 func (d Date) MarshalJSON() ([]byte, error) {
-	b, err := djAppendDjangoDate(make([]byte, 0, 12), d)
+	b, err := appendDjangoDate(make([]byte, 0, 12), d)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (d Date) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a "YYYY-MM-DD" string; null leaves d unchanged.
 func (d *Date) UnmarshalJSON(b []byte) error {
-	s, null, err := djUnquoteJSON(b, "Date")
+	s, null, err := unquoteJSON(b, "Date")
 	if err != nil || null {
 		return err
 	}
@@ -91,7 +91,7 @@ func (d *Date) UnmarshalText(b []byte) error {
 }
 
 // TimeOfDay is a time of day without a date or a zone, Python's naive
-// datetime.time. It encodes, with [DjangoEncoder] and with encoding/json,
+// datetime.time. It encodes, with [Encoder] and with encoding/json,
 // as "15:04:05", or "15:04:05.123" when it has microseconds (Django keeps
 // milliseconds, cut, not rounded). A valid TimeOfDay has Hour 0..23, Minute
 // and Second 0..59 and Nanosecond 0..999999999; encoding an invalid one is
@@ -118,10 +118,10 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 	}
 	var t TimeOfDay
 	var ok bool
-	if t.Hour, ok = djAtoiDigits(s[0:2]); !ok {
+	if t.Hour, ok = atoiDigits(s[0:2]); !ok {
 		return bad()
 	}
-	if t.Minute, ok = djAtoiDigits(s[3:5]); !ok {
+	if t.Minute, ok = atoiDigits(s[3:5]); !ok {
 		return bad()
 	}
 	rest := s[5:]
@@ -129,7 +129,7 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 		if len(rest) < 3 || rest[0] != ':' {
 			return bad()
 		}
-		if t.Second, ok = djAtoiDigits(rest[1:3]); !ok {
+		if t.Second, ok = atoiDigits(rest[1:3]); !ok {
 			return bad()
 		}
 		rest = rest[3:]
@@ -138,7 +138,7 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 			if rest[0] != '.' && rest[0] != ',' || len(frac) < 1 || len(frac) > 9 {
 				return bad()
 			}
-			n, ok := djAtoiDigits(frac)
+			n, ok := atoiDigits(frac)
 			if !ok {
 				return bad()
 			}
@@ -160,32 +160,32 @@ func (t TimeOfDay) IsValid() bool {
 		t.Second >= 0 && t.Second < 60 && t.Nanosecond >= 0 && t.Nanosecond < 1e9
 }
 
-// String returns the time as DjangoEncoder writes it (the fields as they
+// String returns the time as Encoder writes it (the fields as they
 // are, even when invalid).
-func (t TimeOfDay) String() string { return string(djAppendTimeOfDayDigits(nil, t)) }
+func (t TimeOfDay) String() string { return string(appendTimeOfDayDigits(nil, t)) }
 
-// MarshalJSON returns the time of day as DjangoEncoder writes it.
+// MarshalJSON returns the time of day as Encoder writes it.
 func (t TimeOfDay) MarshalJSON() ([]byte, error) {
-	return djAppendDjangoTimeOfDay(make([]byte, 0, 16), t)
+	return appendDjangoTimeOfDay(make([]byte, 0, 16), t)
 }
 
 // UnmarshalJSON reads a string in a form [ParseTimeOfDay] accepts; null
 // leaves t unchanged.
 func (t *TimeOfDay) UnmarshalJSON(b []byte) error {
-	s, null, err := djUnquoteJSON(b, "TimeOfDay")
+	s, null, err := unquoteJSON(b, "TimeOfDay")
 	if err != nil || null {
 		return err
 	}
 	return t.UnmarshalText([]byte(s))
 }
 
-// MarshalText returns the time of day as DjangoEncoder writes it, without
+// MarshalText returns the time of day as Encoder writes it, without
 // quotes.
 func (t TimeOfDay) MarshalText() ([]byte, error) {
 	if !t.IsValid() {
 		return nil, fmt.Errorf("jsonrpc: invalid time of day %s", t)
 	}
-	return djAppendTimeOfDayDigits(nil, t), nil
+	return appendTimeOfDayDigits(nil, t), nil
 }
 
 // UnmarshalText parses a form [ParseTimeOfDay] accepts.
@@ -199,9 +199,9 @@ func (t *TimeOfDay) UnmarshalText(b []byte) error {
 }
 
 // Decimal is a decimal number held as its text, Python's decimal.Decimal.
-// It encodes, with [DjangoEncoder] and with encoding/json, as a JSON string
+// It encodes, with [Encoder] and with encoding/json, as a JSON string
 // holding what Python's str(Decimal(text)) returns: the sign, then the digits
-// in djPlain notation when the exponent is at most zero and the number is not
+// in plain notation when the exponent is at most zero and the number is not
 // below 1E-6 in magnitude, scientific notation otherwise ("1.50", "-0.000001",
 // "1E-7", "1.2E+3" for "1.2e3", "0.5" for ".5", "Infinity", "-Infinity",
 // "NaN"). Trailing zeros are kept: they are the decimal's precision.
@@ -220,9 +220,9 @@ func (t *TimeOfDay) UnmarshalText(b []byte) error {
 // Decimal(1) / Decimal(3): "0.3333333333333333333333333333".
 type Decimal string
 
-// MarshalJSON returns the decimal as DjangoEncoder writes it.
+// MarshalJSON returns the decimal as Encoder writes it.
 func (d Decimal) MarshalJSON() ([]byte, error) {
-	p, err := djParseDecimal(string(d))
+	p, err := parseDecimal(string(d))
 	if err != nil {
 		return nil, err
 	}
@@ -242,18 +242,18 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 		*d = Decimal(n)
 		return nil
 	}
-	s, null, err := djUnquoteJSON(b, "Decimal")
+	s, null, err := unquoteJSON(b, "Decimal")
 	if err != nil || null {
 		return err
 	}
-	if _, err := djParseDecimal(s); err != nil {
+	if _, err := parseDecimal(s); err != nil {
 		return err
 	}
 	*d = Decimal(s)
 	return nil
 }
 
-func djUnquoteJSON(b []byte, what string) (s string, null bool, err error) {
+func unquoteJSON(b []byte, what string) (s string, null bool, err error) {
 	b = bytes.TrimSpace(b)
 	if string(b) == "null" {
 		return "", true, nil
@@ -264,8 +264,8 @@ func djUnquoteJSON(b []byte, what string) (s string, null bool, err error) {
 	return s, false, nil
 }
 
-// djAtoiDigits parses a non-empty string of ASCII digits.
-func djAtoiDigits(s string) (int, bool) {
+// atoiDigits parses a non-empty string of ASCII digits.
+func atoiDigits(s string) (int, bool) {
 	if s == "" || len(s) > 18 {
 		return 0, false
 	}
@@ -280,6 +280,6 @@ func djAtoiDigits(s string) (int, bool) {
 	return n, true
 }
 
-func djDaysIn(m time.Month, year int) int {
+func daysIn(m time.Month, year int) int {
 	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }

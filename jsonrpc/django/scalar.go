@@ -1,4 +1,4 @@
-package jsonrpc
+package django
 
 import (
 	"encoding/json"
@@ -6,10 +6,11 @@ import (
 	"math"
 	"reflect"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/gochannels/channels-jsonrpc/jsonrpc/internal/jsonenc"
 )
 
-func djBoolEncoder(e *djState, v reflect.Value, quoted bool) error {
+func boolEncoder(e *state, v reflect.Value, quoted bool) error {
 	if quoted {
 		e.buf = append(e.buf, '"')
 	}
@@ -20,7 +21,7 @@ func djBoolEncoder(e *djState, v reflect.Value, quoted bool) error {
 	return nil
 }
 
-func djIntEncoder(e *djState, v reflect.Value, quoted bool) error {
+func intEncoder(e *state, v reflect.Value, quoted bool) error {
 	if quoted {
 		e.buf = append(e.buf, '"')
 	}
@@ -31,7 +32,7 @@ func djIntEncoder(e *djState, v reflect.Value, quoted bool) error {
 	return nil
 }
 
-func djUintEncoder(e *djState, v reflect.Value, quoted bool) error {
+func uintEncoder(e *state, v reflect.Value, quoted bool) error {
 	if quoted {
 		e.buf = append(e.buf, '"')
 	}
@@ -42,17 +43,17 @@ func djUintEncoder(e *djState, v reflect.Value, quoted bool) error {
 	return nil
 }
 
-func djFloat32Encoder(e *djState, v reflect.Value, quoted bool) error {
+func float32Encoder(e *state, v reflect.Value, quoted bool) error {
 	return e.float(v, 32, quoted)
 }
 
-func djFloat64Encoder(e *djState, v reflect.Value, quoted bool) error {
+func float64Encoder(e *state, v reflect.Value, quoted bool) error {
 	return e.float(v, 64, quoted)
 }
 
 // float writes f as encoding/json does: the shortest representation, in
 // exponent form only below 1e-6 or from 1e21 on.
-func (e *djState) float(v reflect.Value, bits int, quoted bool) error {
+func (e *state) float(v reflect.Value, bits int, quoted bool) error {
 	f := v.Float()
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return &json.UnsupportedValueError{Value: v, Str: strconv.FormatFloat(f, 'g', -1, bits)}
@@ -81,22 +82,22 @@ func (e *djState) float(v reflect.Value, bits int, quoted bool) error {
 	return nil
 }
 
-func djStringEncoder(e *djState, v reflect.Value, quoted bool) error {
+func stringEncoder(e *state, v reflect.Value, quoted bool) error {
 	if quoted {
-		inner := djAppendJSONString(nil, v.String(), true)
-		e.buf = djAppendJSONString(e.buf, string(inner), false)
+		inner := appendJSONString(nil, v.String(), true)
+		e.buf = appendJSONString(e.buf, string(inner), false)
 		return nil
 	}
-	e.buf = djAppendJSONString(e.buf, v.String(), true)
+	e.buf = appendJSONString(e.buf, v.String(), true)
 	return nil
 }
 
-func djNumberEncoder(e *djState, v reflect.Value, quoted bool) error {
+func numberEncoder(e *state, v reflect.Value, quoted bool) error {
 	s := v.String()
 	if s == "" {
 		s = "0"
 	}
-	if !djValidJSONNumber(s) {
+	if !validJSONNumber(s) {
 		return fmt.Errorf("json: invalid number literal %q", s)
 	}
 	if quoted {
@@ -109,8 +110,8 @@ func djNumberEncoder(e *djState, v reflect.Value, quoted bool) error {
 	return nil
 }
 
-// djValidJSONNumber reports whether s is a JSON number literal.
-func djValidJSONNumber(s string) bool {
+// validJSONNumber reports whether s is a JSON number literal.
+func validJSONNumber(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -150,58 +151,5 @@ func djValidJSONNumber(s string) bool {
 	return s == ""
 }
 
-const djHexDigits = "0123456789abcdef"
-
-// djAppendJSONString writes s as a JSON string as encoding/json does:
-// invalid UTF-8 becomes U+FFFD, U+2028 and U+2029 are escaped, and with
-// html so are <, > and &.
-func djAppendJSONString(b []byte, s string, html bool) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && (!html || c != '<' && c != '>' && c != '&') {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', djHexDigits[c>>4], djHexDigits[c&15])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', djHexDigits[r&15])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// appendJSONString writes s as a JSON string as encoding/json does.
+func appendJSONString(b []byte, s string, html bool) []byte { return jsonenc.AppendString(b, s, html) }
