@@ -82,17 +82,7 @@ func TestObserverSeesWaitsAndRefusals(t *testing.T) {
 		b := startBubble(t, oneReceive(), channels.ServerConfig{BackpressureTimeout: 3 * time.Second, Observer: obs},
 			channels.WorkerConfig{Concurrency: 2, InlineLimit: 2}, channels.Route("websocket.receive", gatedEcho(gate)))
 		t.Cleanup(func() { close(gate) })
-		// As in TestBackpressureExpiresWith1013: every turn of the worker
-		// taken, then a message that waits for room in vain.
-		var busy []*websocket.Conn
-		for range 4 {
-			busy = append(busy, b.mustDial("/"))
-		}
-		conn := b.mustDial("/")
-		for _, c := range busy {
-			writeTexts(c, "held")
-			synctest.Wait()
-		}
+		conn := takeEveryTurn(b) // then a message that waits for room in vain
 		writeTexts(conn, "a", "b", "c")
 		if code, _ := closeCode(conn); code != channels.CloseTryAgainLater {
 			t.Fatalf("close %d, want 1013", code)

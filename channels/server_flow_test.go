@@ -68,19 +68,7 @@ func TestBackpressureExpiresWith1013(t *testing.T) {
 		b := startBubble(t, oneReceive(), channels.ServerConfig{BackpressureTimeout: 3 * time.Second},
 			channels.WorkerConfig{Concurrency: 2, InlineLimit: 2}, channels.Route("websocket.receive", gatedEcho(gate)))
 		t.Cleanup(func() { close(gate) })
-		// Every turn of the worker is taken: two messages handed over by
-		// their readers (the InlineLimit) wait for the gate, and two more
-		// (of other connections) in the worker's receiving goroutines. conn's first message fills the layer's
-		// websocket.receive, and its second waits for room.
-		var busy []*websocket.Conn
-		for range 4 {
-			busy = append(busy, b.mustDial("/"))
-		}
-		conn := b.mustDial("/")
-		for _, c := range busy {
-			writeTexts(c, "held")
-			synctest.Wait()
-		}
+		conn := takeEveryTurn(b)
 		start := time.Now()
 		writeTexts(conn, "a", "b", "c")
 		code, _ := closeCode(conn)
@@ -88,6 +76,25 @@ func TestBackpressureExpiresWith1013(t *testing.T) {
 			t.Errorf("close %d after %v; want 1013 after the 3 s BackpressureTimeout", code, time.Since(start))
 		}
 	})
+}
+
+// takeEveryTurn takes every turn of a worker of Concurrency 2 and
+// InlineLimit 2 whose consumer waits at a gate: two messages handed over by
+// their readers wait for the gate, and two more (of other connections) in
+// the worker's receiving goroutines. It returns a connection whose first
+// message fills a websocket.receive of capacity 1 (oneReceive), and whose
+// second waits for room.
+func takeEveryTurn(b *bubble) *websocket.Conn {
+	var busy []*websocket.Conn
+	for range 4 {
+		busy = append(busy, b.mustDial("/"))
+	}
+	conn := b.mustDial("/")
+	for _, c := range busy {
+		writeTexts(c, "held")
+		synctest.Wait()
+	}
+	return conn
 }
 
 // plainLayer hides every optional interface of its layer but groups: the

@@ -2,7 +2,6 @@ package channels_test
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"io"
 	"testing"
@@ -14,22 +13,6 @@ import (
 	"github.com/gochannels/channels-jsonrpc/channels"
 )
 
-// rawClientFrame is a masked frame (zero mask key) of opcode op whose
-// header declares length bytes, followed by payload.
-func rawClientFrame(op byte, length uint64, payload []byte) []byte {
-	f := []byte{0x80 | op}
-	switch {
-	case length < 126:
-		f = append(f, 0x80|byte(length))
-	case length <= 0xFFFF:
-		f = append(f, 0x80|126, byte(length>>8), byte(length))
-	default:
-		f = append(f, 0x80|127)
-		f = binary.BigEndian.AppendUint64(f, length)
-	}
-	return append(append(f, 0, 0, 0, 0), payload...)
-}
-
 // TestProtocolErrorsAreAnsweredAsRFC6455Says sends what a hostile client
 // sends and expects the close code RFC 6455 names, the socket closed at
 // once after it, and the code in websocket.disconnect.
@@ -39,9 +22,9 @@ func TestProtocolErrorsAreAnsweredAsRFC6455Says(t *testing.T) {
 		frame []byte
 		code  int
 	}{
-		{"a close frame with a 1-byte payload", rawClientFrame(0x8, 1, []byte{3}), channels.CloseProtocolError},
-		{"a frame declaring 2^62 bytes", rawClientFrame(0x1, 1<<62, []byte("{}")), channels.CloseMessageTooBig},
-		{"a text frame that is not UTF-8", rawClientFrame(0x1, 3, []byte{'a', 0xff, 'b'}), channels.CloseInvalidPayload},
+		{"a close frame with a 1-byte payload", channels.ClientFrame(0x8, 1, []byte{3}), channels.CloseProtocolError},
+		{"a frame declaring 2^62 bytes", channels.ClientFrame(0x1, 1<<62, []byte("{}")), channels.CloseMessageTooBig},
+		{"a text frame that is not UTF-8", channels.ClientFrame(0x1, 3, []byte{'a', 0xff, 'b'}), channels.CloseInvalidPayload},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
+	"github.com/gochannels/channels-jsonrpc/metrics"
 )
 
 // The browser test drives the page in headless Chromium (Debian's chromium
@@ -228,9 +229,16 @@ func browserExampleFails(label, transport string) bool {
 // browserStartExample runs the example as `-mode all` does (memory layer,
 // server, worker, page) behind an httptest listener and returns its URL.
 func browserStartExample(t *testing.T) string {
+	return startApp(t, channels.NewMemoryLayer(channels.MemoryConfig{}), nil)
+}
+
+// startApp runs the example's server and worker on layer, counted by m
+// (nil: a Metrics of their own), behind an httptest listener, and returns
+// its URL.
+func startApp(t *testing.T, layer channels.Layer, m *metrics.Metrics) string {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := newApp(channels.NewMemoryLayer(channels.MemoryConfig{}), 2, log, nil)
+	a, err := newApp(layer, 2, log, m)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,8 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +11,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/gochannels/channels-jsonrpc/metrics"
 )
 
@@ -27,21 +23,9 @@ func TestMetricsMoveWithCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(layer, 2, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(a.handler())
-	t.Cleanup(hs.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		channels.RunAll(ctx, a.server, a.worker)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
+	base := startApp(t, layer, m)
 
-	before := scrape(t, hs.URL)
+	before := scrape(t, base)
 	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes",
 		`channels_messages_sent_total{kind="websocket.receive"}`, `channels_connections_open{transport="websocket"}`} {
 		if _, ok := before[name]; !ok {
@@ -49,7 +33,7 @@ func TestMetricsMoveWithCalls(t *testing.T) {
 		}
 	}
 
-	conn := dialWithin(t, "ws"+strings.TrimPrefix(hs.URL, "http")+"/ws/")
+	conn := dialWithin(t, "ws"+strings.TrimPrefix(base, "http")+"/ws/")
 	for i := range 3 {
 		scaleCall(t, conn, `{"jsonrpc":"2.0","id":`+strconv.Itoa(i)+`,"method":"ping"}`, `{"jsonrpc":"2.0","id":`+strconv.Itoa(i)+`,"result":"pong"}`)
 	}
@@ -61,14 +45,14 @@ func TestMetricsMoveWithCalls(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	resp, err := http.Post(hs.URL+"/rpc/", "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	resp, err := http.Post(base+"/rpc/", "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 
-	after := scrape(t, hs.URL)
+	after := scrape(t, base)
 	grew := func(name string, by float64) {
 		t.Helper()
 		if got := after[name] - before[name]; got < by {
@@ -89,7 +73,7 @@ func TestMetricsMoveWithCalls(t *testing.T) {
 
 	conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		now := scrape(t, hs.URL)
+		now := scrape(t, base)
 		closed := now[`channels_connections_closed_total{code="1000",transport="websocket"}`]
 		if closed == 1 && now[`channels_connections_open{transport="websocket"}`] == 0 {
 			break
