@@ -151,7 +151,7 @@ func decodeContent(data []byte) (channels.Content, error) {
 	if !msgpcode.IsFixedMap(c) && c != msgpcode.Map16 && c != msgpcode.Map32 {
 		return nil, fmt.Errorf("%w: top level is not a map", errBadMessage)
 	}
-	m, err := decodeMap(d, 1)
+	m, err := contentDecoder{d, r}.decodeMap(1)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errBadMessage, err)
 	}
@@ -161,8 +161,15 @@ func decodeContent(data []byte) (channels.Content, error) {
 	return channels.Content(m), nil
 }
 
-func decodeMap(d *msgpack.Decoder, depth int) (map[string]any, error) {
-	n, err := d.DecodeMapLen()
+// contentDecoder reads one message: the msgpack decoder and the bytes it
+// reads, whose length bounds what a string or bin may declare.
+type contentDecoder struct {
+	d *msgpack.Decoder
+	r *bytes.Reader
+}
+
+func (cd contentDecoder) decodeMap(depth int) (map[string]any, error) {
+	n, err := cd.d.DecodeMapLen()
 	if err != nil {
 		return nil, err
 	}
@@ -171,37 +178,46 @@ func decodeMap(d *msgpack.Decoder, depth int) (map[string]any, error) {
 	}
 	m := make(map[string]any, min(n, 1024))
 	for range n {
-		c, err := d.PeekCode()
+		c, err := cd.d.PeekCode()
 		if err != nil {
 			return nil, err
 		}
-		var k string
-		switch {
-		case msgpcode.IsString(c):
-			k, err = d.DecodeString()
-		case msgpcode.IsBin(c):
-			var b []byte
-			b, err = d.DecodeBytes()
-			k = string(b)
-		default:
+		if !msgpcode.IsString(c) && !msgpcode.IsBin(c) {
 			return nil, fmt.Errorf("map key of msgpack type 0x%02x is not a string", c)
 		}
+		k, err := cd.blob()
 		if err != nil {
 			return nil, err
 		}
-		v, err := decodeValue(d, depth+1)
+		v, err := cd.decodeValue(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		m[k] = v
+		m[string(k)] = v
 	}
 	return m, nil
 }
 
-func decodeValue(d *msgpack.Decoder, depth int) (any, error) {
+// blob reads a str or bin. The length it declares is checked against the
+// bytes left before anything is allocated: the library would allocate all
+// of it first, gigabytes for a 9-byte message.
+func (cd contentDecoder) blob() ([]byte, error) {
+	n, err := cd.d.DecodeBytesLen()
+	if err != nil {
+		return nil, err
+	}
+	if n > cd.r.Len() {
+		return nil, fmt.Errorf("a string declares %d bytes, %d are left", n, cd.r.Len())
+	}
+	b := make([]byte, max(n, 0))
+	return b, cd.d.ReadFull(b)
+}
+
+func (cd contentDecoder) decodeValue(depth int) (any, error) {
 	if depth > maxDecodeDepth {
 		return nil, fmt.Errorf("nested more than %d levels deep", maxDecodeDepth)
 	}
+	d := cd.d
 	c, err := d.PeekCode()
 	if err != nil {
 		return nil, err
@@ -229,29 +245,30 @@ func decodeValue(d *msgpack.Decoder, depth int) (any, error) {
 	case c == msgpcode.Double:
 		return d.DecodeFloat64()
 	case msgpcode.IsString(c):
-		return d.DecodeString()
+		b, err := cd.blob()
+		return string(b), err
 	case msgpcode.IsBin(c):
-		b, err := d.DecodeBytes()
-		if b == nil && err == nil {
-			b = []byte{}
-		}
-		return b, err
+		return cd.blob()
 	case msgpcode.IsFixedArray(c), c == msgpcode.Array16, c == msgpcode.Array32:
-		n, err := d.DecodeArrayLen()
+		return cd.decodeList(depth)
+	case msgpcode.IsFixedMap(c), c == msgpcode.Map16, c == msgpcode.Map32:
+		return cd.decodeMap(depth)
+	}
+	return nil, fmt.Errorf("msgpack type 0x%02x is not an ASGI value", c)
+}
+
+func (cd contentDecoder) decodeList(depth int) ([]any, error) {
+	n, err := cd.d.DecodeArrayLen()
+	if err != nil {
+		return nil, err
+	}
+	l := make([]any, 0, min(n, 1024))
+	for range n {
+		v, err := cd.decodeValue(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		l := make([]any, 0, min(n, 1024))
-		for range n {
-			v, err := decodeValue(d, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			l = append(l, v)
-		}
-		return l, nil
-	case msgpcode.IsFixedMap(c), c == msgpcode.Map16, c == msgpcode.Map32:
-		return decodeMap(d, depth)
+		l = append(l, v)
 	}
-	return nil, fmt.Errorf("msgpack type 0x%02x is not an ASGI value", c)
+	return l, nil
 }
