@@ -10,7 +10,6 @@ import (
 	"time"
 )
 
-
 // Server is the interface server (Channels' Daphne): an http.Handler that
 // turns WebSocket connections and HTTP requests into messages on the layer
 // ("websocket.connect", "websocket.receive", "websocket.disconnect",
