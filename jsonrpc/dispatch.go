@@ -178,64 +178,19 @@ func (d *dispatcher) batch(arr []byte) Reply {
 // invalid request), appending its response to buf. answered is false when
 // nothing is to be sent; code is the error code of an error response.
 func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered bool, code Code) {
-	invalid := func(version int, id []byte) ([]byte, bool, Code) {
+	env, ok := readEnvelope(v, inBatch)
+	if !ok {
 		d.observe(nil, CodeInvalidRequest, 0)
-		return appendError(buf, version, id, CodeInvalidRequest, CodeInvalidRequest.String(), nil), true, CodeInvalidRequest
+		return appendError(buf, env.version, env.id, CodeInvalidRequest, CodeInvalidRequest.String(), nil), true, CodeInvalidRequest
 	}
-	if v[0] != '{' {
-		return invalid(v2, nil)
-	}
-	req := parseRequest(v)
-	echo := req.id // the id to echo on an invalid request: only a valid one
-	if echo != nil && !validID2(echo) {
-		echo = nil
-	}
-	version := v2
-	switch {
-	case req.jsonrpc != nil:
-		if !isVersion2(req.jsonrpc) {
-			return invalid(v2, echo)
-		}
-	case inBatch: // batches are a 2.0 feature
-		return invalid(v2, echo)
-	case req.method == nil: // neither member: no telling the version
-		return invalid(v2, echo)
-	default:
-		version = v1
-	}
-	id := req.id
-	var notification bool
-	if version == v2 {
-		if id != nil && !validID2(id) {
-			return invalid(v2, nil)
-		}
-		notification = id == nil
-	} else {
-		// JSON-RPC 1.0 allows ids of any type; null means notification.
-		notification = id == nil || id[0] == 'n'
-		echo = id
-	}
-	if req.method == nil || req.method[0] != '"' {
-		return invalid(version, echo)
-	}
-	if id == nil {
-		id = jsonNull
-	}
-
 	// From here on, a failing notification is not answered.
-	fail := func(code Code, data []byte) ([]byte, bool, Code) {
-		if notification {
-			return buf, false, 0
-		}
-		return appendError(buf, version, id, code, code.String(), data), true, code
-	}
-	m := d.lookup(req.method)
-	if m == nil || !d.allowed(m) || (!notification && m.info.Notification) {
+	m := d.lookup(env.req.method)
+	if m == nil || !d.allowed(m) || (!env.notification && m.info.Notification) {
 		d.observe(nil, CodeMethodNotFound, 0)
-		return fail(CodeMethodNotFound, nil)
+		return env.fail(buf, CodeMethodNotFound, nil)
 	}
 	if d.state.intercept != nil {
-		return d.intercepted(buf, m, req.params, version, id, notification)
+		return d.intercepted(buf, m, env.req.params, env.version, env.id, env.notification)
 	}
 	// One allocation holds the handler's context and its arguments.
 	var inv *invocation
@@ -248,16 +203,81 @@ func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered b
 			args = make([]reflect.Value, m.nargs)
 		}
 	}
-	if msg := m.bind(req.params, version, args); msg != "" {
+	if msg := m.bind(env.req.params, env.version, args); msg != "" {
 		d.observe(m, CodeInvalidParams, 0)
-		return fail(CodeInvalidParams, appendJSONString(nil, msg))
+		return env.fail(buf, CodeInvalidParams, appendJSONString(nil, msg))
 	}
 	if m.ctx {
-		d.callContext(&inv.cc, m, version, id, notification)
+		d.callContext(&inv.cc, m, env.version, env.id, env.notification)
 		inv.ctx = &inv.cc
 		args[0] = reflect.ValueOf(&inv.ctx).Elem()
 	}
-	return d.invokeObserved(buf, m, version, id, notification, func() (reflect.Value, error) { return m.call(args) })
+	return d.invokeObserved(buf, m, env.version, env.id, env.notification, func() (reflect.Value, error) { return m.call(args) })
+}
+
+// envelope is what a request object says about how to answer it, read
+// before its method is looked up.
+type envelope struct {
+	req          request
+	version      int    // v1 or v2
+	id           []byte // the id to answer with; see readEnvelope
+	notification bool   // no answer is wanted
+}
+
+// readEnvelope reads the version, id and method name of request v (any
+// valid JSON value; only an object can be a request). When v is a valid
+// request, ok is true and env.id is the id to answer with (jsonNull when
+// absent). Otherwise env.version and env.id (nil for null) are what its
+// Invalid Request error carries: the id is echoed only when it is valid.
+func readEnvelope(v []byte, inBatch bool) (env envelope, ok bool) {
+	if v[0] != '{' {
+		return envelope{version: v2}, false
+	}
+	env.req = parseRequest(v)
+	echo := env.req.id // the id to echo on an invalid request: only a valid one
+	if echo != nil && !validID2(echo) {
+		echo = nil
+	}
+	switch {
+	case env.req.jsonrpc != nil:
+		if !isVersion2(env.req.jsonrpc) {
+			return envelope{version: v2, id: echo}, false
+		}
+		env.version = v2
+	case inBatch: // batches are a 2.0 feature
+		return envelope{version: v2, id: echo}, false
+	case env.req.method == nil: // neither member: no telling the version
+		return envelope{version: v2, id: echo}, false
+	default:
+		env.version = v1
+	}
+	env.id = env.req.id
+	if env.version == v2 {
+		if env.id != nil && !validID2(env.id) {
+			return envelope{version: v2}, false
+		}
+		env.notification = env.id == nil
+	} else {
+		// JSON-RPC 1.0 allows ids of any type; null means notification.
+		env.notification = env.id == nil || env.id[0] == 'n'
+		echo = env.id
+	}
+	if env.req.method == nil || env.req.method[0] != '"' {
+		return envelope{version: env.version, id: echo}, false
+	}
+	if env.id == nil {
+		env.id = jsonNull
+	}
+	return env, true
+}
+
+// fail appends the error response to a request that cannot be called, or
+// nothing for a notification.
+func (env *envelope) fail(buf []byte, code Code, data []byte) ([]byte, bool, Code) {
+	if env.notification {
+		return buf, false, 0
+	}
+	return appendError(buf, env.version, env.id, code, code.String(), data), true, code
 }
 
 // appendValue appends the JSON encoding of a handler's value (invalid: no
