@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -17,8 +16,9 @@ import (
 // function's signature once at registration, binds positional or named
 // params to its parameters, and describes bad params to the caller in JSON
 // terms (integer, string, object, ...), never with Go type names. The
-// binding and decoding of params are in handler_params.go, the messages in
-// handler_messages.go.
+// binding of params is in handler_params.go, the decoding of one value in
+// handler_decode.go, the fields of a struct parameter in handler_fields.go,
+// the messages in handler_messages.go.
 
 var (
 	ctxType      = reflect.TypeFor[context.Context]()
@@ -69,20 +69,68 @@ type method struct {
 // newMethod checks fn's signature and prepares its binding.
 func newMethod(name string, fn reflect.Value, o *methodOptions) (*method, error) {
 	t := fn.Type()
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("jsonrpc: register %q: "+format, append([]any{name}, args...)...)
-	}
 	m := &method{fn: fn, variadic: t.IsVariadic()}
 	m.info.Name = name
-	for i := 0; i < t.NumIn(); i++ {
-		if t.In(i) == ctxType && i > 0 {
-			return nil, fail("context.Context must be the first parameter")
+	if err := m.prepare(t, o); err != nil {
+		return nil, fmt.Errorf("jsonrpc: register %q: %v", name, err)
+	}
+	m.describeParams()
+	return m, nil
+}
+
+// prepare checks t, the type of m's function, and sets how its calls are
+// bound: context, results, params and their mode. Its error says what is
+// wrong with the signature.
+func (m *method) prepare(t reflect.Type, o *methodOptions) error {
+	first, err := m.checkContext(t)
+	if err != nil {
+		return err
+	}
+	if err := m.checkResults(t); err != nil {
+		return err
+	}
+	if err := checkParamTypes(t, first); err != nil {
+		return err
+	}
+	n := t.NumIn() - first
+	switch {
+	case o.paramsSet:
+		err = m.nameParams(t, first, o.params)
+	case n == 1 && !m.variadic && isStructParam(t.In(first)):
+		err = m.fieldParams(t.In(first))
+	default:
+		m.positionalParams(t, first)
+	}
+	if err != nil {
+		return err
+	}
+	for i, p := range m.params {
+		if p.required {
+			m.minPos = i + 1
 		}
 	}
-	first := 0
-	if t.NumIn() > 0 && t.In(0) == ctxType {
-		m.ctx, first = true, 1
+	m.nargs = t.NumIn()
+	return nil
+}
+
+// checkContext accepts a context.Context only as the first parameter and
+// returns the index of the first parameter bound from params.
+func (m *method) checkContext(t reflect.Type) (first int, err error) {
+	for i := 1; i < t.NumIn(); i++ {
+		if t.In(i) == ctxType {
+			return 0, errors.New("context.Context must be the first parameter")
+		}
 	}
+	if t.NumIn() > 0 && t.In(0) == ctxType {
+		m.ctx = true
+		return 1, nil
+	}
+	return 0, nil
+}
+
+// checkResults accepts [value,] [error] as results and records which of
+// them the function returns.
+func (m *method) checkResults(t reflect.Type) error {
 	switch t.NumOut() {
 	case 0:
 	case 1:
@@ -93,72 +141,89 @@ func newMethod(name string, fn reflect.Value, o *methodOptions) (*method, error)
 		}
 	case 2:
 		if t.Out(1) != errorType {
-			return nil, fail("the second result must be error, not %s", t.Out(1))
+			return fmt.Errorf("the second result must be error, not %s", t.Out(1))
 		}
 		if t.Out(0) == errorType {
-			return nil, fail("the first of two results must not be error")
+			return errors.New("the first of two results must not be error")
 		}
 		m.result, m.errResult = true, true
 	default:
-		return nil, fail("at most 2 results ([value,] [error]) are allowed, not %d", t.NumOut())
+		return fmt.Errorf("at most 2 results ([value,] [error]) are allowed, not %d", t.NumOut())
 	}
 	if m.result {
 		m.info.Result = t.Out(0)
 	}
-	n := t.NumIn() - first
+	return nil
+}
+
+// checkParamTypes refuses a function with a parameter from first on (the
+// elements of a variadic one) that JSON can never fill.
+func checkParamTypes(t reflect.Type, first int) error {
 	for i := first; i < t.NumIn(); i++ {
 		pt := t.In(i)
-		if m.variadic && i == t.NumIn()-1 {
+		if t.IsVariadic() && i == t.NumIn()-1 {
 			pt = pt.Elem()
 		}
 		if err := checkDecodable(pt); err != nil {
-			return nil, fail("parameter %d (%s): %v", i-first, t.In(i), err)
+			return fmt.Errorf("parameter %d (%s): %v", i-first, t.In(i), err)
 		}
 	}
-	switch {
-	case o.paramsSet:
-		if len(o.params) != n {
-			return nil, fail("Params names %d parameters, the function has %d", len(o.params), n)
-		}
-		seen := make(map[string]bool, n)
-		for i, pn := range o.params {
-			if pn == "" {
-				return nil, fail("Params: name %d is empty", i)
-			}
-			if seen[pn] {
-				return nil, fail("Params: name %q is repeated", pn)
-			}
-			seen[pn] = true
-			m.params = append(m.params, param{name: pn, typ: t.In(first + i), required: !(m.variadic && i == n-1)})
-		}
-		m.mode = byName
-	case n == 1 && !m.variadic && isStructParam(t.In(first)):
-		st := t.In(first)
-		if st.Kind() == reflect.Pointer {
-			st, m.structPtr = st.Elem(), true
-		}
-		fields, err := structFields(st)
-		if err != nil {
-			return nil, fail("%v", err)
-		}
-		for _, f := range fields {
-			if err := checkDecodable(f.typ); err != nil {
-				return nil, fail("field %q (%s): %v", f.name, f.typ, err)
-			}
-		}
-		m.structType, m.params, m.mode = st, fields, byField
-	default:
-		for i := 0; i < n; i++ {
-			m.params = append(m.params, param{typ: t.In(first + i), required: !(m.variadic && i == n-1)})
-		}
-		m.mode = byPosition
+	return nil
+}
+
+// nameParams binds the parameters from first on by the names given with
+// Params, one for each.
+func (m *method) nameParams(t reflect.Type, first int, names []string) error {
+	n := t.NumIn() - first
+	if len(names) != n {
+		return fmt.Errorf("Params names %d parameters, the function has %d", len(names), n)
 	}
-	for i, p := range m.params {
-		if p.required {
-			m.minPos = i + 1
+	seen := make(map[string]bool, n)
+	for i, pn := range names {
+		if pn == "" {
+			return fmt.Errorf("Params: name %d is empty", i)
+		}
+		if seen[pn] {
+			return fmt.Errorf("Params: name %q is repeated", pn)
+		}
+		seen[pn] = true
+		m.params = append(m.params, param{name: pn, typ: t.In(first + i), required: !(m.variadic && i == n-1)})
+	}
+	m.mode = byName
+	return nil
+}
+
+// fieldParams binds the fields of the lone struct (or struct pointer)
+// parameter of type st.
+func (m *method) fieldParams(st reflect.Type) error {
+	if st.Kind() == reflect.Pointer {
+		st, m.structPtr = st.Elem(), true
+	}
+	fields, err := structFields(st)
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		if err := checkDecodable(f.typ); err != nil {
+			return fmt.Errorf("field %q (%s): %v", f.name, f.typ, err)
 		}
 	}
-	m.nargs = t.NumIn()
+	m.structType, m.params, m.mode = st, fields, byField
+	return nil
+}
+
+// positionalParams binds the parameters from first on by position.
+func (m *method) positionalParams(t reflect.Type, first int) {
+	n := t.NumIn() - first
+	for i := 0; i < n; i++ {
+		m.params = append(m.params, param{typ: t.In(first + i), required: !(m.variadic && i == n-1)})
+	}
+	m.mode = byPosition
+}
+
+// describeParams fills in the MethodInfo of m's params: unnamed ones are
+// called arg0, arg1, ...
+func (m *method) describeParams() {
 	m.info.Variadic = m.variadic
 	m.info.Named = m.mode != byPosition || len(m.params) == 0
 	m.info.Params = make([]ParamInfo, len(m.params))
@@ -169,7 +234,6 @@ func newMethod(name string, fn reflect.Value, o *methodOptions) (*method, error)
 		}
 		m.info.Params[i] = ParamInfo{Name: pn, Type: p.typ, Required: p.required}
 	}
-	return m, nil
 }
 
 // hasCustomDecoding reports whether t decodes itself from JSON.
@@ -208,82 +272,6 @@ func checkDecodable(t reflect.Type) error {
 		}
 	}
 	return nil
-}
-
-// structFields lists the params a struct stands for: exported fields in
-// declaration order, named by json tag else field name, embedded structs
-// without a tag name flattened (the shallowest of equal names wins).
-func structFields(t reflect.Type) ([]param, error) {
-	type found struct {
-		p     param
-		depth int
-	}
-	var all []found
-	var walk func(t reflect.Type, index []int, depth int, visiting map[reflect.Type]bool)
-	walk = func(t reflect.Type, index []int, depth int, visiting map[reflect.Type]bool) {
-		visiting[t] = true
-		defer delete(visiting, t)
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			tag := f.Tag.Get("json")
-			if tag == "-" {
-				continue
-			}
-			tagName, tagOpts, _ := strings.Cut(tag, ",")
-			idx := append(append([]int(nil), index...), i)
-			if f.Anonymous && tagName == "" {
-				ft := f.Type
-				isPtr := ft.Kind() == reflect.Pointer
-				if isPtr {
-					ft = ft.Elem()
-				}
-				if ft.Kind() == reflect.Struct {
-					if (isPtr && !f.IsExported()) || visiting[ft] {
-						continue
-					}
-					walk(ft, idx, depth+1, visiting)
-					continue
-				}
-			}
-			if !f.IsExported() {
-				continue
-			}
-			pn := tagName
-			if pn == "" {
-				pn = f.Name
-			}
-			optional := f.Type.Kind() == reflect.Pointer
-			for _, opt := range strings.Split(tagOpts, ",") {
-				if opt == "omitempty" || opt == "omitzero" {
-					optional = true
-				}
-			}
-			all = append(all, found{param{name: pn, typ: f.Type, required: !optional, index: idx}, depth})
-		}
-	}
-	walk(t, nil, 0, map[reflect.Type]bool{})
-	best := map[string]int{} // name -> shallowest depth
-	count := map[string]int{}
-	for _, f := range all {
-		d, ok := best[f.p.name]
-		switch {
-		case !ok || f.depth < d:
-			best[f.p.name], count[f.p.name] = f.depth, 1
-		case f.depth == d:
-			count[f.p.name]++
-		}
-	}
-	var out []param
-	for _, f := range all {
-		if best[f.p.name] != f.depth {
-			continue
-		}
-		if count[f.p.name] > 1 {
-			return nil, fmt.Errorf("field name %q is ambiguous (embedded structs at the same depth)", f.p.name)
-		}
-		out = append(out, f.p)
-	}
-	return out, nil
 }
 
 // Calling.
