@@ -184,6 +184,28 @@ func ParseURL(rawURL string) (Config, error) {
 		return cfg, fmt.Errorf("redislayer: URL scheme %q is not redis, rediss, unix or redis+sentinel", u.Scheme)
 	}
 	q := u.Query()
+	errs := parseLayerParams(q, &cfg)
+	others := q[paramHost]
+	for _, p := range []string{paramCapacity, paramChannelCapacity, paramExpiry, paramGroupExpiry, paramPrefix,
+		paramHost, paramEncryptionKey, paramCallTimeout, paramBlockTimeout} {
+		q.Del(p)
+	}
+	u.RawQuery = q.Encode()
+	cfg.Hosts = append([]string{u.String()}, others...)
+	for _, h := range cfg.Hosts {
+		if err := checkHostURL(h); err != nil {
+			errs = append(errs, fmt.Errorf("host %s: %v", redactURL(h), err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("redislayer: bad layer URL %s: %w", redactURL(rawURL), err)
+	}
+	return cfg, nil
+}
+
+// parseLayerParams sets the fields of cfg that the layer parameters of q
+// give, and returns what is wrong with them.
+func parseLayerParams(q url.Values, cfg *Config) []error {
 	var errs []error
 	intParam := func(name string, dst *int) {
 		if v := q.Get(name); v != "" {
@@ -221,22 +243,7 @@ func ParseURL(rawURL string) (Config, error) {
 		cfg.ChannelCapacity = append(cfg.ChannelCapacity, channels.CapacityRule{Pattern: glob, Capacity: c})
 	}
 	cfg.SymmetricEncryptionKeys = q[paramEncryptionKey]
-	others := q[paramHost]
-	for _, p := range []string{paramCapacity, paramChannelCapacity, paramExpiry, paramGroupExpiry, paramPrefix,
-		paramHost, paramEncryptionKey, paramCallTimeout, paramBlockTimeout} {
-		q.Del(p)
-	}
-	u.RawQuery = q.Encode()
-	cfg.Hosts = append([]string{u.String()}, others...)
-	for _, h := range cfg.Hosts {
-		if err := checkHostURL(h); err != nil {
-			errs = append(errs, fmt.Errorf("host %s: %v", redactURL(h), err))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return Config{}, fmt.Errorf("redislayer: bad layer URL %s: %w", redactURL(rawURL), err)
-	}
-	return cfg, nil
+	return errs
 }
 
 // parseSeconds reads a whole number of seconds or a Go duration.

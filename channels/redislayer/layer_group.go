@@ -105,42 +105,15 @@ func (l *Layer) GroupSend(ctx context.Context, group string, content channels.Co
 	}
 
 	// Bucket the members by channel key, in member order.
-	type bucket struct {
-		key      string
-		names    []string
-		capacity int
-	}
-	buckets := make(map[string]*bucket)
-	byShard := make([][]*bucket, len(l.clients))
-	for _, name := range members.Val() {
-		nonLocal := channels.NonLocalName(name)
-		key := l.key(nonLocal)
-		if bk := buckets[key]; bk != nil {
-			bk.names = append(bk.names, name)
-			continue
-		}
-		bk := &bucket{key: key, names: []string{name}, capacity: l.capacity(name)}
-		buckets[key] = bk
-		shard := consistentHash(nonLocal, len(l.clients))
-		byShard[shard] = append(byShard[shard], bk)
-	}
+	byShard := make([][]*groupBucket, len(l.clients))
+	l.bucketMembers(members.Val(), byShard)
 	score := formatScore(l.score(now))
 	var errs []error
 	for shard, bks := range byShard {
 		for len(bks) > 0 {
 			batch := bks[:min(len(bks), groupSendBatch)]
 			bks = bks[len(batch):]
-			keys := make([]string, len(batch))
-			args := make([]any, 0, 2*len(batch)+3)
-			for i, bk := range batch {
-				keys[i] = bk.key
-				args = append(args, l.seal(b.payload(memberPrefix, bk.names), now))
-			}
-			for _, bk := range batch {
-				args = append(args, bk.capacity)
-			}
-			args = append(args, score, l.cutoff(now), l.expiry)
-			over, err := groupSendScript.Run(cctx, l.clients[shard], keys, args...).Int()
+			over, err := l.sendGroupBatch(cctx, shard, batch, b, score, now)
 			if err != nil {
 				errs = append(errs, l.redisError("group send to "+group, shard, err))
 				break
@@ -155,6 +128,49 @@ func (l *Layer) GroupSend(ctx context.Context, group string, content channels.Co
 		l.cfg.Observer.GroupSent(len(members.Val()))
 	}
 	return errors.Join(errs...)
+}
+
+// A groupBucket is the members of a group on one channel key: one message
+// of a group send, whose reserved key lists their names.
+type groupBucket struct {
+	key      string
+	names    []string
+	capacity int
+}
+
+// bucketMembers puts names, the members of a group, in buckets by channel
+// key, in member order, each bucket in byShard under the shard of its key.
+func (l *Layer) bucketMembers(names []string, byShard [][]*groupBucket) {
+	buckets := make(map[string]*groupBucket)
+	for _, name := range names {
+		nonLocal := channels.NonLocalName(name)
+		key := l.key(nonLocal)
+		if bk := buckets[key]; bk != nil {
+			bk.names = append(bk.names, name)
+			continue
+		}
+		bk := &groupBucket{key: key, names: []string{name}, capacity: l.capacity(name)}
+		buckets[key] = bk
+		shard := consistentHash(nonLocal, len(l.clients))
+		byShard[shard] = append(byShard[shard], bk)
+	}
+}
+
+// sendGroupBatch runs groupSendScript on shard for one batch of buckets:
+// the message of b for each, sealed at now and scored with score. It
+// returns how many channels were skipped at capacity.
+func (l *Layer) sendGroupBatch(ctx context.Context, shard int, batch []*groupBucket, b body, score string, now time.Time) (int, error) {
+	keys := make([]string, len(batch))
+	args := make([]any, 0, 2*len(batch)+3)
+	for i, bk := range batch {
+		keys[i] = bk.key
+		args = append(args, l.seal(b.payload(memberPrefix, bk.names), now))
+	}
+	for _, bk := range batch {
+		args = append(args, bk.capacity)
+	}
+	args = append(args, score, l.cutoff(now), l.expiry)
+	return groupSendScript.Run(ctx, l.clients[shard], keys, args...).Int()
 }
 
 func validateMember(group, channel string) error {

@@ -87,75 +87,97 @@ func (l *Layer) Receive(ctx context.Context, chans ...string) (string, channels.
 			return l.receiveNow(ctx, locals, normals) // unlocks l.mu
 		}
 		blocked = true
-		var w *waiter
-		var seqs []uint64
-		var wakes []*shardLoop
-		if len(locals) > 0 {
-			w = &waiter{ch: make(chan struct{}, 1)}
-			seqs, wakes = l.register(w, locals)
-		}
-		l.mu.Unlock()
-		for _, sl := range wakes {
-			l.wakeLoop(sl)
-		}
-
-		if len(normals) == 0 {
-			select {
-			case <-w.ch:
-			case <-ctx.Done():
-			}
-			if err := l.unregister(w, locals, seqs); err != nil {
-				return "", nil, err
-			}
-			continue
-		}
-		var (
-			d   delivery
-			ok  bool
-			err error
-		)
-		if w == nil {
-			if len(l.clients) == 1 { // what waits first, several at a time
-				d, ok, err = l.popNormalBatch(ctx, l.shardKeys(normals)[0])
-			}
-			if !ok && err == nil {
-				d, ok, err = l.popNormal(ctx, normals)
-			}
-		} else { // both kinds: pop the normal ones while waiting for the others
-			popCtx, cancel := context.WithCancel(ctx)
-			type result struct {
-				d   delivery
-				ok  bool
-				err error
-			}
-			res := make(chan result, 1)
-			go func() {
-				d, ok, err := l.popNormal(popCtx, normals)
-				res <- result{d, ok, err}
-			}()
-			var r result
-			select {
-			case r = <-res:
-			case <-w.ch:
-				cancel()
-				r = <-res
-			}
-			cancel()
-			d, ok, err = r.d, r.ok, r.err
-			if lerr := l.unregister(w, locals, seqs); lerr != nil && err == nil && !ok {
-				err = lerr
-			}
-		}
+		d, ok, err := l.receiveBlocking(ctx, locals, normals) // unlocks l.mu
 		if err != nil {
-			if l.isClosed() {
-				return "", nil, channels.ErrClosed
-			}
 			return "", nil, err
 		}
 		if ok {
 			return d.channel, d.content, nil
 		}
 	}
+}
+
+// receiveBlocking waits for one message of locals or normals: it registers
+// a waiter on the queues of locals, then pops normals while it waits, or
+// only waits when there are none. ok is false when nothing came and the
+// receive is to be tried again. l.mu is held on entry and released.
+func (l *Layer) receiveBlocking(ctx context.Context, locals, normals []string) (delivery, bool, error) {
+	var w *waiter
+	var seqs []uint64
+	var wakes []*shardLoop
+	if len(locals) > 0 {
+		w = &waiter{ch: make(chan struct{}, 1)}
+		seqs, wakes = l.register(w, locals)
+	}
+	l.mu.Unlock()
+	for _, sl := range wakes {
+		l.wakeLoop(sl)
+	}
+
+	if len(normals) == 0 {
+		select {
+		case <-w.ch:
+		case <-ctx.Done():
+		}
+		return delivery{}, false, l.unregister(w, locals, seqs)
+	}
+	var (
+		d   delivery
+		ok  bool
+		err error
+	)
+	if w == nil {
+		d, ok, err = l.popNormals(ctx, normals)
+	} else { // both kinds: pop the normal ones while waiting for the others
+		d, ok, err = l.popNormalsWhileWaiting(ctx, normals, w, locals, seqs)
+	}
+	if err != nil && l.isClosed() {
+		return delivery{}, false, channels.ErrClosed
+	}
+	return d, ok, err
+}
+
+// popNormals pops one message of normals, the channels received when none
+// of them is process-local.
+func (l *Layer) popNormals(ctx context.Context, normals []string) (d delivery, ok bool, err error) {
+	if len(l.clients) == 1 { // what waits first, several at a time
+		d, ok, err = l.popNormalBatch(ctx, l.shardKeys(normals)[0])
+	}
+	if !ok && err == nil {
+		d, ok, err = l.popNormal(ctx, normals)
+	}
+	return d, ok, err
+}
+
+// popNormalsWhileWaiting pops one message of normals until w, registered
+// on locals with seqs, is woken, and then unregisters w. The error of
+// unregistering is returned when the pop neither failed nor found a
+// message.
+func (l *Layer) popNormalsWhileWaiting(ctx context.Context, normals []string, w *waiter, locals []string, seqs []uint64) (delivery, bool, error) {
+	popCtx, cancel := context.WithCancel(ctx)
+	type result struct {
+		d   delivery
+		ok  bool
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		d, ok, err := l.popNormal(popCtx, normals)
+		res <- result{d, ok, err}
+	}()
+	var r result
+	select {
+	case r = <-res:
+	case <-w.ch:
+		cancel()
+		r = <-res
+	}
+	cancel()
+	d, ok, err := r.d, r.ok, r.err
+	if lerr := l.unregister(w, locals, seqs); lerr != nil && err == nil && !ok {
+		err = lerr
+	}
+	return d, ok, err
 }
 
 // rotateSlice rotates s left by k, so that successive receives start their
@@ -205,15 +227,27 @@ func (l *Layer) receiveNow(ctx context.Context, locals, normals []string) (strin
 	l.mu.Unlock()
 	names = append(names, normals...)
 
-	var d delivery
-	var found bool
-	var err error
-	for !found && err == nil {
-		var p popped
-		var ok bool
-		p, ok, err = l.popNow(ctx, names)
+	d, found, err := l.popWaiting(ctx, names)
+	closed := l.endDirect(direct)
+	switch {
+	case found:
+		return d.channel, d.content, nil
+	case closed:
+		return "", nil, channels.ErrClosed
+	case err != nil:
+		return "", nil, err
+	}
+	return "", nil, ctx.Err()
+}
+
+// popWaiting pops waiting messages of names, without blocking, until one
+// is the receiver's: that of a normal channel, or one its dispatch left in
+// the queue of a process-local name. It reports false when none waits.
+func (l *Layer) popWaiting(ctx context.Context, names []string) (delivery, bool, error) {
+	for {
+		p, ok, err := l.popNow(ctx, names)
 		if err != nil || !ok {
-			break
+			return delivery{}, false, err
 		}
 		c, route, ok := l.decode(p)
 		if !ok {
@@ -221,18 +255,24 @@ func (l *Layer) receiveNow(ctx context.Context, locals, normals []string) (strin
 		}
 		name := strings.TrimPrefix(p.key, l.cfg.Prefix)
 		if !strings.HasSuffix(name, "!") {
-			d, found = delivery{name, c}, true
-			break
+			return delivery{name, c}, true, nil
 		}
 		l.mu.Lock()
 		q := l.queue(name)
 		l.dispatch(q, route, c)
 		if q.len() > 0 {
-			d, found = q.pop(), true
+			d := q.pop()
+			l.mu.Unlock()
+			return d, true, nil
 		}
 		l.mu.Unlock()
 	}
+}
 
+// endDirect ends the non-blocking pops of the keys of direct: it hands the
+// queues back to their loops, waking those that now fetch them, and forgets
+// the queues no longer in use. It reports whether the layer is closed.
+func (l *Layer) endDirect(direct []*localQueue) bool {
 	l.mu.Lock()
 	var wakes []*shardLoop
 	now := time.Now()
@@ -250,13 +290,5 @@ func (l *Layer) receiveNow(ctx context.Context, locals, normals []string) (strin
 	for _, sl := range wakes {
 		l.wakeLoop(sl)
 	}
-	switch {
-	case found:
-		return d.channel, d.content, nil
-	case closed:
-		return "", nil, channels.ErrClosed
-	case err != nil:
-		return "", nil, err
-	}
-	return "", nil, ctx.Err()
+	return closed
 }

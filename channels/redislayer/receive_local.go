@@ -174,79 +174,105 @@ func (l *Layer) runLoop(sl *shardLoop) {
 				return
 			}
 			l.mu.Unlock()
-			t := time.NewTimer(l.blockWait)
-			select {
-			case <-sl.kick:
-			case <-t.C:
-			case <-l.done.Done():
-			}
-			t.Stop()
+			l.pause(l.blockWait, sl.kick)
 			continue
 		}
-		room := localBatch
-		for _, q := range queues {
-			room = min(room, q.limit-q.len())
-		}
-		l.mu.Unlock()
-		if ps, err := l.popMany(l.done, sl.shard, keys, room); err == nil && len(ps) > 0 {
-			l.mu.Lock()
-			for _, q := range queues {
-				q.inLoop = false
-			}
-			l.dispatchPopped(ps)
-			l.mu.Unlock()
+		if l.popReady(sl, keys, queues) { // unlocks l.mu
 			backoff = 50 * time.Millisecond
 			continue
 		}
-		l.mu.Lock()
-		sl.blocking, sl.wakeSent = true, false
-		l.mu.Unlock()
-
-		p, ok, err := l.bzpopmin(l.done, sl.shard, append(keys, sl.wakeKey))
-		var (
-			c     channels.Content
-			route any
-		)
-		if ok && p.key != sl.wakeKey {
-			c, route, ok = l.decode(p)
-		} else {
-			ok = false
-		}
-
-		l.mu.Lock()
-		sl.blocking = false
-		for _, q := range queues {
-			q.inLoop = false
+		stop, err := l.popBlocking(sl, keys, queues)
+		if stop {
+			return
 		}
 		if err != nil {
-			if l.closed {
-				sl.running = false
-				l.mu.Unlock()
-				return
-			}
-			sl.err = err
-			sl.errSeq++
-			for _, q := range queues {
-				q.wakeAll()
-			}
-			l.mu.Unlock()
 			l.cfg.Logger.Warn("redislayer: receive loop failed", "host", l.addrs[sl.shard], "err", err)
-			t := time.NewTimer(backoff)
-			select {
-			case <-t.C:
-			case <-l.done.Done():
-			}
-			t.Stop()
+			l.pause(backoff, nil)
 			backoff = min(2*backoff, 2*time.Second)
 			continue
 		}
 		backoff = 50 * time.Millisecond
-		if ok {
-			name := strings.TrimPrefix(p.key, l.cfg.Prefix)
-			l.dispatch(l.queue(name), route, c)
+	}
+}
+
+// pause waits for d, a kick (never, when kick is nil) or the layer's close.
+func (l *Layer) pause(d time.Duration, kick <-chan struct{}) {
+	t := time.NewTimer(d)
+	select {
+	case <-kick:
+	case <-t.C:
+	case <-l.done.Done():
+	}
+	t.Stop()
+}
+
+// popReady pops, without blocking, the messages waiting in keys, as many as
+// every queue of queues has room for, and dispatches them. It reports
+// whether it found any. l.mu is held on entry and released.
+func (l *Layer) popReady(sl *shardLoop, keys []string, queues []*localQueue) bool {
+	room := localBatch
+	for _, q := range queues {
+		room = min(room, q.limit-q.len())
+	}
+	l.mu.Unlock()
+	ps, err := l.popMany(l.done, sl.shard, keys, room)
+	if err != nil || len(ps) == 0 {
+		return false
+	}
+	l.mu.Lock()
+	for _, q := range queues {
+		q.inLoop = false
+	}
+	l.dispatchPopped(ps)
+	l.mu.Unlock()
+	return true
+}
+
+// popBlocking waits with one BZPOPMIN on keys and the wake key of sl and
+// dispatches the message it pops. When the pop fails, it keeps the error
+// for the receivers of queues and wakes them; stop reports that it failed
+// because the layer closed, which ends the loop.
+func (l *Layer) popBlocking(sl *shardLoop, keys []string, queues []*localQueue) (stop bool, err error) {
+	l.mu.Lock()
+	sl.blocking, sl.wakeSent = true, false
+	l.mu.Unlock()
+
+	p, ok, err := l.bzpopmin(l.done, sl.shard, append(keys, sl.wakeKey))
+	var (
+		c     channels.Content
+		route any
+	)
+	if ok && p.key != sl.wakeKey {
+		c, route, ok = l.decode(p)
+	} else {
+		ok = false
+	}
+
+	l.mu.Lock()
+	sl.blocking = false
+	for _, q := range queues {
+		q.inLoop = false
+	}
+	if err != nil {
+		if l.closed {
+			sl.running = false
+			l.mu.Unlock()
+			return true, err
+		}
+		sl.err = err
+		sl.errSeq++
+		for _, q := range queues {
+			q.wakeAll()
 		}
 		l.mu.Unlock()
+		return false, err
 	}
+	if ok {
+		name := strings.TrimPrefix(p.key, l.cfg.Prefix)
+		l.dispatch(l.queue(name), route, c)
+	}
+	l.mu.Unlock()
+	return false, nil
 }
 
 // dispatch queues a message popped from q's key for each channel its
