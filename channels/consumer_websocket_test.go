@@ -144,55 +144,62 @@ func wsTestGroups(t *testing.T, l *channels.MemoryLayer, groups ...string) map[s
 	return out
 }
 
+// websocketConnectCase is a consumer routed by wsTestRouter, the path of a
+// websocket.connect it consumes, and what it answers, calls and joins.
+type websocketConnectCase struct {
+	name     string
+	consumer func(*wsTestLog) any
+	path     string
+	wantErr  error
+	replies  []channels.Content
+	calls    []string
+	groups   map[string][]string
+}
+
+// websocketConnectCases are consumers with their own Connect and without:
+// accepting, rejecting and denying, and joining their groups.
+var websocketConnectCases = []websocketConnectCase{
+	{
+		name:     "own Connect accepts",
+		consumer: func(l *wsTestLog) any { return &wsTestRoom{channels.WebsocketConsumer{Groups: []string{"all"}}, l} },
+		path:     "/rooms/lobby/",
+		replies:  []channels.Content{{"accept": true}},
+		calls:    []string{"connect lobby"},
+		groups:   map[string][]string{"all": {wsTestReply}, "room-lobby": {wsTestReply}},
+	},
+	{
+		name:     "own Connect rejects",
+		consumer: func(l *wsTestLog) any { return &wsTestRoom{log: l} },
+		path:     "/rooms/closed/",
+		replies:  []channels.Content{{"accept": false}},
+		calls:    []string{"connect closed"},
+		groups:   map[string][]string{"room-closed": {wsTestReply}},
+	},
+	{
+		name:     "own Connect denies",
+		consumer: func(l *wsTestLog) any { return &wsTestRoom{log: l} },
+		path:     "/rooms/denied/",
+		wantErr:  channels.ErrDenyConnection,
+		calls:    []string{"connect denied"},
+		groups:   map[string][]string{"room-denied": {wsTestReply}},
+	},
+	{
+		name:     "only Receive: accepted by default",
+		consumer: func(*wsTestLog) any { return wsTestEcho{channels.WebsocketConsumer{Groups: []string{"all"}}} },
+		path:     "/rooms/lobby/",
+		replies:  []channels.Content{{"accept": true}},
+		groups:   map[string][]string{"all": {wsTestReply}},
+	},
+	{
+		name:     "no methods at all",
+		consumer: func(*wsTestLog) any { return struct{}{} },
+		path:     "/rooms/lobby/",
+		replies:  []channels.Content{{"accept": true}},
+	},
+}
+
 func TestWebsocketConnect(t *testing.T) {
-	tests := []struct {
-		name     string
-		consumer func(*wsTestLog) any
-		path     string
-		wantErr  error
-		replies  []channels.Content
-		calls    []string
-		groups   map[string][]string
-	}{
-		{
-			name:     "own Connect accepts",
-			consumer: func(l *wsTestLog) any { return &wsTestRoom{channels.WebsocketConsumer{Groups: []string{"all"}}, l} },
-			path:     "/rooms/lobby/",
-			replies:  []channels.Content{{"accept": true}},
-			calls:    []string{"connect lobby"},
-			groups:   map[string][]string{"all": {wsTestReply}, "room-lobby": {wsTestReply}},
-		},
-		{
-			name:     "own Connect rejects",
-			consumer: func(l *wsTestLog) any { return &wsTestRoom{log: l} },
-			path:     "/rooms/closed/",
-			replies:  []channels.Content{{"accept": false}},
-			calls:    []string{"connect closed"},
-			groups:   map[string][]string{"room-closed": {wsTestReply}},
-		},
-		{
-			name:     "own Connect denies",
-			consumer: func(l *wsTestLog) any { return &wsTestRoom{log: l} },
-			path:     "/rooms/denied/",
-			wantErr:  channels.ErrDenyConnection,
-			calls:    []string{"connect denied"},
-			groups:   map[string][]string{"room-denied": {wsTestReply}},
-		},
-		{
-			name:     "only Receive: accepted by default",
-			consumer: func(*wsTestLog) any { return wsTestEcho{channels.WebsocketConsumer{Groups: []string{"all"}}} },
-			path:     "/rooms/lobby/",
-			replies:  []channels.Content{{"accept": true}},
-			groups:   map[string][]string{"all": {wsTestReply}},
-		},
-		{
-			name:     "no methods at all",
-			consumer: func(*wsTestLog) any { return struct{}{} },
-			path:     "/rooms/lobby/",
-			replies:  []channels.Content{{"accept": true}},
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range websocketConnectCases {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			l := channels.NewMemoryLayer(channels.MemoryConfig{})

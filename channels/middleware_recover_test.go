@@ -18,15 +18,21 @@ func recTestPanicky(v any) channels.Consumer {
 	})
 }
 
-func TestRecover(t *testing.T) {
+// recoverCase is a consumer wrapped in Recover, the error the wrapper
+// returns and whether it logs.
+type recoverCase struct {
+	name     string
+	consumer channels.Consumer
+	want     []error // matched by the error
+	text     string  // in the error
+	logged   bool
+}
+
+// recoverCases are consumers that panic in several ways, and one that fails
+// without panicking.
+func recoverCases() []recoverCase {
 	errConsumer := errors.New("plain failure")
-	tests := []struct {
-		name     string
-		consumer channels.Consumer
-		want     []error // matched by the error
-		text     string  // in the error
-		logged   bool
-	}{
+	return []recoverCase{
 		{"string panic", recTestPanicky("boom"), []error{channels.ErrPanic}, "channels: consumer panicked on channel websocket.receive: boom", true},
 		{"error panic", recTestPanicky(fs.ErrNotExist), []error{channels.ErrPanic, fs.ErrNotExist}, "file does not exist", true},
 		{"nil panic", recTestPanicky(nil), []error{channels.ErrPanic}, "panic called with nil", true},
@@ -49,7 +55,10 @@ func TestRecover(t *testing.T) {
 			false,
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestRecover(t *testing.T) {
+	for _, tt := range recoverCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			logger := slog.New(slog.NewTextHandler(&buf, nil))

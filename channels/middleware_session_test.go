@@ -78,18 +78,30 @@ func sessTestStored(t *testing.T, s channels.SessionStore, key string) channels.
 	return v
 }
 
-func TestChannelSession(t *testing.T) {
-	const reply = "daphne.response.AbCdEfGhIj!KlMnOpQrSt"
-	const key = "chn3be2a8c5fbef5f6c59386e948e977"
+// sessTestReply is the reply channel of the messages TestChannelSession
+// consumes, and sessTestKey the key of its channel session.
+const (
+	sessTestReply = "daphne.response.AbCdEfGhIj!KlMnOpQrSt"
+	sessTestKey   = "chn3be2a8c5fbef5f6c59386e948e977"
+)
+
+// channelSessionCase is a session stored before a message (nil: none), what
+// the consumer does with it, and the store calls and stored session after.
+type channelSessionCase struct {
+	name    string
+	stored  channels.Content // nil: nothing stored
+	consume func(s *channels.Session) error
+	wantErr error
+	calls   []string
+	after   channels.Content // nil: nothing stored
+}
+
+// channelSessionCases are the sessions ChannelSession loads, and saves,
+// deletes or leaves alone after the consumer.
+func channelSessionCases() []channelSessionCase {
+	const key = sessTestKey
 	errConsumer := errors.New("consumer failed")
-	tests := []struct {
-		name    string
-		stored  channels.Content // nil: nothing stored
-		consume func(s *channels.Session) error
-		wantErr error
-		calls   []string
-		after   channels.Content // nil: nothing stored
-	}{
+	return []channelSessionCase{
 		{
 			name:    "new session, set",
 			consume: func(s *channels.Session) error { s.Set("a", "1"); return nil },
@@ -129,7 +141,11 @@ func TestChannelSession(t *testing.T) {
 			after:   channels.Content{"a": "1"},
 		},
 	}
-	for _, tt := range tests {
+}
+
+func TestChannelSession(t *testing.T) {
+	const reply, key = sessTestReply, sessTestKey
+	for _, tt := range channelSessionCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			store := &sessTestStore{}
