@@ -28,85 +28,130 @@ type Field struct {
 // name the shallowest wins, a tagged one before untagged ones at the same
 // depth; two equally good fields of one name hide each other.
 func Fields(t reflect.Type) []Field {
-	type level struct {
-		typ   reflect.Type
-		index []int
+	return dominantFields(scanFields(t))
+}
+
+// level is a struct type to scan and the index of its embedding.
+type level struct {
+	typ   reflect.Type
+	index []int
+}
+
+// fieldScan walks a struct's embedding tree breadth first, one depth at a
+// time, collecting every named field.
+type fieldScan struct {
+	all       []Field
+	next      []level               // the structs of the next depth
+	count     map[reflect.Type]int  // occurrences of each struct at this depth
+	nextCount map[reflect.Type]int  // and at the next
+	visited   map[reflect.Type]bool // structs already scanned, at any depth
+}
+
+// scanFields collects the named fields of struct type t and of the structs
+// it embeds, in breadth-first order, a field of a struct embedded twice at
+// one depth twice (so that it hides itself).
+func scanFields(t reflect.Type) []Field {
+	s := fieldScan{
+		next:      []level{{typ: t}},
+		nextCount: map[reflect.Type]int{},
+		visited:   map[reflect.Type]bool{},
 	}
-	var all []Field
-	next := []level{{typ: t}}
-	var count map[reflect.Type]int
-	nextCount := map[reflect.Type]int{}
-	visited := map[reflect.Type]bool{}
-	for len(next) > 0 {
-		current := next
-		next = nil
-		count, nextCount = nextCount, map[reflect.Type]int{}
+	for len(s.next) > 0 {
+		current := s.next
+		s.next = nil
+		s.count, s.nextCount = s.nextCount, map[reflect.Type]int{}
 		for _, lv := range current {
-			if visited[lv.typ] {
+			if s.visited[lv.typ] {
 				continue
 			}
-			visited[lv.typ] = true
-			for i := 0; i < lv.typ.NumField(); i++ {
-				sf := lv.typ.Field(i)
-				if sf.Anonymous {
-					et := sf.Type
-					if et.Kind() == reflect.Pointer {
-						et = et.Elem()
-					}
-					if !sf.IsExported() && et.Kind() != reflect.Struct {
-						continue
-					}
-				} else if !sf.IsExported() {
-					continue
-				}
-				tag := sf.Tag.Get("json")
-				if tag == "-" {
-					continue
-				}
-				name, opts := jsonTag(tag)
-				if !validTagName(name) {
-					name = ""
-				}
-				index := append(slices.Clip(lv.index), i)
-				ft := sf.Type
-				if ft.Name() == "" && ft.Kind() == reflect.Pointer {
-					ft = ft.Elem()
-				}
-				if name != "" || !sf.Anonymous || ft.Kind() != reflect.Struct {
-					f := Field{
-						Name:      name,
-						Tagged:    name != "",
-						Index:     index,
-						Type:      sf.Type,
-						OmitEmpty: slices.Contains(opts, "omitempty"),
-						OmitZero:  slices.Contains(opts, "omitzero"),
-					}
-					if f.Name == "" {
-						f.Name = sf.Name
-					}
-					if slices.Contains(opts, "string") {
-						switch ft.Kind() {
-						case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-							reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
-							reflect.Float32, reflect.Float64, reflect.String:
-							f.Quoted = true
-						}
-					}
-					all = append(all, f)
-					if count[lv.typ] > 1 {
-						// The embedding struct occurs more than once at this
-						// depth: a duplicate makes the field ambiguous.
-						all = append(all, all[len(all)-1])
-					}
-					continue
-				}
-				nextCount[ft]++
-				if nextCount[ft] == 1 {
-					next = append(next, level{typ: ft, index: index})
-				}
-			}
+			s.visited[lv.typ] = true
+			s.scanStruct(lv)
 		}
 	}
+	return s.all
+}
+
+// scanStruct adds the named fields of lv's struct and queues the structs it
+// embeds without a tag name for the next depth.
+func (s *fieldScan) scanStruct(lv level) {
+	for i := 0; i < lv.typ.NumField(); i++ {
+		sf := lv.typ.Field(i)
+		if !considered(sf) {
+			continue
+		}
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts := jsonTag(tag)
+		if !validTagName(name) {
+			name = ""
+		}
+		index := append(slices.Clip(lv.index), i)
+		ft := sf.Type
+		if ft.Name() == "" && ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if name != "" || !sf.Anonymous || ft.Kind() != reflect.Struct {
+			s.all = append(s.all, newField(sf, ft, name, opts, index))
+			if s.count[lv.typ] > 1 {
+				// The embedding struct occurs more than once at this
+				// depth: a duplicate makes the field ambiguous.
+				s.all = append(s.all, s.all[len(s.all)-1])
+			}
+			continue
+		}
+		s.nextCount[ft]++
+		if s.nextCount[ft] == 1 {
+			s.next = append(s.next, level{typ: ft, index: index})
+		}
+	}
+}
+
+// considered reports whether encoding/json looks at struct field sf at
+// all: an exported field, or an embedded one of a struct type (or pointer
+// to one), whose exported fields may be promoted.
+func considered(sf reflect.StructField) bool {
+	if !sf.Anonymous {
+		return sf.IsExported()
+	}
+	et := sf.Type
+	if et.Kind() == reflect.Pointer {
+		et = et.Elem()
+	}
+	return sf.IsExported() || et.Kind() == reflect.Struct
+}
+
+// newField is the Field of struct field sf at index, named by its tag name
+// (name, "" for none) else its Go name, with the tag options opts; ft is
+// its type without an unnamed pointer, which ",string" must apply to.
+func newField(sf reflect.StructField, ft reflect.Type, name string, opts []string, index []int) Field {
+	f := Field{
+		Name:      name,
+		Tagged:    name != "",
+		Index:     index,
+		Type:      sf.Type,
+		OmitEmpty: slices.Contains(opts, "omitempty"),
+		OmitZero:  slices.Contains(opts, "omitzero"),
+	}
+	if f.Name == "" {
+		f.Name = sf.Name
+	}
+	if slices.Contains(opts, "string") {
+		switch ft.Kind() {
+		case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+			reflect.Float32, reflect.Float64, reflect.String:
+			f.Quoted = true
+		}
+	}
+	return f
+}
+
+// dominantFields keeps, of the fields of each name, the one that wins:
+// the shallowest, a tagged one before untagged ones at the same depth;
+// none when two are equally good. The result is in index order.
+func dominantFields(all []Field) []Field {
 	slices.SortStableFunc(all, func(a, b Field) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
