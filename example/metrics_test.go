@@ -33,24 +33,7 @@ func TestMetricsMoveWithCalls(t *testing.T) {
 		}
 	}
 
-	conn := dialWithin(t, "ws"+strings.TrimPrefix(base, "http")+"/ws/")
-	for i := range 3 {
-		scaleCall(t, conn, `{"jsonrpc":"2.0","id":`+strconv.Itoa(i)+`,"method":"ping"}`, `{"jsonrpc":"2.0","id":`+strconv.Itoa(i)+`,"result":"pong"}`)
-	}
-	scaleCall(t, conn, `{"jsonrpc":"2.0","id":9,"method":"nope"}`, `{"jsonrpc":"2.0","id":9,"error":{"code":-32601,"message":"Method not found"}}`)
-	scaleCall(t, conn, `{"jsonrpc":"2.0","id":10,"method":"group.join","params":["g"]}`, `{"jsonrpc":"2.0","id":10,"result":true}`)
-	sendJSON(t, conn, map[string]any{"jsonrpc": "2.0", "id": 11, "method": "group.send", "params": []any{"g", 1}})
-	for range 2 { // the answer and the group's notification, in either order
-		if _, _, err := conn.ReadMessage(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	resp, err := http.Post(base+"/rpc/", "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	conn := metricsMakeCalls(t, base)
 
 	after := scrape(t, base)
 	grew := func(name string, by float64) {
@@ -72,6 +55,39 @@ func TestMetricsMoveWithCalls(t *testing.T) {
 	grew(`channels_group_send_members_count`, 1)
 
 	conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	metricsWaitClosed(t, base)
+}
+
+// metricsMakeCalls makes the calls TestMetricsMoveWithCalls counts: over a
+// WebSocket it keeps open (and returns), three pings, an unknown method, a
+// group.join and a group.send; over HTTP one ping.
+func metricsMakeCalls(t *testing.T, base string) *websocket.Conn {
+	t.Helper()
+	conn := dialWithin(t, "ws"+strings.TrimPrefix(base, "http")+"/ws/")
+	for i := range 3 {
+		scaleCall(t, conn, `{"jsonrpc":"2.0","id":`+strconv.Itoa(i)+`,"method":"ping"}`, `{"jsonrpc":"2.0","id":`+strconv.Itoa(i)+`,"result":"pong"}`)
+	}
+	scaleCall(t, conn, `{"jsonrpc":"2.0","id":9,"method":"nope"}`, `{"jsonrpc":"2.0","id":9,"error":{"code":-32601,"message":"Method not found"}}`)
+	scaleCall(t, conn, `{"jsonrpc":"2.0","id":10,"method":"group.join","params":["g"]}`, `{"jsonrpc":"2.0","id":10,"result":true}`)
+	sendJSON(t, conn, map[string]any{"jsonrpc": "2.0", "id": 11, "method": "group.send", "params": []any{"g", 1}})
+	for range 2 { // the answer and the group's notification, in either order
+		if _, _, err := conn.ReadMessage(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.Post(base+"/rpc/", "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return conn
+}
+
+// metricsWaitClosed waits until /metrics at base counts the WebSocket as
+// closed with 1000 and none open.
+func metricsWaitClosed(t *testing.T, base string) {
+	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		now := scrape(t, base)
 		closed := now[`channels_connections_closed_total{code="1000",transport="websocket"}`]
