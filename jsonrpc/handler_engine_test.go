@@ -196,9 +196,11 @@ type engNested struct {
 	} `json:"inner"`
 }
 
-// TestParamMessages checks the data of Invalid params errors: helpful, and
-// free of Go type names and internals.
-func TestParamMessages(t *testing.T) {
+// paramMessagesRegistry registers the methods of TestParamMessages: one per
+// param type, named after it, with its param named "v", and "two" taking
+// the integers a and b.
+func paramMessagesRegistry(t *testing.T) *Registry {
+	t.Helper()
 	var r Registry
 	reg := func(name string, fn any, names ...string) {
 		t.Helper()
@@ -225,65 +227,75 @@ func TestParamMessages(t *testing.T) {
 	reg("any", func(any) string { return "ok" }, "v")
 	reg("number", func(json.Number) {}, "v")
 	reg("two", func(a, b int) {}, "a", "b")
-	cases := []struct{ method, params, want string }{
-		{"bool", `[1]`, `bool: param "v": want boolean, got number 1`},
-		{"bool", `["true"]`, `bool: param "v": want boolean, got string`},
-		{"bool", `[null]`, `bool: param "v": want boolean, got null`},
-		{"int8", `[300]`, `int8: param "v": want integer between -128 and 127, got number 300`},
-		{"int8", `[-129]`, `int8: param "v": want integer between -128 and 127, got number -129`},
-		{"int8", `[-128]`, ``},
-		{"int8", `[1.27e2]`, ``},
-		{"int8", `[true]`, `int8: param "v": want integer between -128 and 127, got boolean`},
-		{"int", `[1.5]`, `int: param "v": want integer, got number 1.5`},
-		{"int", `[1e-400]`, `int: param "v": want integer, got number 1e-400`},
-		{"int", `[0e-400]`, ``},
-		{"int", `[-9223372036854775808]`, ``},
-		{"int", `[9223372036854775808]`, `int: param "v": want integer between -9223372036854775808 and 9223372036854775807, got number 9223372036854775808`},
-		{"int", `[1e999999999999]`, `int: param "v": want integer between -9223372036854775808 and 9223372036854775807, got number 1e999999999999`},
-		{"int", `[123456789012345678901234567890123456789]`, `int: param "v": want integer between -9223372036854775808 and 9223372036854775807, got number`},
-		{"int", `[{}]`, `int: param "v": want integer, got object`},
-		{"uint", `[-1]`, `uint: param "v": want integer between 0 and 18446744073709551615, got number -1`},
-		{"uint", `[-0]`, ``},
-		{"uint", `[18446744073709551615]`, ``},
-		{"uint", `["1"]`, `uint: param "v": want non-negative integer, got string`},
-		{"uint8", `[256]`, `uint8: param "v": want integer between 0 and 255, got number 256`},
-		{"float32", `[1e39]`, `float32: param "v": want number between -3.4e+38 and 3.4e+38, got number 1e39`},
-		{"float64", `[1e400]`, `float64: param "v": want number between -1.8e+308 and 1.8e+308, got number 1e400`},
-		{"float64", `["1"]`, `float64: param "v": want number, got string`},
-		{"string", `[null]`, `string: param "v": want string, got null`},
-		{"string", `[["a"]]`, `string: param "v": want string, got array`},
-		{"slice", `[{}]`, `slice: param "v": want array, got object`},
-		{"slice", `[[1,"x"]]`, `slice: param "v": want integer, got string`},
-		{"slice", `[null]`, ``},
-		{"array", `[null]`, `array: param "v": want array, got null`},
-		{"map", `[[]]`, `map: param "v": want object, got array`},
-		{"map", `[{"a":true}]`, `map: param "v": want integer, got boolean`},
-		{"bytes", `[1]`, `bytes: param "v": want string (base64), got number 1`},
-		{"bytes", `["!!"]`, `bytes: param "v": invalid value, want string (base64)`},
-		{"bytes", `["aGk="]`, ``},
-		{"time", `[1]`, `time: param "v": want string (RFC 3339 date-time), got number 1`},
-		{"time", `["yesterday"]`, `time: param "v": invalid value, want string (RFC 3339 date-time)`},
-		{"time", `["2020-01-02T03:04:05Z"]`, ``},
-		{"ptr", `["x"]`, `ptr: param "v": want integer, got string`},
-		{"ptr", `[null]`, ``},
-		{"level", `["high"]`, `level: param "v": want integer, got string`},
-		{"strict", `["no"]`, `strict: param "v": invalid value`},
-		{"strict", `["ok"]`, ``},
-		{"nested", `[{"inner":{"x":"s"}}]`, `nested: param "v": field "inner.x": want integer, got string`},
-		{"nested", `[[]]`, `nested: param "v": want object, got array`},
-		{"raw", `[{"a":[1]}]`, ``},
-		{"any", `[null]`, ``},
-		{"number", `["abc"]`, `number: param "v": invalid value, want number`},
-		{"number", `[12]`, ``},
-		{"two", `{"a":1,"b":"x"}`, `two: param "b": want integer, got string`},
-		{"two", `{"a":1,"c":2}`, `two: unknown param "c"`},
-		{"two", `{"b":1}`, `two: missing param "a"`},
-		{"two", `{"a\u0062":1}`, `two: unknown param "ab"`},
-		{"two", `{"\u0061":1,"b":2}`, ``},
-		{"two", `{"` + strings.Repeat("é", 30) + `":1}`, `two: unknown param "` + strings.Repeat("é", 20) + `…"`},
-		{"two", `[1]`, `two: want 2 params (a, b), got 1`},
-	}
-	for _, c := range cases {
+	return &r
+}
+
+// paramMessageCases are params for the methods of paramMessagesRegistry with
+// the data of the Invalid params error they get, or "" when they are valid.
+var paramMessageCases = []struct{ method, params, want string }{
+	{"bool", `[1]`, `bool: param "v": want boolean, got number 1`},
+	{"bool", `["true"]`, `bool: param "v": want boolean, got string`},
+	{"bool", `[null]`, `bool: param "v": want boolean, got null`},
+	{"int8", `[300]`, `int8: param "v": want integer between -128 and 127, got number 300`},
+	{"int8", `[-129]`, `int8: param "v": want integer between -128 and 127, got number -129`},
+	{"int8", `[-128]`, ``},
+	{"int8", `[1.27e2]`, ``},
+	{"int8", `[true]`, `int8: param "v": want integer between -128 and 127, got boolean`},
+	{"int", `[1.5]`, `int: param "v": want integer, got number 1.5`},
+	{"int", `[1e-400]`, `int: param "v": want integer, got number 1e-400`},
+	{"int", `[0e-400]`, ``},
+	{"int", `[-9223372036854775808]`, ``},
+	{"int", `[9223372036854775808]`, `int: param "v": want integer between -9223372036854775808 and 9223372036854775807, got number 9223372036854775808`},
+	{"int", `[1e999999999999]`, `int: param "v": want integer between -9223372036854775808 and 9223372036854775807, got number 1e999999999999`},
+	{"int", `[123456789012345678901234567890123456789]`, `int: param "v": want integer between -9223372036854775808 and 9223372036854775807, got number`},
+	{"int", `[{}]`, `int: param "v": want integer, got object`},
+	{"uint", `[-1]`, `uint: param "v": want integer between 0 and 18446744073709551615, got number -1`},
+	{"uint", `[-0]`, ``},
+	{"uint", `[18446744073709551615]`, ``},
+	{"uint", `["1"]`, `uint: param "v": want non-negative integer, got string`},
+	{"uint8", `[256]`, `uint8: param "v": want integer between 0 and 255, got number 256`},
+	{"float32", `[1e39]`, `float32: param "v": want number between -3.4e+38 and 3.4e+38, got number 1e39`},
+	{"float64", `[1e400]`, `float64: param "v": want number between -1.8e+308 and 1.8e+308, got number 1e400`},
+	{"float64", `["1"]`, `float64: param "v": want number, got string`},
+	{"string", `[null]`, `string: param "v": want string, got null`},
+	{"string", `[["a"]]`, `string: param "v": want string, got array`},
+	{"slice", `[{}]`, `slice: param "v": want array, got object`},
+	{"slice", `[[1,"x"]]`, `slice: param "v": want integer, got string`},
+	{"slice", `[null]`, ``},
+	{"array", `[null]`, `array: param "v": want array, got null`},
+	{"map", `[[]]`, `map: param "v": want object, got array`},
+	{"map", `[{"a":true}]`, `map: param "v": want integer, got boolean`},
+	{"bytes", `[1]`, `bytes: param "v": want string (base64), got number 1`},
+	{"bytes", `["!!"]`, `bytes: param "v": invalid value, want string (base64)`},
+	{"bytes", `["aGk="]`, ``},
+	{"time", `[1]`, `time: param "v": want string (RFC 3339 date-time), got number 1`},
+	{"time", `["yesterday"]`, `time: param "v": invalid value, want string (RFC 3339 date-time)`},
+	{"time", `["2020-01-02T03:04:05Z"]`, ``},
+	{"ptr", `["x"]`, `ptr: param "v": want integer, got string`},
+	{"ptr", `[null]`, ``},
+	{"level", `["high"]`, `level: param "v": want integer, got string`},
+	{"strict", `["no"]`, `strict: param "v": invalid value`},
+	{"strict", `["ok"]`, ``},
+	{"nested", `[{"inner":{"x":"s"}}]`, `nested: param "v": field "inner.x": want integer, got string`},
+	{"nested", `[[]]`, `nested: param "v": want object, got array`},
+	{"raw", `[{"a":[1]}]`, ``},
+	{"any", `[null]`, ``},
+	{"number", `["abc"]`, `number: param "v": invalid value, want number`},
+	{"number", `[12]`, ``},
+	{"two", `{"a":1,"b":"x"}`, `two: param "b": want integer, got string`},
+	{"two", `{"a":1,"c":2}`, `two: unknown param "c"`},
+	{"two", `{"b":1}`, `two: missing param "a"`},
+	{"two", `{"a\u0062":1}`, `two: unknown param "ab"`},
+	{"two", `{"\u0061":1,"b":2}`, ``},
+	{"two", `{"` + strings.Repeat("é", 30) + `":1}`, `two: unknown param "` + strings.Repeat("é", 20) + `…"`},
+	{"two", `[1]`, `two: want 2 params (a, b), got 1`},
+}
+
+// TestParamMessages checks the data of Invalid params errors: helpful, and
+// free of Go type names and internals.
+func TestParamMessages(t *testing.T) {
+	r := paramMessagesRegistry(t)
+	for _, c := range paramMessageCases {
 		req := `{"jsonrpc":"2.0","id":1,"method":"` + c.method + `","params":` + c.params + `}`
 		rep := r.Dispatch(context.Background(), []byte(req), nil)
 		var resp struct {
