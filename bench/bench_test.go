@@ -17,7 +17,8 @@ import (
 func echoTarget(t *testing.T) *target {
 	srv := httptest.NewServer(newEchoHandler())
 	t.Cleanup(srv.Close)
-	return &target{name: "echo", label: "raw echo", addr: strings.TrimPrefix(srv.URL, "http://")}
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	return &target{name: "echo", label: "raw echo", addr: addr, heapURLs: []string{"http://" + addr + heapProfile}}
 }
 
 func TestShapesAgainstEcho(t *testing.T) {
@@ -34,6 +35,36 @@ func TestShapesAgainstEcho(t *testing.T) {
 		if r.p50 <= 0 || r.p99 < r.p50 {
 			t.Errorf("%s: p50 %v, p99 %v", sh.name, r.p50, r.p99)
 		}
+		// Clients and server share this process: there are allocations.
+		if a, ok := r.allocsPerCall(0); !ok || a <= 0 {
+			t.Errorf("%s: %.1f allocations per call (known: %v), want some", sh.name, a, ok)
+		}
+	}
+}
+
+// allocSink keeps TestMallocCount's objects on the heap.
+var allocSink []*[64]byte
+
+func TestMallocCount(t *testing.T) {
+	url := "http://" + echoTarget(t).addr + heapProfile
+	before, err := mallocCount(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := make([]*[64]byte, 0, 1000)
+	for range 1000 {
+		kept = append(kept, new([64]byte))
+	}
+	allocSink = kept
+	after, err := mallocCount(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after-before < uint64(len(kept)) {
+		t.Errorf("Mallocs went from %d to %d after %d allocations", before, after, len(kept))
+	}
+	if m := startMallocs([]string{"", url}); m.used()[0] != -1 {
+		t.Errorf("a process without a heap profile has a count")
 	}
 }
 

@@ -39,8 +39,11 @@
 //     (0.5 s) unmeasured, then -duration (3 s), -repeat times (3) per target,
 //     the targets taking turns, the median run kept: answers per second, latency
 //     p50 and p99, errors (answers other than pong, sockets closed, transport
-//     errors, over warm-up and window), and the CPU time (utime+stime of
-//     /proc/PID/stat) each server process used in the window per answer.
+//     errors, over warm-up and window), the CPU time (utime+stime of
+//     /proc/PID/stat) each server process used in the window per answer,
+//     and the heap allocations it made per answer (runtime.MemStats.Mallocs
+//     from the heap profile every server serves: the echo beside its
+//     handlers, the example processes on their -pprof listeners).
 //   - Fan-out: for each -fanout size (1000,10000), that many sockets join a
 //     group, then one more calls group.send -rounds times (20), each once
 //     every member has the one before; p50 and p99 of the time from the
@@ -49,9 +52,7 @@
 //     it, and skips a size the limit cannot hold.
 //
 // The bench and the servers share the machine's CPUs, so the numbers
-// compare targets with each other rather than stand alone. Allocations
-// per call are not measured here: go test -bench WebsocketPing -benchmem
-// ./jsonrpc gives them.
+// compare targets with each other rather than stand alone.
 //
 // # Output
 //

@@ -38,6 +38,7 @@ type shapeResult struct {
 	p50, p99 time.Duration
 	errors   int64           // over the warm-up and the window
 	cpu      []time.Duration // CPU used in the window, per process of the target
+	mallocs  []int64         // heap allocations in the window, per process; -1 unknown
 }
 
 func (r shapeResult) rps() float64 {
@@ -45,6 +46,15 @@ func (r shapeResult) rps() float64 {
 		return 0
 	}
 	return float64(r.answers) / r.elapsed.Seconds()
+}
+
+// allocsPerCall is the heap allocations process i made per answer, and
+// whether they are known.
+func (r shapeResult) allocsPerCall(i int) (float64, bool) {
+	if r.answers == 0 || i >= len(r.mallocs) || r.mallocs[i] < 0 {
+		return 0, false
+	}
+	return float64(r.mallocs[i]) / float64(r.answers), true
 }
 
 // cpuPerCall is the CPU time process i used per answer.
@@ -85,16 +95,17 @@ func (t *tally) fail(phase *atomic.Int32) {
 type client func(ctx context.Context, phase *atomic.Int32, t *tally)
 
 // runShape drives t with sh: warm-up first, then the measured window, while
-// the CPU time of pids is read at the window's ends.
+// the CPU time of pids and the allocations of t's processes are read at the
+// window's ends.
 func runShape(ctx context.Context, sh shape, t *target, pids []int, warmup, window time.Duration) shapeResult {
 	newClient := func() client { return wsClient(t.wsURL(), sh.inflight) }
 	if sh.http {
 		newClient = func() client { return httpClient(t.rpcURL()) }
 	}
-	return measure(ctx, sh.conns, newClient, pids, warmup, window)
+	return measure(ctx, sh.conns, newClient, pids, t.heapURLs, warmup, window)
 }
 
-func measure(ctx context.Context, conns int, newClient func() client, pids []int, warmup, window time.Duration) shapeResult {
+func measure(ctx context.Context, conns int, newClient func() client, pids []int, heapURLs []string, warmup, window time.Duration) shapeResult {
 	ctx, stop := context.WithCancel(ctx)
 	var phase atomic.Int32
 	tallies := make([]*tally, conns)
@@ -105,12 +116,14 @@ func measure(ctx context.Context, conns int, newClient func() client, pids []int
 		wg.Go(func() { run(ctx, &phase, tallies[i]) })
 	}
 	sleepContext(ctx, warmup)
+	mallocs := startMallocs(heapURLs)
 	cpu := startCPU(pids)
 	start := time.Now()
 	phase.Store(measuring)
 	sleepContext(ctx, window)
 	phase.Store(done)
 	r := shapeResult{elapsed: time.Since(start), cpu: cpu.used()}
+	r.mallocs = mallocs.used()
 	stop()
 	wg.Wait()
 

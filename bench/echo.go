@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/pprof"
 	"runtime"
 	"strconv"
 	"sync"
@@ -51,13 +52,14 @@ func (c *echoConn) write(msg []byte) error {
 	return c.ws.WriteMessage(websocket.TextMessage, msg)
 }
 
-// newEchoHandler serves WebSocket at /ws/, HTTP POST at /rpc/ and the
-// number of goroutines at /debug/goroutines.
+// newEchoHandler serves WebSocket at /ws/, HTTP POST at /rpc/, the
+// number of goroutines at /debug/goroutines and the heap profile.
 func newEchoHandler() http.Handler {
 	s := &echoServer{members: make(map[*echoConn]struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws/", s.serveWS)
 	mux.HandleFunc("/rpc/", s.serveHTTP)
+	mux.Handle("/debug/pprof/heap", pprof.Handler("heap")) // for its allocation count
 	mux.HandleFunc("/debug/goroutines", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, runtime.NumGoroutine())
 	})

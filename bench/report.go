@@ -56,9 +56,9 @@ func (r *results) table() string {
 	tw.Flush()
 	r.writeShapes(&b)
 	r.writeCPU(&b)
+	r.writeAllocs(&b)
 	r.writeFanout(&b)
 	r.writeIdle(&b)
-	b.WriteString("\nAllocations per call are not measured here: go test -bench WebsocketPing -benchmem ./jsonrpc gives them.\n")
 	return b.String()
 }
 
@@ -85,7 +85,27 @@ func (r *results) writeShapes(b *strings.Builder) {
 
 // writeCPU is the CPU time each server process used per answer.
 func (r *results) writeCPU(b *strings.Builder) {
-	b.WriteString("\nCPU per call: microseconds of server-process CPU (utime+stime, /proc/PID/stat) per answer\n")
+	r.writePerProcess(b, "CPU per call: microseconds of server-process CPU (utime+stime, /proc/PID/stat) per answer",
+		func(s shapeResult, k int) string {
+			return fmt.Sprintf("%.1f", float64(s.cpuPerCall(k))/float64(time.Microsecond))
+		})
+}
+
+// writeAllocs is the heap allocations each server process made per answer.
+func (r *results) writeAllocs(b *strings.Builder) {
+	r.writePerProcess(b, "Allocations per call: heap objects each server process allocated (runtime.MemStats.Mallocs) per answer",
+		func(s shapeResult, k int) string {
+			if a, ok := s.allocsPerCall(k); ok {
+				return fmt.Sprintf("%.1f", a)
+			}
+			return "n/a"
+		})
+}
+
+// writePerProcess is a table of a row per shape and a column per server
+// process, each cell what cell says of process k in that shape's result.
+func (r *results) writePerProcess(b *strings.Builder, title string, cell func(s shapeResult, k int) string) {
+	fmt.Fprintf(b, "\n%s\n", title)
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\t", leftAligned("shape"))
 	for _, t := range r.targets {
@@ -98,7 +118,7 @@ func (r *results) writeCPU(b *strings.Builder) {
 		fmt.Fprintf(tw, "%s\t", leftAligned(shapes[i].name))
 		for j, s := range row {
 			for k := range r.targets[j].procs {
-				fmt.Fprintf(tw, "%.1f\t", float64(s.cpuPerCall(k))/float64(time.Microsecond))
+				fmt.Fprintf(tw, "%s\t", cell(s, k))
 			}
 		}
 		fmt.Fprintln(tw)

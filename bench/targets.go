@@ -35,6 +35,9 @@ type target struct {
 	// goroutinesURL gives the server's number of goroutines, as plain text
 	// or as a goroutine profile (debug=1); empty when it does not tell.
 	goroutinesURL string
+	// heapURLs give the heap profile of each process (see mallocCount), in
+	// procs' order; "" where a process does not serve one.
+	heapURLs []string
 }
 
 func (t *target) wsURL() string  { return "ws://" + t.addr + "/ws/" }
@@ -164,6 +167,7 @@ func startTargets(ctx context.Context, dir, exampleBin, redisURL string) ([]*tar
 		return nil, err
 	}
 	echo.goroutinesURL = "http://" + echo.addr + "/debug/goroutines"
+	echo.heapURLs = []string{"http://" + echo.addr + heapProfile}
 	targets := []*target{echo}
 	fail := func(err error) ([]*target, error) {
 		stopAll(targets)
@@ -174,26 +178,28 @@ func startTargets(ctx context.Context, dir, exampleBin, redisURL string) ([]*tar
 			return fail(err)
 		}
 	}
-	pprofAddr, err := freeAddr()
+	pprofAddrs, err := freeAddrs(3)
 	if err != nil {
 		return fail(err)
 	}
 	example, err := startTarget(ctx, dir, "example", "example",
-		[]string{exampleBin, "-layer", "memory://", "-pprof", pprofAddr})
+		[]string{exampleBin, "-layer", "memory://", "-pprof", pprofAddrs[0]})
 	if err != nil {
 		return fail(err)
 	}
-	example.goroutinesURL = "http://" + pprofAddr + "/debug/pprof/goroutine?debug=1"
+	example.goroutinesURL = "http://" + pprofAddrs[0] + "/debug/pprof/goroutine?debug=1"
+	example.heapURLs = []string{"http://" + pprofAddrs[0] + heapProfile}
 	targets = append(targets, example)
 	if redisURL == "" {
 		return targets, nil
 	}
 	split, err := startTarget(ctx, dir, "split", "split/redis",
-		[]string{exampleBin, "-mode", "server", "-layer", redisURL},
-		[]string{exampleBin, "-mode", "worker", "-layer", redisURL})
+		[]string{exampleBin, "-mode", "server", "-layer", redisURL, "-pprof", pprofAddrs[1]},
+		[]string{exampleBin, "-mode", "worker", "-layer", redisURL, "-pprof", pprofAddrs[2]})
 	if err != nil {
 		return fail(err)
 	}
+	split.heapURLs = []string{"http://" + pprofAddrs[1] + heapProfile, "http://" + pprofAddrs[2] + heapProfile}
 	return append(targets, split), nil
 }
 
@@ -214,6 +220,21 @@ func freeAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// freeAddrs is n distinct loopback addresses with ports free a moment ago.
+func freeAddrs(n int) ([]string, error) {
+	var addrs []string
+	for len(addrs) < n {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(addrs, addr) {
+			addrs = append(addrs, addr)
+		}
+	}
+	return addrs, nil
 }
 
 // buildExample builds the example into dir and gives the binary's path.
