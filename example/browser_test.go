@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 
 	"fmt"
@@ -12,22 +10,19 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/gochannels/channels-jsonrpc/metrics"
 )
 
 // The browser test drives the page in headless Chromium (Debian's chromium
-// package) over the Chrome DevTools Protocol, with a small CDP client below:
-// two tabs join one chat room and talk, and the RPC console sends a request
-// over the WebSocket and one over HTTP.
+// package) over the Chrome DevTools Protocol, with a small CDP client
+// (browser_cdp_test.go and browser_tab_test.go): two tabs join one chat room
+// and talk, and the RPC console sends a request over the WebSocket and one
+// over HTTP.
 //
 // It skips when Chromium is missing, unless CHANNELS_TEST_STRICT=1 (CI).
 // CHANNELS_CHROMIUM names the browser binary (a missing path simulates a
@@ -79,6 +74,21 @@ func TestBrowserChatAndConsole(t *testing.T) {
 		tab.waitTrue(ctx, "the page's WebSocket is open", `document.documentElement.dataset.ws === "open"`)
 	}
 
+	browserChat(t, ctx, alice, bob)
+	browserConsoleTransports(t, ctx, alice)
+	browserConsoleExamples(t, ctx, alice)
+	browserScreenshots(t, ctx, alice)
+
+	if errs := browser.pageErrors(); len(errs) > 0 {
+		t.Errorf("the page reported errors:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// browserChat has alice and bob join one room and alice say hello: bob
+// sees it with her name, alice sees her own and her console logs the
+// notification.
+func browserChat(t *testing.T, ctx context.Context, alice, bob *cdpTab) {
+	t.Helper()
 	// Both join one room; each waits for the server's answer to group.join.
 	const room = "browser-test"
 	joined := fmt.Sprintf(`!!document.querySelector('#rooms .chip[data-room=%q][data-joined]')`, room)
@@ -106,7 +116,12 @@ func TestBrowserChatAndConsole(t *testing.T) {
 	alice.waitTrue(ctx, "alice sees her own message", seen("alice", ".mine"))
 	alice.waitTrue(ctx, "alice's console logs the group.message notification",
 		`[...document.querySelectorAll("#log .entry.notification .title")].some(e => e.textContent === "group.message")`)
+}
 
+// browserConsoleTransports sends a request from alice's console over each
+// transport and checks the answer and the labels the console shows.
+func browserConsoleTransports(t *testing.T, ctx context.Context, alice *cdpTab) {
+	t.Helper()
 	// The console: ws_only.ping over the WebSocket, http_only.ping over HTTP.
 	// Each works over its own transport only, so "pong" proves the choice.
 	for _, c := range []struct {
@@ -142,7 +157,12 @@ func TestBrowserChatAndConsole(t *testing.T) {
 			t.Errorf("%s over %s: the console's labels are %q, want %q among them", c.method, c.transport, got.Label, c.label)
 		}
 	}
+}
 
+// browserConsoleExamples runs every example of alice's console over both
+// transports and checks each card's outcome.
+func browserConsoleExamples(t *testing.T, ctx context.Context, alice *cdpTab) {
+	t.Helper()
 	// Every example of the console, over both transports, gets its answer:
 	// none stays pending, and none is taken for an unrequested one.
 	for _, transport := range []string{"ws", "http"} {
@@ -166,7 +186,12 @@ func TestBrowserChatAndConsole(t *testing.T) {
 	if stray > 0 {
 		t.Errorf("%d answers were not matched to their request", stray)
 	}
+}
 
+// browserScreenshots saves screenshots of alice's tab in
+// $EXAMPLE_SCREENSHOTS, or the test's temporary folder.
+func browserScreenshots(t *testing.T, ctx context.Context, alice *cdpTab) {
+	t.Helper()
 	// Screenshots at a desktop and a phone width, for a person to look at.
 	dir := os.Getenv("EXAMPLE_SCREENSHOTS")
 	if dir == "" {
@@ -179,10 +204,6 @@ func TestBrowserChatAndConsole(t *testing.T) {
 		{name: "narrow-console", width: 390, height: 844, scale: 2, scrollTo: ".panel.console"},
 	} {
 		alice.screenshot(ctx, dir, s)
-	}
-
-	if errs := browser.pageErrors(); len(errs) > 0 {
-		t.Errorf("the page reported errors:\n%s", strings.Join(errs, "\n"))
 	}
 }
 
@@ -252,426 +273,4 @@ func startApp(t *testing.T, layer channels.Layer, m *metrics.Metrics) string {
 	}()
 	t.Cleanup(func() { cancel(); <-done }) // before hs.Close: WebSockets close with 1001
 	return hs.URL
-}
-
-// cdpBrowser is a headless Chromium and one DevTools connection to it.
-type cdpBrowser struct {
-	t    *testing.T
-	conn *websocket.Conn
-	wmu  sync.Mutex // one writer at a time
-
-	mu      sync.Mutex
-	nextID  int64
-	pending map[int64]chan cdpReply
-	errs    []string // exceptions and console errors of the pages
-	readErr error
-}
-
-type cdpReply struct {
-	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-// browserLaunch starts Chromium with a fresh profile and connects to it.
-// Chromium is closed, and killed if it lingers, when the test ends.
-func browserLaunch(t *testing.T, ctx context.Context, bin string) *cdpBrowser {
-	t.Helper()
-	profile := t.TempDir()
-	cmd := exec.Command(bin,
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--no-proxy-server", "--no-default-browser-check",
-		"--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-		"--disable-backgrounding-occluded-windows", "--window-size=1280,860",
-		"--user-data-dir="+profile, "--remote-debugging-port=0", "about:blank")
-	browserProcessGroup(cmd)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-
-	// Chromium tells its DevTools URL on stderr; the rest of stderr is kept
-	// for the failure message.
-	var logMu sync.Mutex
-	var logTail []string
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			if u, ok := strings.CutPrefix(line, "DevTools listening on "); ok {
-				select {
-				case urlc <- strings.TrimSpace(u):
-				default:
-				}
-			}
-			if strings.Contains(line, ":ERROR:dbus/") {
-				continue // no D-Bus in a container: noise
-			}
-			logMu.Lock()
-			logTail = append(logTail, line)
-			if len(logTail) > 40 {
-				logTail = logTail[1:]
-			}
-			logMu.Unlock()
-		}
-	}()
-	chromiumLog := func() string {
-		logMu.Lock()
-		defer logMu.Unlock()
-		return strings.Join(logTail, "\n")
-	}
-
-	b := &cdpBrowser{t: t, pending: make(map[int64]chan cdpReply)}
-	t.Cleanup(func() {
-		if b.conn != nil {
-			cctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			b.call(cctx, "", "Browser.close", nil, nil)
-			cancel()
-		}
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			browserKill(cmd)
-			<-exited
-		}
-		if b.conn != nil {
-			b.conn.Close()
-		}
-		if t.Failed() {
-			t.Logf("chromium's last lines on stderr:\n%s", chromiumLog())
-		}
-	})
-
-	var devtools string
-	select {
-	case devtools = <-urlc:
-	case <-exited:
-		t.Fatalf("chromium exited before it listened:\n%s", chromiumLog())
-	case <-ctx.Done():
-		t.Fatalf("chromium did not tell its DevTools URL in time:\n%s", chromiumLog())
-	}
-	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
-	conn, _, err := dialer.DialContext(ctx, devtools, nil)
-	if err != nil {
-		t.Fatalf("connect to DevTools at %s: %v", devtools, err)
-	}
-	conn.SetReadLimit(64 << 20) // screenshots come as base64 in one message
-	b.conn = conn
-	go b.readLoop()
-	return b
-}
-
-func (b *cdpBrowser) readLoop() {
-	for {
-		_, data, err := b.conn.ReadMessage()
-		if err != nil {
-			b.mu.Lock()
-			b.readErr = err
-			for id, ch := range b.pending {
-				close(ch)
-				delete(b.pending, id)
-			}
-			b.mu.Unlock()
-			return
-		}
-		var msg struct {
-			ID     int64           `json:"id"`
-			Method string          `json:"method"`
-			Params json.RawMessage `json:"params"`
-			cdpReply
-		}
-		if json.Unmarshal(data, &msg) != nil {
-			continue
-		}
-		if msg.ID != 0 {
-			b.mu.Lock()
-			ch := b.pending[msg.ID]
-			delete(b.pending, msg.ID)
-			b.mu.Unlock()
-			if ch != nil {
-				ch <- msg.cdpReply
-			}
-			continue
-		}
-		b.event(msg.Method, msg.Params)
-	}
-}
-
-// event keeps what tells of a broken page: uncaught exceptions, console
-// errors and the browser's own error entries (a CSP violation, a 404).
-func (b *cdpBrowser) event(method string, params json.RawMessage) {
-	var e string
-	switch method {
-	case "Runtime.exceptionThrown":
-		var p struct {
-			ExceptionDetails struct {
-				Text      string `json:"text"`
-				Exception struct {
-					Description string `json:"description"`
-				} `json:"exception"`
-			} `json:"exceptionDetails"`
-		}
-		json.Unmarshal(params, &p)
-		e = "exception: " + p.ExceptionDetails.Text + " " + p.ExceptionDetails.Exception.Description
-	case "Runtime.consoleAPICalled":
-		var p struct {
-			Type string `json:"type"`
-			Args []struct {
-				Value       any    `json:"value"`
-				Description string `json:"description"`
-			} `json:"args"`
-		}
-		json.Unmarshal(params, &p)
-		if p.Type != "error" && p.Type != "assert" {
-			return
-		}
-		var parts []string
-		for _, a := range p.Args {
-			parts = append(parts, fmt.Sprint(a.Value, a.Description))
-		}
-		e = "console." + p.Type + ": " + strings.Join(parts, " ")
-	case "Log.entryAdded":
-		var p struct {
-			Entry struct {
-				Level, Source, Text, URL string
-			} `json:"entry"`
-		}
-		json.Unmarshal(params, &p)
-		if p.Entry.Level != "error" {
-			return
-		}
-		e = "log (" + p.Entry.Source + "): " + p.Entry.Text + " " + p.Entry.URL
-	default:
-		return
-	}
-	b.mu.Lock()
-	b.errs = append(b.errs, e)
-	b.mu.Unlock()
-}
-
-func (b *cdpBrowser) pageErrors() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.errs...)
-}
-
-// call sends a command (to a tab when session is set) and decodes its result
-// into result, when not nil.
-func (b *cdpBrowser) call(ctx context.Context, session, method string, params, result any) error {
-	b.mu.Lock()
-	if b.readErr != nil {
-		b.mu.Unlock()
-		return fmt.Errorf("%s: DevTools connection lost: %w", method, b.readErr)
-	}
-	b.nextID++
-	id := b.nextID
-	ch := make(chan cdpReply, 1)
-	b.pending[id] = ch
-	b.mu.Unlock()
-
-	msg := map[string]any{"id": id, "method": method}
-	if params != nil {
-		msg["params"] = params
-	}
-	if session != "" {
-		msg["sessionId"] = session
-	}
-	b.wmu.Lock()
-	err := b.conn.WriteJSON(msg)
-	b.wmu.Unlock()
-	if err != nil {
-		return fmt.Errorf("%s: %w", method, err)
-	}
-	select {
-	case r, ok := <-ch:
-		if !ok {
-			return fmt.Errorf("%s: DevTools connection lost", method)
-		}
-		if r.Error != nil {
-			return fmt.Errorf("%s: %s (%d)", method, r.Error.Message, r.Error.Code)
-		}
-		if result != nil {
-			return json.Unmarshal(r.Result, result)
-		}
-		return nil
-	case <-ctx.Done():
-		b.mu.Lock()
-		delete(b.pending, id)
-		b.mu.Unlock()
-		return fmt.Errorf("%s: %w", method, ctx.Err())
-	}
-}
-
-func (b *cdpBrowser) must(ctx context.Context, session, method string, params, result any) {
-	b.t.Helper()
-	if err := b.call(ctx, session, method, params, result); err != nil {
-		b.t.Fatal(err)
-	}
-}
-
-// cdpTab is one page, reached through its flat session.
-type cdpTab struct {
-	b       *cdpBrowser
-	t       *testing.T
-	session string
-	name    string
-}
-
-// newTab opens a tab on url and waits for the page to load.
-func (b *cdpBrowser) newTab(ctx context.Context, url string) *cdpTab {
-	b.t.Helper()
-	var target struct {
-		TargetID string `json:"targetId"`
-	}
-	b.must(ctx, "", "Target.createTarget", map[string]any{"url": "about:blank"}, &target)
-	var attached struct {
-		SessionID string `json:"sessionId"`
-	}
-	b.must(ctx, "", "Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}, &attached)
-	tab := &cdpTab{b: b, t: b.t, session: attached.SessionID, name: "tab " + target.TargetID[:8]}
-	for _, domain := range []string{"Page", "Runtime", "Log"} {
-		b.must(ctx, tab.session, domain+".enable", nil, nil)
-	}
-	var nav struct {
-		ErrorText string `json:"errorText"`
-	}
-	b.must(ctx, tab.session, "Page.navigate", map[string]any{"url": url}, &nav)
-	if nav.ErrorText != "" {
-		b.t.Fatalf("navigate to %s: %s", url, nav.ErrorText)
-	}
-	tab.waitTrue(ctx, "the page has loaded", `document.readyState === "complete"`)
-	return tab
-}
-
-// evalResult runs expr in the page (awaiting a promise) and decodes its
-// value into result, when not nil.
-func (tab *cdpTab) evalResult(ctx context.Context, expr string, result any) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	var r struct {
-		Result struct {
-			Type  string          `json:"type"`
-			Value json.RawMessage `json:"value"`
-		} `json:"result"`
-		ExceptionDetails *struct {
-			Text      string `json:"text"`
-			Exception struct {
-				Description string `json:"description"`
-			} `json:"exception"`
-		} `json:"exceptionDetails"`
-	}
-	err := tab.b.call(ctx, tab.session, "Runtime.evaluate", map[string]any{
-		"expression": expr, "awaitPromise": true, "returnByValue": true,
-	}, &r)
-	if err != nil {
-		return err
-	}
-	if ex := r.ExceptionDetails; ex != nil {
-		return fmt.Errorf("%s: %s", ex.Text, ex.Exception.Description)
-	}
-	if result != nil && len(r.Result.Value) > 0 {
-		return json.Unmarshal(r.Result.Value, result)
-	}
-	return nil
-}
-
-func (tab *cdpTab) eval(ctx context.Context, expr string, result any) {
-	tab.t.Helper()
-	if err := tab.evalResult(ctx, expr, result); err != nil {
-		tab.t.Fatalf("%s: evaluate %s: %v", tab.name, expr, err)
-	}
-}
-
-// waitTrue polls expr until it is true, for up to 10 s.
-func (tab *cdpTab) waitTrue(ctx context.Context, what, expr string) {
-	tab.t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	var lastErr error
-	for {
-		var ok bool
-		lastErr = tab.evalResult(ctx, expr, &ok)
-		if lastErr == nil && ok {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			if lastErr == nil {
-				lastErr = ctx.Err()
-			}
-			tab.t.Fatalf("%s: waiting until %s: %v\n(polled: %s)\npage errors: %v", tab.name, what, lastErr, expr, tab.b.pageErrors())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// setValue types into a field as a person would: value, input, change.
-func (tab *cdpTab) setValue(ctx context.Context, selector, value string) {
-	tab.t.Helper()
-	sel, _ := json.Marshal(selector)
-	val, _ := json.Marshal(value)
-	tab.eval(ctx, fmt.Sprintf(`(() => {
-		const e = document.querySelector(%s);
-		e.value = %s;
-		e.dispatchEvent(new Event("input", {bubbles: true}));
-		e.dispatchEvent(new Event("change", {bubbles: true}));
-	})()`, sel, val), nil)
-}
-
-// shot is one screenshot: a viewport of width×height CSS pixels, in dark
-// mode or not, scrolled to show the element scrollTo selects (if any).
-type shot struct {
-	name          string
-	width, height int
-	scale         float64
-	dark          bool
-	scrollTo      string
-}
-
-// screenshot saves a PNG of the tab in dir.
-func (tab *cdpTab) screenshot(ctx context.Context, dir string, s shot) {
-	tab.t.Helper()
-	tab.b.must(ctx, tab.session, "Page.bringToFront", nil, nil)
-	tab.b.must(ctx, tab.session, "Emulation.setDeviceMetricsOverride", map[string]any{
-		"width": s.width, "height": s.height, "deviceScaleFactor": s.scale, "mobile": s.width < 600,
-	}, nil)
-	scheme := "light"
-	if s.dark {
-		scheme = "dark"
-	}
-	tab.b.must(ctx, tab.session, "Emulation.setEmulatedMedia", map[string]any{
-		"features": []map[string]string{{"name": "prefers-color-scheme", "value": scheme}},
-	}, nil)
-	defer tab.b.call(ctx, tab.session, "Emulation.clearDeviceMetricsOverride", nil, nil)
-	defer tab.b.call(ctx, tab.session, "Emulation.setEmulatedMedia", map[string]any{"features": []any{}}, nil)
-	sel, _ := json.Marshal(s.scrollTo)
-	// Scroll, then let layout settle after the resize.
-	tab.eval(ctx, fmt.Sprintf(`new Promise(r => {
-		const e = %s && document.querySelector(%s);
-		if (e) e.scrollIntoView({block: "start"}); else window.scrollTo(0, 0);
-		setTimeout(r, 150);
-	})`, sel, sel), nil)
-	var res struct {
-		Data string `json:"data"`
-	}
-	tab.b.must(ctx, tab.session, "Page.captureScreenshot", map[string]any{"format": "png"}, &res)
-	png, err := base64.StdEncoding.DecodeString(res.Data)
-	if err != nil || len(png) < 8 || string(png[1:4]) != "PNG" {
-		tab.t.Fatalf("%s: screenshot is not a PNG (%v)", tab.name, err)
-	}
-	path := filepath.Join(dir, s.name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		tab.t.Fatal(err)
-	}
-	tab.t.Logf("screenshot %s (%dx%d): %s", s.name, s.width, s.height, path)
 }
