@@ -51,48 +51,57 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 	t.Fatalf("%s: not after %v", what, d)
 }
 
-// TestSentinelFailover kills the master under load: the layer reports
-// ErrLayerUnavailable meanwhile, and sends and receives work again within
-// 10 s of the kill, on the replica the sentinel promoted.
-func TestSentinelFailover(t *testing.T) {
+// startReplicated starts a master, a replica of it and a sentinel watching
+// the master, and waits until the sentinel sees the replica and the replica
+// is in sync. It returns the master and the port of the sentinel.
+func startReplicated(t *testing.T) (*redisServer, int) {
+	t.Helper()
 	master := startRedis(t)
 	replica := startRedis(t, "--replicaof", "127.0.0.1", strconv.Itoa(master.port))
 	sport := startSentinel(t, master)
 	sentinel := redis.NewSentinelClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(sport)})
-	defer sentinel.Close()
+	t.Cleanup(func() { sentinel.Close() })
 	waitFor(t, 15*time.Second, "the sentinel sees the replica", func() bool {
 		rs, err := sentinel.Replicas(t.Context(), "mymaster").Result()
 		return err == nil && len(rs) == 1 && !strings.Contains(fmt.Sprint(rs[0]), "s_down")
 	})
 	rc := redis.NewClient(&redis.Options{Addr: replica.addr()})
-	defer rc.Close()
+	t.Cleanup(func() { rc.Close() })
 	waitFor(t, 15*time.Second, "the replica is in sync", func() bool {
 		info, err := rc.Info(t.Context(), "replication").Result()
 		return err == nil && strings.Contains(info, "master_link_status:up")
 	})
+	return master, sport
+}
 
+// roundTrip sends a message and receives it back.
+func roundTrip(t *testing.T, l *redislayer.Layer, n int) error {
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	if err := l.Send(ctx, "failover.q", channels.Content{"n": int64(n)}); err != nil {
+		return err
+	}
+	_, c, err := l.Receive(ctx, "failover.q")
+	if err == nil {
+		if got, _ := c.Int("n"); got != int64(n) {
+			return fmt.Errorf("received n=%d, want %d", got, n)
+		}
+	}
+	return err
+}
+
+// TestSentinelFailover kills the master under load: the layer reports
+// ErrLayerUnavailable meanwhile, and sends and receives work again within
+// 10 s of the kill, on the replica the sentinel promoted.
+func TestSentinelFailover(t *testing.T) {
+	master, sport := startReplicated(t)
 	l, err := redislayer.Open(fmt.Sprintf("redis+sentinel://127.0.0.1:%d/0?master_name=mymaster&call_timeout=1s&block_timeout=1", sport))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	// roundTrip sends a message and receives it back.
-	roundTrip := func(n int) error {
-		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
-		defer cancel()
-		if err := l.Send(ctx, "failover.q", channels.Content{"n": int64(n)}); err != nil {
-			return err
-		}
-		_, c, err := l.Receive(ctx, "failover.q")
-		if err == nil {
-			if got, _ := c.Int("n"); got != int64(n) {
-				return fmt.Errorf("received n=%d, want %d", got, n)
-			}
-		}
-		return err
-	}
 	for n := range 20 { // load before the kill
-		if err := roundTrip(n); err != nil {
+		if err := roundTrip(t, l, n); err != nil {
 			t.Fatalf("before the kill: %v", err)
 		}
 	}
@@ -100,7 +109,7 @@ func TestSentinelFailover(t *testing.T) {
 	killed := time.Now()
 	var failures int
 	for n := 20; ; n++ {
-		err := roundTrip(n)
+		err := roundTrip(t, l, n)
 		if err == nil && failures > 0 || err == nil && time.Since(killed) > 3*time.Second {
 			break
 		}

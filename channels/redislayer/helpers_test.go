@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/gochannels/channels-jsonrpc/channels/redislayer"
 	"github.com/redis/go-redis/v9"
 )
@@ -208,4 +211,41 @@ func newMiniLayer(t testing.TB, shards int, cfg redislayer.Config) (*redislayer.
 	}
 	t.Cleanup(func() { l.Close() })
 	return l, clock
+}
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// members returns the members of a sorted set with their scores.
+func members(t *testing.T, m *miniredis.Miniredis, key string) map[string]float64 {
+	t.Helper()
+	set, err := m.SortedSet(key)
+	if err != nil {
+		t.Fatalf("sorted set %q: %v (keys: %q)", key, err, m.Keys())
+	}
+	return set
+}
+
+// receiveWithin receives on chans, failing t when nothing comes within d.
+func receiveWithin(t *testing.T, l channels.Layer, d time.Duration, chans ...string) (string, channels.Content) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	ch, c, err := l.Receive(ctx, chans...)
+	if err != nil {
+		t.Fatalf("Receive(%q): %v", chans, err)
+	}
+	return ch, c
+}
+
+// checkNoLeak fails when goroutines started since before are still running.
+func checkNoLeak(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -188,6 +188,15 @@ func runInterop(t *testing.T, python string, cfg redislayer.Config, pyKeys []str
 	py.goOn()
 	py.next("its sends")
 
+	checkDjangoToGo(t, ctx, l, direct, goLocal, goLocal2, goWorker)
+	checkGoToDjango(t, ctx, l, py, pyChannel)
+}
+
+// checkDjangoToGo receives what interopScript sent: its group message on
+// the process-local members goLocal and goLocal2 and on the worker channel
+// goWorker, and its message to goLocal when it sent directly.
+func checkDjangoToGo(t *testing.T, ctx context.Context, l *redislayer.Layer, direct bool, goLocal, goLocal2, goWorker string) {
+	t.Helper()
 	// Django -> Go: the group send reaches both process-local members
 	// through one message, and the worker channel.
 	want := map[string]any{
@@ -228,7 +237,12 @@ func runInterop(t *testing.T, python string, cfg redislayer.Config, pyKeys []str
 	if ch != goWorker || !sameJSON(t, tag(c), tag(want)) {
 		t.Errorf("on %s: received %#v", ch, c)
 	}
+}
 
+// checkGoToDjango sends interopScript, on pyChannel, a group message and a
+// message, and checks what it prints it received.
+func checkGoToDjango(t *testing.T, ctx context.Context, l *redislayer.Layer, py *pythonRun, pyChannel string) {
+	t.Helper()
 	// Go -> Django: a group send and a send.
 	goMsg := channels.Content{
 		"type": "go.hello", "text": "from Go \u00e9", "bytes": []byte("\x00\x01"), "n": 7, "big": int64(-1 << 40),

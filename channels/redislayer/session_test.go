@@ -12,7 +12,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func TestSessionStore(t *testing.T) {
+// newSessionStore returns a store with a MaxAge of an hour on a new
+// miniredis server, and the key of a channel's session.
+func newSessionStore(t *testing.T) (*redislayer.SessionStore, *miniredis.Miniredis, string) {
+	t.Helper()
 	m := miniredis.RunT(t)
 	client := redis.NewClient(&redis.Options{Addr: m.Addr()})
 	t.Cleanup(func() { client.Close() })
@@ -20,8 +23,12 @@ func TestSessionStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return store, m, channels.ChannelSessionKey("daphne.response.AbCdEfGhIj!xyz")
+}
+
+func TestSessionStore(t *testing.T) {
+	store, m, key := newSessionStore(t)
 	ctx := t.Context()
-	key := channels.ChannelSessionKey("daphne.response.AbCdEfGhIj!xyz")
 
 	if v, err := store.Load(ctx, key); v != nil || err != nil {
 		t.Fatalf("Load of a missing session = %v, %v; want nil, nil", v, err)
@@ -56,7 +63,13 @@ func TestSessionStore(t *testing.T) {
 	if got, err := store.Load(ctx, key); got != nil || err != nil {
 		t.Errorf("Load of an expired session = %v, %v", got, err)
 	}
+}
 
+// Delete, and what the store refuses to save or cannot load.
+func TestSessionStoreDeleteAndErrors(t *testing.T) {
+	store, m, key := newSessionStore(t)
+	ctx := t.Context()
+	rkey := redislayer.DefaultSessionPrefix + key
 	if err := store.Save(ctx, key, channels.Content{"n": 1}); err != nil {
 		t.Fatal(err)
 	}

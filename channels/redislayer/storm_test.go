@@ -38,6 +38,29 @@ func disconnectStorm(t *testing.T, url string, clients int) {
 	serverLayer, workerLayer := openLayer(t, url), openLayer(t, url)
 	const group = "storm"
 	var disconnects atomic.Int64
+	ln := startStormApp(t, serverLayer, workerLayer, group, &disconnects)
+	conns := dialStorm(t, ln, clients)
+	if got := groupSize(t, workerLayer, group); got != clients {
+		t.Fatalf("%d members after %d connects", got, clients)
+	}
+	for _, c := range conns { // all leave at once, without a close handshake
+		c.UnderlyingConn().Close()
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for disconnects.Load() < int64(clients) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n, left := disconnects.Load(), groupSize(t, workerLayer, group); n != int64(clients) || left != 0 {
+		t.Errorf("after %d clients left: %d disconnects consumed, %d members left; want %d and 0", clients, n, left, clients)
+	}
+}
+
+// startStormApp runs, until t ends, an interface server on serverLayer,
+// listening on the pipe listener it returns, and a worker on workerLayer
+// whose consumer adds each client to group on connect, and counts its
+// disconnect in disconnects and discards it from group.
+func startStormApp(t *testing.T, serverLayer, workerLayer *redislayer.Layer, group string, disconnects *atomic.Int64) *channelstest.PipeListener {
+	t.Helper()
 	router, err := channels.NewRouter(
 		channels.Route("websocket.connect", channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
 			if err := m.GroupAdd(ctx, group); err != nil {
@@ -68,7 +91,13 @@ func disconnectStorm(t *testing.T, url string, clients int) {
 		running.Wait()
 		hs.Close()
 	})
+	return ln
+}
 
+// dialStorm opens clients WebSocket connections through ln, 128 at a time,
+// and fails t if a handshake fails.
+func dialStorm(t *testing.T, ln *channelstest.PipeListener, clients int) []*websocket.Conn {
+	t.Helper()
 	dialer := websocket.Dialer{NetDialContext: ln.DialContext}
 	conns := make([]*websocket.Conn, clients)
 	var dials sync.WaitGroup
@@ -96,19 +125,7 @@ func disconnectStorm(t *testing.T, url string, clients int) {
 	if n := failed.Load(); n > 0 {
 		t.Fatalf("%d of %d handshakes failed", n, clients)
 	}
-	if got := groupSize(t, workerLayer, group); got != clients {
-		t.Fatalf("%d members after %d connects", got, clients)
-	}
-	for _, c := range conns { // all leave at once, without a close handshake
-		c.UnderlyingConn().Close()
-	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for disconnects.Load() < int64(clients) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n, left := disconnects.Load(), groupSize(t, workerLayer, group); n != int64(clients) || left != 0 {
-		t.Errorf("after %d clients left: %d disconnects consumed, %d members left; want %d and 0", clients, n, left, clients)
-	}
+	return conns
 }
 
 func openLayer(t *testing.T, url string) *redislayer.Layer {

@@ -53,16 +53,18 @@ func msgpackOf(t *testing.T, v any) []byte {
 	return b.payload(0, nil)
 }
 
-// TestMsgpackLikePython checks the encoding of every kind of value, byte for
-// byte, against Python's msgpack.packb({"v": value}, use_bin_type=True), and
-// that decoding gives the canonical value back.
-func TestMsgpackLikePython(t *testing.T) {
+// A msgpackCase is a value and Python's encoding of {"v": value}.
+type msgpackCase struct {
+	value any
+	want  string // hex, or "sha256:<hex>" for long encodings
+	back  any    // the decoded value, when not the canonical form of value
+}
+
+// msgpackLikePythonCases returns a value of every kind with
+// msgpack.packb({"v": value}, use_bin_type=True).
+func msgpackLikePythonCases() []msgpackCase {
 	x := func(n int) string { return strings.Repeat("x", n) }
-	for _, tc := range []struct {
-		value any
-		want  string // hex, or "sha256:<hex>" for long encodings
-		back  any    // the decoded value, when not the canonical form of value
-	}{
+	return []msgpackCase{
 		{nil, "81a176c0", nil},
 		{true, "81a176c3", nil},
 		{false, "81a176c2", nil},
@@ -104,7 +106,14 @@ func TestMsgpackLikePython(t *testing.T) {
 		{[]any{}, "81a17690", nil},
 		{[]any{1, "a", []byte("b"), nil}, "81a1769401a161c40162c0", nil},
 		{map[string]any{"k": map[string]any{"n": []any{true}}}, "81a17681a16b81a16e91c3", nil},
-	} {
+	}
+}
+
+// TestMsgpackLikePython checks the encoding of every kind of value, byte for
+// byte, against Python's msgpack.packb({"v": value}, use_bin_type=True), and
+// that decoding gives the canonical value back.
+func TestMsgpackLikePython(t *testing.T) {
+	for _, tc := range msgpackLikePythonCases() {
 		got := msgpackOf(t, tc.value)
 		if want, ok := strings.CutPrefix(tc.want, "sha256:"); ok {
 			sum := sha256.Sum256(got)
