@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -35,27 +36,55 @@ func TestMetricsMoveWithCalls(t *testing.T) {
 
 	conn := metricsMakeCalls(t, base)
 
-	after := scrape(t, base)
-	grew := func(name string, by float64) {
-		t.Helper()
-		if got := after[name] - before[name]; got < by {
-			t.Errorf("%s grew by %v, want at least %v", name, got, by)
-		}
-	}
-	grew(`channels_jsonrpc_calls_total{method="ping",outcome="ok"}`, 4)
-	grew(`channels_jsonrpc_calls_total{method="(unknown)",outcome="method_not_found"}`, 1)
-	grew(`channels_jsonrpc_call_duration_seconds_count{method="ping"}`, 4)
-	grew(`channels_connections_opened_total{transport="websocket"}`, 1)
-	grew(`channels_connections_open{transport="websocket"}`, 1)
-	grew(`channels_connections_closed_total{code="200",transport="http"}`, 1)
-	grew(`channels_messages_sent_total{kind="websocket.receive"}`, 6)
-	grew(`channels_messages_received_total{kind="websocket.receive"}`, 6)
-	grew(`channels_messages_sent_total{kind="reply"}`, 6)
-	grew(`channels_messages_received_total{kind="reply"}`, 7)
-	grew(`channels_group_send_members_count`, 1)
+	// A message is counted as sent once its hand-over returns, which may be
+	// after its answer reached the client: scrape until the counters settle.
+	metricsAwaitGrowth(t, base, before, []metricGrowth{
+		{`channels_jsonrpc_calls_total{method="ping",outcome="ok"}`, 4},
+		{`channels_jsonrpc_calls_total{method="(unknown)",outcome="method_not_found"}`, 1},
+		{`channels_jsonrpc_call_duration_seconds_count{method="ping"}`, 4},
+		{`channels_connections_opened_total{transport="websocket"}`, 1},
+		{`channels_connections_open{transport="websocket"}`, 1},
+		{`channels_connections_closed_total{code="200",transport="http"}`, 1},
+		{`channels_messages_sent_total{kind="websocket.receive"}`, 6},
+		{`channels_messages_received_total{kind="websocket.receive"}`, 6},
+		{`channels_messages_sent_total{kind="reply"}`, 6},
+		{`channels_messages_received_total{kind="reply"}`, 7},
+		{`channels_group_send_members_count`, 1},
+	})
 
 	conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 	metricsWaitClosed(t, base)
+}
+
+// A metricGrowth is how much a series should have grown.
+type metricGrowth struct {
+	name string
+	by   float64
+}
+
+// metricsAwaitGrowth scrapes base until every series has grown from
+// before by at least its amount, and fails with those that have not after
+// 5 s.
+func metricsAwaitGrowth(t *testing.T, base string, before map[string]float64, want []metricGrowth) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		after := scrape(t, base)
+		var short []string
+		for _, g := range want {
+			if got := after[g.name] - before[g.name]; got < g.by {
+				short = append(short, fmt.Sprintf("%s grew by %v, want at least %v", g.name, got, g.by))
+			}
+		}
+		if len(short) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Error(strings.Join(short, "\n"))
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // metricsMakeCalls makes the calls TestMetricsMoveWithCalls counts: over a
