@@ -21,8 +21,12 @@ func ServerChannels() []string {
 // WorkerConfig configures a Worker. The zero value gives the defaults.
 type WorkerConfig struct {
 	// Concurrency is the number of messages consumed at once from the
-	// layer's queues (default GOMAXPROCS): the worker runs as many
-	// goroutines that receive and consume in turn.
+	// layer's queues (default 16 × GOMAXPROCS): the worker runs as many
+	// goroutines that receive and consume in turn, one receiving at a time.
+	// Consumers mostly wait (on the layer's round trips to Redis for the
+	// channel session and the reply, on a database) rather than compute,
+	// and the messages of one connection take one goroutine at a time, so
+	// the default is well above the number of CPUs.
 	Concurrency int
 	// InlineLimit bounds the messages consumed at once in the goroutines
 	// of the senders that hand them over (DirectLayer.HandOver): with the
@@ -105,7 +109,7 @@ const DrainKey = "drain"
 // usually a *Router.
 func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = runtime.GOMAXPROCS(0)
+		cfg.Concurrency = 16 * runtime.GOMAXPROCS(0)
 	}
 	if cfg.Channels == nil {
 		cfg.Channels = ServerChannels()
@@ -134,6 +138,13 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 		log:      cfg.Logger,
 		inHand:   make(map[string]inHand),
 	}
+}
+
+// Config returns the worker's configuration, with the defaults filled in.
+func (w *Worker) Config() WorkerConfig {
+	cfg := w.cfg
+	cfg.Channels = slices.Clone(cfg.Channels)
+	return cfg
 }
 
 // Run consumes messages until ctx is done, then waits for the messages in

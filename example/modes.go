@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -93,7 +92,7 @@ func newFlagSet(cfg *config, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.Mode, "mode", modeAll, "what this process runs: all, server or worker (see Modes)")
 	fs.StringVar(&cfg.Layer, "layer", "memory://", "the channel layer `URL`: memory:// (one process only), redis://host:port/db, redis+sentinel://sentinel:26379,.../db?master_name=NAME or redis+pubsub://host:port/db")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8000", "`host:port` to listen on (modes all and server)")
-	fs.IntVar(&cfg.Workers, "workers", 0, "consume up to `N` messages at once in the worker; 0 means one per CPU (modes all and worker)")
+	fs.IntVar(&cfg.Workers, "workers", 0, "consume up to `N` messages at once in the worker; 0 means 16 per CPU (modes all and worker)")
 	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "the least severe `level` logged: debug, info, warn or error")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log lines as text (key=value) or json")
 	fs.StringVar(&cfg.Pprof, "pprof", "", "serve Go's profiles (net/http/pprof) on this `host:port`; off when empty")
@@ -133,7 +132,7 @@ func (cfg *config) validate() error {
 		return usagef("unknown -mode %q: use all, server or worker", cfg.Mode)
 	}
 	if cfg.Workers < 0 {
-		return usagef("-workers %d: use 0 (one per CPU) or more", cfg.Workers)
+		return usagef("-workers %d: use 0 (16 per CPU) or more", cfg.Workers)
 	}
 	switch cfg.LogFormat {
 	case "text", "json":
@@ -271,11 +270,7 @@ func (a *app) handler() http.Handler {
 
 // run runs the mode until ctx is done, then shuts down gracefully.
 func (a *app) run(ctx context.Context, cfg config) error {
-	workers := cfg.Workers
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	a.log.Info("starting", "mode", cfg.Mode, "layer", redislayer.RedactURL(cfg.Layer), "workers", workers)
+	a.log.Info("starting", "mode", cfg.Mode, "layer", redislayer.RedactURL(cfg.Layer), "workers", a.worker.Config().Concurrency)
 	if cfg.Pprof != "" {
 		if err := servePprof(ctx, cfg.Pprof, a.log); err != nil {
 			return err

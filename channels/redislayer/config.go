@@ -62,6 +62,11 @@ type Config struct {
 	// decrypts, which lets keys be rotated.
 	SymmetricEncryptionKeys []string
 
+	// NoAutoPipelining sends every command on its own instead of through
+	// go-redis's automatic pipeliner, which lets concurrent commands share
+	// round trips (see the package documentation).
+	NoAutoPipelining bool
+
 	// CallTimeout bounds every Redis call (default 5 s). A blocking receive
 	// may last BlockTimeout longer.
 	CallTimeout time.Duration
@@ -145,6 +150,7 @@ const (
 	paramEncryptionKey   = "symmetric_encryption_key"
 	paramCallTimeout     = "call_timeout"
 	paramBlockTimeout    = "block_timeout"
+	paramAutoPipelining  = "auto_pipelining"
 )
 
 // ParseURL parses a layer URL, the one-string form of Django's
@@ -164,6 +170,7 @@ const (
 //	symmetric_encryption_key=KEY  one Config.SymmetricEncryptionKeys entry (repeatable, first encrypts)
 //	call_timeout=DURATION         Config.CallTimeout
 //	block_timeout=DURATION        Config.BlockTimeout
+//	auto_pipelining=false         Config.NoAutoPipelining
 //
 // Durations are whole seconds ("60") or Go durations ("1m"). Other
 // parameters (password, dial_timeout, pool_size, ...) are go-redis options
@@ -187,7 +194,7 @@ func ParseURL(rawURL string) (Config, error) {
 	errs := parseLayerParams(q, &cfg)
 	others := q[paramHost]
 	for _, p := range []string{paramCapacity, paramChannelCapacity, paramExpiry, paramGroupExpiry, paramPrefix,
-		paramHost, paramEncryptionKey, paramCallTimeout, paramBlockTimeout} {
+		paramHost, paramEncryptionKey, paramCallTimeout, paramBlockTimeout, paramAutoPipelining} {
 		q.Del(p)
 	}
 	u.RawQuery = q.Encode()
@@ -243,6 +250,13 @@ func parseLayerParams(q url.Values, cfg *Config) []error {
 		cfg.ChannelCapacity = append(cfg.ChannelCapacity, channels.CapacityRule{Pattern: glob, Capacity: c})
 	}
 	cfg.SymmetricEncryptionKeys = q[paramEncryptionKey]
+	if v := q.Get(paramAutoPipelining); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q is not true or false", paramAutoPipelining, v))
+		}
+		cfg.NoAutoPipelining = !on
+	}
 	return errs
 }
 

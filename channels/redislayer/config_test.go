@@ -46,6 +46,8 @@ func TestParseURL(t *testing.T) {
 				CallTimeout: 2 * time.Second, BlockTimeout: time.Second, Expiry: 90 * time.Second,
 			},
 		},
+		{"redis://h?auto_pipelining=false", redislayer.Config{Hosts: []string{"redis://h"}, NoAutoPipelining: true}},
+		{"redis://h?auto_pipelining=true", redislayer.Config{Hosts: []string{"redis://h"}}},
 	} {
 		got, err := redislayer.ParseURL(tc.url)
 		if err != nil {
@@ -69,6 +71,7 @@ func TestParseURLErrors(t *testing.T) {
 		{"redis://h?channel_capacity=http.request", "channel_capacity"},
 		{"redis://h?channel_capacity=a:0", "channel_capacity"},
 		{"redis://h?no_such_option=1", "no_such_option"},
+		{"redis://h?auto_pipelining=sometimes", "auto_pipelining"},
 		{"redis://h?host=http://other", "other"},
 		{"redis://:secret@h?capacity=x&symmetric_encryption_key=hush", "capacity"},
 	} {

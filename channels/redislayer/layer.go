@@ -23,8 +23,9 @@ import (
 type Layer struct {
 	cfg       Config
 	clients   []redis.UniversalClient
-	addrs     []string // host addresses for errors, without passwords
-	owned     bool     // Close closes the clients
+	cmds      []redis.Cmdable // the clients' non-blocking commands (pipelining.go), by shard
+	addrs     []string        // host addresses for errors, without passwords
+	owned     bool            // Close closes the clients
 	crypt     *fernet
 	clientID  string // this layer's process id in NewChannel names
 	expiry    int64  // seconds
@@ -150,6 +151,7 @@ func newLayer(clients []redis.UniversalClient, cfg Config) (*Layer, error) {
 	l := &Layer{
 		cfg:       cfg,
 		clients:   clients,
+		cmds:      pipelinedAll(clients, cfg.NoAutoPipelining),
 		crypt:     crypt,
 		clientID:  uuidHex(),
 		expiry:    int64(cfg.Expiry / time.Second),

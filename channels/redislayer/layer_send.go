@@ -88,7 +88,7 @@ func (l *Layer) Send(ctx context.Context, channel string, content channels.Conte
 	shard := l.sendShard(channel)
 	cctx, cancel := l.callCtx(ctx)
 	defer cancel()
-	added, err := sendScript.Run(cctx, l.clients[shard], []string{l.key(channels.NonLocalName(channel))},
+	added, err := sendScript.Run(cctx, l.cmds[shard], []string{l.key(channels.NonLocalName(channel))},
 		member, formatScore(l.score(now)), l.cutoff(now), capacity, l.expiry).Int()
 	if err != nil {
 		return l.redisError("send to "+channel, shard, err)

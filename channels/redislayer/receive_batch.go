@@ -27,7 +27,7 @@ const localBatch = 64
 func (l *Layer) popMany(ctx context.Context, shard int, keys []string, n int) ([]popped, error) {
 	cctx, cancel := l.callCtx(context.WithoutCancel(ctx))
 	defer cancel()
-	res, err := popManyScript.Run(cctx, l.clients[shard], keys, n).Slice()
+	res, err := popManyScript.Run(cctx, l.cmds[shard], keys, n).Slice()
 	if err != nil {
 		return nil, l.redisError("receive", shard, err)
 	}

@@ -36,13 +36,15 @@ type SessionConfig struct {
 // The encoding is the layer's, not Django's session format: Django's
 // session backends cannot read these sessions, nor the store theirs.
 type SessionStore struct {
-	clients []redis.UniversalClient
-	cfg     SessionConfig
+	cmds []redis.Cmdable // the clients, through their pipeliners (pipelining.go)
+	cfg  SessionConfig
 }
 
 var _ channels.SessionStore = (*SessionStore)(nil)
 
-// NewSessionStore returns a store on clients, which it does not close.
+// NewSessionStore returns a store on clients, which it does not close. Its
+// commands go through the clients' automatic pipeliners, as the layer's
+// do.
 func NewSessionStore(clients []redis.UniversalClient, cfg SessionConfig) (*SessionStore, error) {
 	if len(clients) == 0 {
 		return nil, errors.New("redislayer: NewSessionStore needs at least one client")
@@ -54,7 +56,7 @@ func NewSessionStore(clients []redis.UniversalClient, cfg SessionConfig) (*Sessi
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = DefaultCallTimeout
 	}
-	return &SessionStore{clients: clients, cfg: cfg}, nil
+	return &SessionStore{cmds: pipelinedAll(clients, false), cfg: cfg}, nil
 }
 
 // SessionStore returns a store on the layer's Redis hosts. It stays usable
@@ -64,13 +66,14 @@ func (l *Layer) SessionStore(cfg SessionConfig) *SessionStore {
 		cfg.CallTimeout = l.cfg.CallTimeout
 	}
 	s, _ := NewSessionStore(l.clients, cfg) // l.clients is never empty
+	s.cmds = l.cmds
 	return s
 }
 
 // Load implements channels.SessionStore. A missing or expired session
 // gives nil values and no error.
 func (s *SessionStore) Load(ctx context.Context, key string) (channels.Content, error) {
-	c := s.clients[consistentHash(key, len(s.clients))]
+	c := s.cmds[consistentHash(key, len(s.cmds))]
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
 	defer cancel()
 	data, err := c.Get(cctx, s.cfg.Prefix+key).Bytes()
@@ -98,7 +101,7 @@ func (s *SessionStore) Save(ctx context.Context, key string, values channels.Con
 	if err != nil {
 		return err
 	}
-	c := s.clients[consistentHash(key, len(s.clients))]
+	c := s.cmds[consistentHash(key, len(s.cmds))]
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
 	defer cancel()
 	if err := c.Set(cctx, s.cfg.Prefix+key, b.payload(0, nil), s.cfg.MaxAge).Err(); err != nil {
@@ -109,7 +112,7 @@ func (s *SessionStore) Save(ctx context.Context, key string, values channels.Con
 
 // Delete implements channels.SessionStore.
 func (s *SessionStore) Delete(ctx context.Context, key string) error {
-	c := s.clients[consistentHash(key, len(s.clients))]
+	c := s.cmds[consistentHash(key, len(s.cmds))]
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
 	defer cancel()
 	if err := c.Del(cctx, s.cfg.Prefix+key).Err(); err != nil {
