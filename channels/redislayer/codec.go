@@ -44,20 +44,38 @@ var encoders = sync.Pool{New: func() any {
 	return e
 }}
 
-// encodeBody encodes the entries of canonical content c.
+// errNotCanonical is the encoder's answer to a value not in the canonical
+// form channels.Content.Clone gives (an int, a nil slice, a Content
+// nested as such, a value nested too deep): the caller encodes a clone.
+var errNotCanonical = errors.New("redislayer: content not in canonical form")
+
+// maxEncodeDepth is the deepest nesting the encoder takes as it is, that
+// of channels.Content.Clone.
+const maxEncodeDepth = 100
+
+// encodeBody encodes the entries of canonical content c; other content is
+// errNotCanonical.
 func encodeBody(c channels.Content) (body, error) {
 	e := encoders.Get().(*encoder)
 	defer encoders.Put(e)
 	e.buf.Reset()
-	for k, v := range c {
-		if err := e.enc.EncodeString(k); err != nil {
-			return body{}, err
-		}
-		if err := e.value(v); err != nil {
-			return body{}, fmt.Errorf("%w: key %q: %v", channels.ErrInvalidMessage, k, err)
-		}
+	if err := e.entries(c); err != nil {
+		return body{}, err
 	}
 	return body{entries: bytes.Clone(e.buf.Bytes()), n: len(c)}, nil
+}
+
+// entries encodes the keys and values of canonical content c.
+func (e *encoder) entries(c channels.Content) error {
+	for k, v := range c {
+		if err := e.enc.EncodeString(k); err != nil {
+			return err
+		}
+		if err := e.value(v, 1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // payload returns the msgpack map of b, with the reserved key set to route
@@ -88,8 +106,11 @@ func (b body) payload(prefix int, route any) []byte {
 	return bytes.Clone(e.buf.Bytes())
 }
 
-// value encodes one canonical value.
-func (e *encoder) value(v any) error {
+// value encodes one canonical value, found at nesting level depth.
+func (e *encoder) value(v any, depth int) error {
+	if depth > maxEncodeDepth {
+		return errNotCanonical
+	}
 	switch v := v.(type) {
 	case nil:
 		return e.enc.EncodeNil()
@@ -102,22 +123,31 @@ func (e *encoder) value(v any) error {
 	case string:
 		return e.enc.EncodeString(v)
 	case []byte:
+		if v == nil {
+			return errNotCanonical
+		}
 		if err := e.enc.EncodeBytesLen(len(v)); err != nil {
 			return err
 		}
 		_, err := e.buf.Write(v)
 		return err
 	case []any:
+		if v == nil {
+			return errNotCanonical
+		}
 		if err := e.enc.EncodeArrayLen(len(v)); err != nil {
 			return err
 		}
 		for _, x := range v {
-			if err := e.value(x); err != nil {
+			if err := e.value(x, depth+1); err != nil {
 				return err
 			}
 		}
 		return nil
 	case map[string]any:
+		if v == nil {
+			return errNotCanonical
+		}
 		if err := e.enc.EncodeMapLen(len(v)); err != nil {
 			return err
 		}
@@ -125,13 +155,13 @@ func (e *encoder) value(v any) error {
 			if err := e.enc.EncodeString(k); err != nil {
 				return err
 			}
-			if err := e.value(x); err != nil {
+			if err := e.value(x, depth+1); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return fmt.Errorf("type %T is not canonical", v)
+	return errNotCanonical
 }
 
 // decodeContent decodes a msgpack map into canonical content: string (or

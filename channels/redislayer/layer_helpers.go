@@ -67,6 +67,23 @@ func (l *Layer) callCtx(ctx context.Context) (context.Context, context.CancelFun
 	return context.WithTimeout(ctx, l.cfg.CallTimeout)
 }
 
+// pipedCtx is callCtx for a command issued through l.cmds. The pipeliner
+// does not honour a deadline once the command is queued, and the clients
+// New makes bound every read and write by CallTimeout: with those, it adds
+// no timer (and no allocation) to the command.
+func (l *Layer) pipedCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if l.untimedPipes() {
+		return ctx, noCancel
+	}
+	return l.callCtx(ctx)
+}
+
+// untimedPipes reports whether commands through l.cmds go without a
+// context deadline (see pipedCtx).
+func (l *Layer) untimedPipes() bool { return l.owned && !l.cfg.NoAutoPipelining }
+
+func noCancel() {}
+
 func (l *Layer) isClosed() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -3,6 +3,7 @@ package redislayer
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"strconv"
@@ -51,20 +52,69 @@ func (l *Layer) open(member string, now time.Time) (channels.Content, any, error
 	return c, route, nil
 }
 
-// encode checks content for sending and encodes it: the canonical copy of
-// Content.Clone, msgpack-encoded.
-func (l *Layer) encode(content channels.Content) (body, error) {
+// check refuses content that cannot be sent, and any send once l is closed.
+func (l *Layer) check(content channels.Content) error {
+	if content == nil {
+		_, err := content.Clone() // Clone's error for nil content
+		return err
+	}
 	if content.Has(channels.ReservedKey) {
-		return body{}, fmt.Errorf("%w: key %q is reserved", channels.ErrInvalidMessage, channels.ReservedKey)
+		return fmt.Errorf("%w: key %q is reserved", channels.ErrInvalidMessage, channels.ReservedKey)
 	}
 	if l.isClosed() {
-		return body{}, channels.ErrClosed
+		return channels.ErrClosed
+	}
+	return nil
+}
+
+// encode checks content for sending and encodes it as Content.Clone makes
+// it canonical: content in that form already, the common case, is encoded
+// as it is, other content through Clone's copy.
+func (l *Layer) encode(content channels.Content) (body, error) {
+	if err := l.check(content); err != nil {
+		return body{}, err
+	}
+	return canonically(content, encodeBody)
+}
+
+// canonically is encode(content), or encode of Content.Clone's copy when
+// content is not canonical.
+func canonically[T any](content channels.Content, encode func(channels.Content) (T, error)) (T, error) {
+	out, err := encode(content)
+	if !errors.Is(err, errNotCanonical) {
+		return out, err
 	}
 	c, err := content.Clone()
 	if err != nil {
-		return body{}, err
+		var zero T
+		return zero, err
 	}
-	return encodeBody(c)
+	return encode(c)
+}
+
+// member encodes canonical content c as the sorted-set member Send adds
+// for it: the random prefix, the msgpack map of c with the reserved key
+// set to route when route is a string, sealed. The member is its one
+// allocation.
+func (l *Layer) member(c channels.Content, route any, now time.Time) (string, error) {
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	e.buf.Reset()
+	var prefix [memberPrefix]byte
+	e.buf.Write(prefix[:])
+	n := len(c)
+	if route != nil {
+		n++
+	}
+	_ = e.enc.EncodeMapLen(n) // writes to a bytes.Buffer do not fail
+	if err := e.entries(c); err != nil {
+		return "", err
+	}
+	if r, ok := route.(string); ok {
+		_ = e.enc.EncodeString(channels.ReservedKey)
+		_ = e.enc.EncodeString(r)
+	}
+	return l.seal(e.buf.Bytes(), now), nil
 }
 
 // Send implements channels.Layer: channels_redis's send, as one atomic
@@ -74,8 +124,7 @@ func (l *Layer) Send(ctx context.Context, channel string, content channels.Conte
 	if err := channels.ValidateChannel(channel); err != nil {
 		return err
 	}
-	b, err := l.encode(content)
-	if err != nil {
+	if err := l.check(content); err != nil {
 		return err
 	}
 	var route any
@@ -83,10 +132,13 @@ func (l *Layer) Send(ctx context.Context, channel string, content channels.Conte
 		route = channel
 	}
 	now := l.now()
-	member := l.seal(b.payload(memberPrefix, route), now)
+	member, err := canonically(content, func(c channels.Content) (string, error) { return l.member(c, route, now) })
+	if err != nil {
+		return err
+	}
 	capacity := l.capacity(channel)
 	shard := l.sendShard(channel)
-	cctx, cancel := l.callCtx(ctx)
+	cctx, cancel := l.pipedCtx(ctx)
 	defer cancel()
 	added, err := sendScript.Run(cctx, l.cmds[shard], []string{l.key(channels.NonLocalName(channel))},
 		member, formatScore(l.score(now)), l.cutoff(now), capacity, l.expiry).Int()

@@ -25,7 +25,7 @@ const localBatch = 64
 
 // popMany pops up to n waiting members of keys on shard, without blocking.
 func (l *Layer) popMany(ctx context.Context, shard int, keys []string, n int) ([]popped, error) {
-	cctx, cancel := l.callCtx(context.WithoutCancel(ctx))
+	cctx, cancel := l.pipedCtx(context.WithoutCancel(ctx))
 	defer cancel()
 	res, err := popManyScript.Run(cctx, l.cmds[shard], keys, n).Slice()
 	if err != nil {

@@ -36,8 +36,9 @@ type SessionConfig struct {
 // The encoding is the layer's, not Django's session format: Django's
 // session backends cannot read these sessions, nor the store theirs.
 type SessionStore struct {
-	cmds []redis.Cmdable // the clients, through their pipeliners (pipelining.go)
-	cfg  SessionConfig
+	cmds    []redis.Cmdable // the clients, through their pipeliners (pipelining.go)
+	untimed bool            // cmds need no context deadline (see Layer.pipedCtx)
+	cfg     SessionConfig
 }
 
 var _ channels.SessionStore = (*SessionStore)(nil)
@@ -66,24 +67,40 @@ func (l *Layer) SessionStore(cfg SessionConfig) *SessionStore {
 		cfg.CallTimeout = l.cfg.CallTimeout
 	}
 	s, _ := NewSessionStore(l.clients, cfg) // l.clients is never empty
-	s.cmds = l.cmds
+	s.cmds, s.untimed = l.cmds, l.untimedPipes()
 	return s
+}
+
+// callCtx bounds a call by CallTimeout, unless the pipeliner's connection
+// does.
+func (s *SessionStore) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.untimed {
+		return ctx, noCancel
+	}
+	return context.WithTimeout(ctx, s.cfg.CallTimeout)
 }
 
 // Load implements channels.SessionStore. A missing or expired session
 // gives nil values and no error.
 func (s *SessionStore) Load(ctx context.Context, key string) (channels.Content, error) {
 	c := s.cmds[consistentHash(key, len(s.cmds))]
-	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
-	data, err := c.Get(cctx, s.cfg.Prefix+key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
+	// MGET of one key, not GET: a connection without a session is the
+	// common case, and GET answers it with the error redis.Nil, whose
+	// handling costs go-redis a dozen allocations; MGET answers [nil].
+	found, err := c.MGet(cctx, s.cfg.Prefix+key).Result()
 	if err != nil {
 		return nil, fmt.Errorf("redislayer: loading session: %w", err)
 	}
-	values, err := decodeContent(data)
+	if len(found) != 1 || found[0] == nil {
+		return nil, nil
+	}
+	data, ok := found[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("redislayer: loading session: a %T, not a string", found[0])
+	}
+	values, err := decodeContent([]byte(data))
 	if err != nil {
 		return nil, fmt.Errorf("redislayer: loading session: %w", err)
 	}
@@ -102,7 +119,7 @@ func (s *SessionStore) Save(ctx context.Context, key string, values channels.Con
 		return err
 	}
 	c := s.cmds[consistentHash(key, len(s.cmds))]
-	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
 	if err := c.Set(cctx, s.cfg.Prefix+key, b.payload(0, nil), s.cfg.MaxAge).Err(); err != nil {
 		return fmt.Errorf("redislayer: saving session: %w", err)
@@ -113,7 +130,7 @@ func (s *SessionStore) Save(ctx context.Context, key string, values channels.Con
 // Delete implements channels.SessionStore.
 func (s *SessionStore) Delete(ctx context.Context, key string) error {
 	c := s.cmds[consistentHash(key, len(s.cmds))]
-	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+	cctx, cancel := s.callCtx(ctx)
 	defer cancel()
 	if err := c.Del(cctx, s.cfg.Prefix+key).Err(); err != nil {
 		return fmt.Errorf("redislayer: deleting session: %w", err)
