@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/vmihailenco/msgpack/v5"
@@ -169,10 +171,13 @@ func (e *encoder) value(v any, depth int) error {
 // str as string, bin as []byte, arrays as []any and maps as map[string]any.
 // It fails on extension types (such as msgpack timestamps), on unsigned
 // integers above math.MaxInt64 and on trailing data.
-func decodeContent(data []byte) (channels.Content, error) {
+func decodeContent(data []byte) (channels.Content, error) { return decodeString(string(data)) }
+
+// decodeString is decodeContent of the bytes of data, read in place.
+func decodeString(data string) (channels.Content, error) {
 	d := msgpack.GetDecoder()
 	defer msgpack.PutDecoder(d)
-	r := bytes.NewReader(data)
+	r := strings.NewReader(data)
 	d.Reset(r)
 	c, err := d.PeekCode()
 	if err != nil {
@@ -195,7 +200,7 @@ func decodeContent(data []byte) (channels.Content, error) {
 // reads, whose length bounds what a string or bin may declare.
 type contentDecoder struct {
 	d *msgpack.Decoder
-	r *bytes.Reader
+	r *strings.Reader
 }
 
 func (cd contentDecoder) decodeMap(depth int) (map[string]any, error) {
@@ -215,7 +220,7 @@ func (cd contentDecoder) decodeMap(depth int) (map[string]any, error) {
 		if !msgpcode.IsString(c) && !msgpcode.IsBin(c) {
 			return nil, fmt.Errorf("map key of msgpack type 0x%02x is not a string", c)
 		}
-		k, err := cd.blob()
+		k, err := cd.text()
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +228,7 @@ func (cd contentDecoder) decodeMap(depth int) (map[string]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m[string(k)] = v
+		m[k] = v
 	}
 	return m, nil
 }
@@ -241,6 +246,16 @@ func (cd contentDecoder) blob() ([]byte, error) {
 	}
 	b := make([]byte, max(n, 0))
 	return b, cd.d.ReadFull(b)
+}
+
+// text is blob as a string, sharing the bytes blob allocated: nothing else
+// holds them, so the string is as immutable as any.
+func (cd contentDecoder) text() (string, error) {
+	b, err := cd.blob()
+	if err != nil || len(b) == 0 {
+		return "", err
+	}
+	return unsafe.String(&b[0], len(b)), nil
 }
 
 func (cd contentDecoder) decodeValue(depth int) (any, error) {
@@ -275,8 +290,7 @@ func (cd contentDecoder) decodeValue(depth int) (any, error) {
 	case c == msgpcode.Double:
 		return d.DecodeFloat64()
 	case msgpcode.IsString(c):
-		b, err := cd.blob()
-		return string(b), err
+		return cd.text()
 	case msgpcode.IsBin(c):
 		return cd.blob()
 	case msgpcode.IsFixedArray(c), c == msgpcode.Array16, c == msgpcode.Array32:

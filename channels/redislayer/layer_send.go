@@ -34,14 +34,15 @@ func (l *Layer) open(member string, now time.Time) (channels.Content, any, error
 	if len(member) < memberPrefix {
 		return nil, nil, fmt.Errorf("%w: member of %d bytes", errBadMessage, len(member))
 	}
-	data := []byte(member[memberPrefix:])
+	data := member[memberPrefix:]
 	if l.crypt != nil {
-		var err error
-		if data, err = l.crypt.decrypt(data, time.Duration(l.expiry+10)*time.Second, now); err != nil {
+		plain, err := l.crypt.decrypt([]byte(data), time.Duration(l.expiry+10)*time.Second, now)
+		if err != nil {
 			return nil, nil, err
 		}
+		data = string(plain)
 	}
-	c, err := decodeContent(data)
+	c, err := decodeString(data)
 	if err != nil {
 		return nil, nil, err
 	}

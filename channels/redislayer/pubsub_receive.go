@@ -134,7 +134,7 @@ func (l *PubSubLayer) confirmed(key string) {
 
 // route queues a published message for the names it is for.
 func (l *PubSubLayer) route(m *redis.Message) {
-	c, err := decodeContent([]byte(m.Payload))
+	c, err := decodeString(m.Payload)
 	if err != nil {
 		l.cfg.Logger.Warn("redislayer: pubsub message dropped", "channel", m.Channel, "err", err)
 		return

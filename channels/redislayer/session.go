@@ -100,7 +100,7 @@ func (s *SessionStore) Load(ctx context.Context, key string) (channels.Content, 
 	if !ok {
 		return nil, fmt.Errorf("redislayer: loading session: a %T, not a string", found[0])
 	}
-	values, err := decodeContent([]byte(data))
+	values, err := decodeString(data)
 	if err != nil {
 		return nil, fmt.Errorf("redislayer: loading session: %w", err)
 	}
