@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +137,47 @@ func TestTableHasEveryTarget(t *testing.T) {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}
+	}
+}
+
+// TestRedisProbe reads a real redis-server's process id and command count
+// through a layer URL (whose layer parameters it ignores).
+func TestRedisProbe(t *testing.T) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CHANNELS_TEST_STRICT") == "1" {
+			t.Fatal("redis-server is missing (Debian package redis-server)")
+		}
+		t.Skip("redis-server is missing (Debian package redis-server)")
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := strings.Cut(addr, ":")
+	srv := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	c := &child{name: "redis", cmd: srv, done: make(chan struct{})}
+	if err := c.waitListening(context.Background(), addr); err != nil {
+		t.Fatal(err)
+	}
+	p, err := newRedisProbe(context.Background(), "redis://"+addr+"/0?capacity=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	if p.pid != srv.Process.Pid {
+		t.Errorf("probe pid %d, want %d", p.pid, srv.Process.Pid)
+	}
+	m := startRedis(p)
+	for range 10 {
+		p.client.Ping(context.Background())
+	}
+	cpu, cmds := m.used()
+	if cmds < 10 || cpu < 0 {
+		t.Errorf("after 10 pings: %d commands, CPU %v", cmds, cpu)
 	}
 }

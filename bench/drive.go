@@ -39,6 +39,10 @@ type shapeResult struct {
 	errors   int64           // over the warm-up and the window
 	cpu      []time.Duration // CPU used in the window, per process of the target
 	mallocs  []int64         // heap allocations in the window, per process; -1 unknown
+	// redisCPU and redisCommands are what the target's redis-server used
+	// in the window, -1 when unknown or when the target has none.
+	redisCPU      time.Duration
+	redisCommands int64
 }
 
 func (r shapeResult) rps() float64 {
@@ -55,6 +59,21 @@ func (r shapeResult) allocsPerCall(i int) (float64, bool) {
 		return 0, false
 	}
 	return float64(r.mallocs[i]) / float64(r.answers), true
+}
+
+// redisPerCall is the CPU time and the commands of the target's
+// redis-server per answer; ok is false for what is unknown.
+func (r shapeResult) redisPerCall() (cpu time.Duration, cpuOK bool, cmds float64, cmdsOK bool) {
+	if r.answers == 0 {
+		return 0, false, 0, false
+	}
+	if r.redisCPU >= 0 {
+		cpu, cpuOK = r.redisCPU/time.Duration(r.answers), true
+	}
+	if r.redisCommands >= 0 {
+		cmds, cmdsOK = float64(r.redisCommands)/float64(r.answers), true
+	}
+	return cpu, cpuOK, cmds, cmdsOK
 }
 
 // cpuPerCall is the CPU time process i used per answer.
@@ -102,10 +121,18 @@ func runShape(ctx context.Context, sh shape, t *target, pids []int, warmup, wind
 	if sh.http {
 		newClient = func() client { return httpClient(t.rpcURL()) }
 	}
-	return measure(ctx, sh.conns, newClient, pids, t.heapURLs, warmup, window)
+	return measure(ctx, sh.conns, newClient, meters{pids, t.heapURLs, t.redis}, warmup, window)
 }
 
-func measure(ctx context.Context, conns int, newClient func() client, pids []int, heapURLs []string, warmup, window time.Duration) shapeResult {
+// meters are what a measurement reads at the window's ends besides the
+// clients' answers: CPU time, allocations and a redis-server's counters.
+type meters struct {
+	pids     []int
+	heapURLs []string
+	redis    *redisProbe // nil: none
+}
+
+func measure(ctx context.Context, conns int, newClient func() client, ms meters, warmup, window time.Duration) shapeResult {
 	ctx, stop := context.WithCancel(ctx)
 	var phase atomic.Int32
 	tallies := make([]*tally, conns)
@@ -116,13 +143,15 @@ func measure(ctx context.Context, conns int, newClient func() client, pids []int
 		wg.Go(func() { run(ctx, &phase, tallies[i]) })
 	}
 	sleepContext(ctx, warmup)
-	mallocs := startMallocs(heapURLs)
-	cpu := startCPU(pids)
+	mallocs := startMallocs(ms.heapURLs)
+	redisUse := startRedis(ms.redis)
+	cpu := startCPU(ms.pids)
 	start := time.Now()
 	phase.Store(measuring)
 	sleepContext(ctx, window)
 	phase.Store(done)
 	r := shapeResult{elapsed: time.Since(start), cpu: cpu.used()}
+	r.redisCPU, r.redisCommands = redisUse.used()
 	r.mallocs = mallocs.used()
 	stop()
 	wg.Wait()

@@ -57,6 +57,7 @@ func (r *results) table() string {
 	r.writeShapes(&b)
 	r.writeCPU(&b)
 	r.writeAllocs(&b)
+	r.writeRedis(&b)
 	r.writeFanout(&b)
 	r.writeIdle(&b)
 	return b.String()
@@ -100,6 +101,46 @@ func (r *results) writeAllocs(b *strings.Builder) {
 			}
 			return "n/a"
 		})
+}
+
+// writeRedis is, for each target with a redis-server, what that server
+// costs per answer, and the CPU of all the target's processes together as
+// a multiple of the raw echo's (the first target).
+func (r *results) writeRedis(b *strings.Builder) {
+	for j, t := range r.targets {
+		if t.redis == nil {
+			continue
+		}
+		fmt.Fprintf(b, "\n%s with its redis-server: per answer, Redis commands processed and CPU (redis-server's, then all %d processes')\n", t.label, len(t.procs)+1)
+		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "%s\tcommands\tredis-server µs\tall µs\tx echo CPU\t\n", leftAligned("shape"))
+		for i, row := range r.shapes {
+			fmt.Fprintf(tw, "%s\t%s\n", leftAligned(shapes[i].name), redisCells(row[j], row[0], len(t.procs)))
+		}
+		tw.Flush()
+	}
+}
+
+// redisCells are writeRedis's cells for s, against the echo's echo.
+func redisCells(s, echo shapeResult, procs int) string {
+	cpu, cpuOK, cmds, cmdsOK := s.redisPerCall()
+	cells := []string{"n/a", "n/a", "n/a", "n/a"}
+	if cmdsOK {
+		cells[0] = fmt.Sprintf("%.1f", cmds)
+	}
+	if !cpuOK {
+		return strings.Join(cells, "\t") + "\t"
+	}
+	all := cpu
+	for k := range procs {
+		all += s.cpuPerCall(k)
+	}
+	cells[1] = fmt.Sprintf("%.1f", float64(cpu)/float64(time.Microsecond))
+	cells[2] = fmt.Sprintf("%.1f", float64(all)/float64(time.Microsecond))
+	if e := echo.cpuPerCall(0); e > 0 {
+		cells[3] = fmt.Sprintf("%.1fx", float64(all)/float64(e))
+	}
+	return strings.Join(cells, "\t") + "\t"
 }
 
 // writePerProcess is a table of a row per shape and a column per server

@@ -38,6 +38,8 @@ type target struct {
 	// heapURLs give the heap profile of each process (see mallocCount), in
 	// procs' order; "" where a process does not serve one.
 	heapURLs []string
+	// redis is the split target's redis-server, nil for the others.
+	redis *redisProbe
 }
 
 func (t *target) wsURL() string  { return "ws://" + t.addr + "/ws/" }
@@ -57,6 +59,9 @@ func (t *target) pids() []int {
 func (t *target) stop() {
 	for _, p := range t.procs {
 		p.stop()
+	}
+	if t.redis != nil {
+		t.redis.close()
 	}
 }
 
@@ -200,7 +205,11 @@ func startTargets(ctx context.Context, dir, exampleBin, redisURL string) ([]*tar
 		return fail(err)
 	}
 	split.heapURLs = []string{"http://" + pprofAddrs[1] + heapProfile, "http://" + pprofAddrs[2] + heapProfile}
-	return append(targets, split), nil
+	targets = append(targets, split)
+	if split.redis, err = newRedisProbe(ctx, redisURL); err != nil {
+		return fail(err)
+	}
+	return targets, nil
 }
 
 // stopAll stops every target, at once.
