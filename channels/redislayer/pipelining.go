@@ -9,12 +9,14 @@ import "github.com/redis/go-redis/v9"
 // each reply to its caller, in order. Commands no longer wait for a free
 // pooled connection nor for the round trip of the one before them, and
 // Redis reads and answers many commands per system call. Measured with
-// the example split into a server and a worker over one redis-server, 50
-// WebSockets each with one call in flight: 9.0k calls/s and 167 µs of CPU
-// per call (server, worker and redis-server together) against 6.4k and 237
-// µs with every command on its own pooled connection; one WebSocket alone:
-// 1.14k against 0.88k calls/s. go-redis's default batching mode, one
-// batch in flight at a time, was slower than no pipelining at all (4.1k).
+// the example split into a server and a worker over one redis-server on a
+// 2-CPU machine, 50 WebSockets each with one call in flight, three runs
+// each taking turns: 6.0k-6.4k calls/s and about 234 µs of CPU per call
+// (server, worker and redis-server together) against 5.3k-5.4k (one run
+// 3.7k) and 272 µs with every command on its own pooled connection; one
+// WebSocket alone: 1.14k against 0.88k calls/s. go-redis's default
+// batching mode, one batch in flight at a time, was slower than no
+// pipelining at all (4.1k against 6.4k in one pair of runs).
 //
 // What stays on the plain client: BZPOPMIN (blocking commands are never
 // batched), the group pipelines (already one round trip each) and Close's
