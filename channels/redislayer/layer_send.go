@@ -142,7 +142,7 @@ func (l *Layer) Send(ctx context.Context, channel string, content channels.Conte
 	cctx, cancel := l.pipedCtx(ctx)
 	defer cancel()
 	added, err := sendScript.Run(cctx, l.cmds[shard], []string{l.key(channels.NonLocalName(channel))},
-		member, formatScore(l.score(now)), l.cutoff(now), capacity, l.expiry).Int()
+		member, l.score(now), l.cutoff(now), capacity, l.expiry).Int() // go-redis writes a float64 as formatScore does
 	if err != nil {
 		return l.redisError("send to "+channel, shard, err)
 	}
