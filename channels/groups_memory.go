@@ -3,7 +3,9 @@ package channels
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -59,11 +61,7 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 	if err != nil {
 		return err
 	}
-	type delivery struct {
-		deliver func(string, Content)
-		channel string
-	}
-	var local []delivery
+	var local []localDelivery
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -74,7 +72,7 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 	members := l.liveMembers(group, now)
 	for _, ch := range members {
 		if deliver := l.local[NonLocalName(ch)]; deliver != nil {
-			local = append(local, delivery{deliver, ch})
+			local = append(local, localDelivery{deliver, ch})
 			continue
 		}
 		mc := c
@@ -86,11 +84,48 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 		} // a full member is skipped, as ASGI requires
 	}
 	l.mu.Unlock()
-	for _, d := range local { // deliverers neither keep nor change c
-		d.deliver(d.channel, c)
-	}
+	deliverAll(local, c)
 	l.cfg.Observer.GroupSent(len(members))
 	return nil
+}
+
+// A localDelivery is a group member served in this process, and the
+// function that hands it a message.
+type localDelivery struct {
+	deliver func(string, Content)
+	channel string
+}
+
+// fanOutChunk is the fewest members one goroutine of a group send
+// delivers to: below twice as many, the sender delivers alone.
+const fanOutChunk = 256
+
+// deliverAll hands c to every member of local. A large group is split
+// between up to GOMAXPROCS goroutines, the sender one of them, each writing
+// to its members' sockets, and deliverAll returns once all are done, so
+// that the sends of one goroutine still reach each member in order.
+// Deliverers neither keep nor change c, so the goroutines share it.
+func deliverAll(local []localDelivery, c Content) {
+	parts := min(runtime.GOMAXPROCS(0), len(local)/fanOutChunk)
+	if parts < 2 {
+		for _, d := range local {
+			d.deliver(d.channel, c)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	size := (len(local) + parts - 1) / parts
+	for chunk := range slices.Chunk(local[size:], size) {
+		wg.Go(func() {
+			for _, d := range chunk {
+				d.deliver(d.channel, c)
+			}
+		})
+	}
+	for _, d := range local[:size] {
+		d.deliver(d.channel, c)
+	}
+	wg.Wait()
 }
 
 // GroupChannels implements GroupLister: the live members, sorted.
