@@ -95,25 +95,25 @@ func canonically[T any](content channels.Content, encode func(channels.Content) 
 
 // member encodes canonical content c as the sorted-set member Send adds
 // for it: the random prefix, the msgpack map of c with the reserved key
-// set to route when route is a string, sealed. The member is its one
+// set to route unless route is empty, sealed. The member is its one
 // allocation.
-func (l *Layer) member(c channels.Content, route any, now time.Time) (string, error) {
+func (l *Layer) member(c channels.Content, route string, now time.Time) (string, error) {
 	e := encoders.Get().(*encoder)
 	defer encoders.Put(e)
 	e.buf.Reset()
 	var prefix [memberPrefix]byte
 	e.buf.Write(prefix[:])
 	n := len(c)
-	if route != nil {
+	if route != "" {
 		n++
 	}
 	_ = e.enc.EncodeMapLen(n) // writes to a bytes.Buffer do not fail
 	if err := e.entries(c); err != nil {
 		return "", err
 	}
-	if r, ok := route.(string); ok {
+	if route != "" {
 		_ = e.enc.EncodeString(channels.ReservedKey)
-		_ = e.enc.EncodeString(r)
+		_ = e.enc.EncodeString(route)
 	}
 	return l.seal(e.buf.Bytes(), now), nil
 }
@@ -128,7 +128,7 @@ func (l *Layer) Send(ctx context.Context, channel string, content channels.Conte
 	if err := l.check(content); err != nil {
 		return err
 	}
-	var route any
+	var route string // where the receive loop of a process-local name routes it
 	if channels.IsProcessLocal(channel) {
 		route = channel
 	}
