@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -127,15 +128,36 @@ func (m *Message) Headers() []Header {
 	return out
 }
 
-// Header returns the first value of the named header, or "".
+// Header returns the first value of the named header, or "". Unlike
+// Headers it copies nothing but that value.
 func (m *Message) Header(name string) string {
-	name = strings.ToLower(name)
-	for _, h := range m.Headers() {
-		if h.Name == name {
-			return h.Value
+	switch hs := m.Content["headers"].(type) {
+	case []any:
+		for _, h := range hs {
+			if pair, ok := h.([]any); ok && len(pair) == 2 && equalName(pair[0], name) {
+				return asString(pair[1])
+			}
+		}
+	case map[string]any:
+		for k, v := range hs {
+			if strings.EqualFold(k, name) {
+				return asString(v)
+			}
 		}
 	}
 	return ""
+}
+
+// equalName reports whether a header name of a message (a string or
+// bytes) is name, ignoring case.
+func equalName(v any, name string) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.EqualFold(v, name)
+	case []byte:
+		return bytes.EqualFold(v, []byte(name))
+	}
+	return false
 }
 
 func asString(v any) string {

@@ -1,7 +1,6 @@
 package channels
 
 import (
-	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -25,23 +24,61 @@ func scope(r *http.Request, reply string) Content {
 }
 
 // asgiHeaders lists the request headers as [name, value] byte pairs with
-// lowercase names. Names containing '_' are dropped, as Daphne does, so
-// that they cannot pass for their '-' twins.
+// lowercase names, sorted by name. Names containing '_' are dropped, as
+// Daphne does, so that they cannot pass for their '-' twins. Every name
+// and value shares one byte array and every pair one array of values, so
+// that a header costs the boxing of its two byte strings and its pair.
 func asgiHeaders(r *http.Request) []any {
-	hs := make([]any, 0, len(r.Header)+1)
+	var namesBuf [32]string
+	names := namesBuf[:0]
+	size, n := 0, 0
 	if r.Host != "" {
-		hs = append(hs, []any{[]byte("host"), []byte(r.Host)})
+		size, n = len("host")+len(r.Host), 1
 	}
-	for _, name := range slices.Sorted(maps.Keys(r.Header)) {
+	for name, values := range r.Header {
 		if strings.Contains(name, "_") {
 			continue
 		}
-		lower := []byte(strings.ToLower(name))
-		for _, v := range r.Header[name] {
-			hs = append(hs, []any{lower, []byte(v)})
+		names = append(names, name)
+		for _, v := range values {
+			size, n = size+len(name)+len(v), n+1
 		}
 	}
-	return hs
+	slices.Sort(names)
+	h := headerList{text: make([]byte, 0, size), pairs: make([]any, 0, 2*n), list: make([]any, 0, n)}
+	if r.Host != "" {
+		h.add("host", r.Host)
+	}
+	for _, name := range names {
+		for _, v := range r.Header[name] {
+			h.add(name, v)
+		}
+	}
+	return h.list
+}
+
+// headerList builds asgiHeaders' list in its three arrays.
+type headerList struct {
+	text  []byte // the names, lowercased, and the values
+	pairs []any  // the pairs' elements
+	list  []any  // the pairs
+}
+
+func (h *headerList) add(name, value string) {
+	start := len(h.text)
+	for i := range len(name) {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h.text = append(h.text, c)
+	}
+	mid := len(h.text)
+	h.text = append(h.text, value...)
+	end := len(h.text)
+	k := len(h.pairs)
+	h.pairs = append(h.pairs, h.text[start:mid:mid], h.text[mid:end:end])
+	h.list = append(h.list, h.pairs[k:k+2:k+2])
 }
 
 func hostPort(addr string) any {
