@@ -114,8 +114,8 @@ func (t *tally) fail(phase *atomic.Int32) {
 type client func(ctx context.Context, phase *atomic.Int32, t *tally)
 
 // runShape drives t with sh: warm-up first, then the measured window, while
-// the CPU time of pids and the allocations of t's processes are read at the
-// window's ends.
+// the CPU time of pids, the allocations of t's processes and the counters
+// of its redis-server are read at the window's ends.
 func runShape(ctx context.Context, sh shape, t *target, pids []int, warmup, window time.Duration) shapeResult {
 	newClient := func() client { return wsClient(t.wsURL(), sh.inflight) }
 	if sh.http {
