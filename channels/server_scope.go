@@ -3,7 +3,6 @@ package channels
 import (
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -29,8 +28,7 @@ func scope(r *http.Request, reply string) Content {
 // and value shares one byte array and every pair one array of values, so
 // that a header costs the boxing of its two byte strings and its pair.
 func asgiHeaders(r *http.Request) []any {
-	var namesBuf [32]string
-	names := namesBuf[:0]
+	names := make([]string, 0, len(r.Header))
 	size, n := 0, 0
 	if r.Host != "" {
 		size, n = len("host")+len(r.Host), 1
@@ -44,7 +42,7 @@ func asgiHeaders(r *http.Request) []any {
 			size, n = size+len(name)+len(v), n+1
 		}
 	}
-	slices.Sort(names)
+	sortNames(names)
 	h := headerList{text: make([]byte, 0, size), pairs: make([]any, 0, 2*n), list: make([]any, 0, n)}
 	if r.Host != "" {
 		h.add("host", r.Host)
@@ -55,6 +53,18 @@ func asgiHeaders(r *http.Request) []any {
 		}
 	}
 	return h.list
+}
+
+// sortNames sorts a request's header names by insertion, as slices.Sort
+// would for so few, but in one shallow frame: this runs in the goroutine
+// of every connection, whose stack stays at its peak once grown, and a
+// WebSocket's goroutine then parks for its whole life.
+func sortNames(names []string) {
+	for i := 1; i < len(names); i++ {
+		for j := i; j > 0 && names[j] < names[j-1]; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
 }
 
 // headerList builds asgiHeaders' list in its three arrays.

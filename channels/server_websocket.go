@@ -244,11 +244,9 @@ func (c *wsConn) readDeadline() {
 // connection ends, and returns the close code to report; drained tells
 // that reading stopped for a drain, with the socket still open.
 func (c *wsConn) readLoop() (code int, drained bool) {
-	cfg := &c.srv.cfg
 	c.readDeadline()
 	c.conn.SetPongHandler(func(string) error { c.readDeadline(); return nil })
-	var buf bytes.Buffer // reused: each frame is copied out of it
-	var limited io.LimitedReader
+	in := new(frameBuffer)
 	var holding bool
 	defer c.w.release()
 	for {
@@ -263,43 +261,64 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 		if err != nil {
 			return c.readErrorCode(err)
 		}
-		buf.Reset()
-		limited = io.LimitedReader{R: r, N: cfg.MaxMessageSize + 1}
-		if _, err := buf.ReadFrom(&limited); err != nil {
-			return c.readErrorCode(err)
-		}
-		data := buf.Bytes()
-		if int64(len(data)) > cfg.MaxMessageSize {
-			c.startClose(CloseMessageTooBig, true)
-			return c.awaitClose(CloseMessageTooBig), false
-		}
-		if kind == websocket.TextMessage && !utf8.Valid(data) { // RFC 6455 8.1
-			c.startClose(CloseInvalidPayload, true)
-			return c.awaitClose(CloseInvalidPayload), false
-		}
-		c.readDeadline()
-		c.order++
-		msg := make(Content, 4)
-		msg["reply_channel"], msg["path"], msg["order"] = c.replyValue, c.pathValue, c.order
-		if kind == websocket.TextMessage {
-			msg["text"] = string(data)
-		} else {
-			msg["bytes"] = bytes.Clone(data)
-		}
-		c.ep.sentOne()
-		if err := c.srv.sendWaiting(c.ep.ctx, "websocket.receive", msg, cfg.BackpressureTimeout, c.w.release); err != nil {
-			if c.ep.ctx.Err() != nil { // killed while waiting: the writer closes
-				return c.awaitClose(c.ep.code), false
-			}
-			code := CloseInternalError
-			if errors.Is(err, ErrChannelFull) {
-				code = CloseTryAgainLater
-			}
-			c.srv.log.Warn("channels: websocket.receive not sent; closing", "channel", c.reply, "code", code, "err", err)
-			c.startClose(code, true)
-			return c.awaitClose(code), false
+		if code, drained, stop := c.receiveFrame(in, kind, r); stop {
+			return code, drained
 		}
 	}
+}
+
+// frameBuffer is what readLoop reads a frame into, reused: each frame is
+// copied out of it. It lives apart from readLoop's frame on the stack, as
+// does the handling of a frame (receiveFrame), so that the goroutine of an
+// idle connection, parked in the read, uses little of its stack.
+type frameBuffer struct {
+	buf     bytes.Buffer
+	limited io.LimitedReader
+}
+
+// receiveFrame reads the frame r gives into in and sends it as a
+// websocket.receive. stop tells the read loop to end with code and
+// drained (see readLoop).
+func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int, drained, stop bool) {
+	cfg := &c.srv.cfg
+	in.buf.Reset()
+	in.limited = io.LimitedReader{R: r, N: cfg.MaxMessageSize + 1}
+	if _, err := in.buf.ReadFrom(&in.limited); err != nil {
+		code, drained := c.readErrorCode(err)
+		return code, drained, true
+	}
+	data := in.buf.Bytes()
+	if int64(len(data)) > cfg.MaxMessageSize {
+		c.startClose(CloseMessageTooBig, true)
+		return c.awaitClose(CloseMessageTooBig), false, true
+	}
+	if kind == websocket.TextMessage && !utf8.Valid(data) { // RFC 6455 8.1
+		c.startClose(CloseInvalidPayload, true)
+		return c.awaitClose(CloseInvalidPayload), false, true
+	}
+	c.readDeadline()
+	c.order++
+	msg := make(Content, 4)
+	msg["reply_channel"], msg["path"], msg["order"] = c.replyValue, c.pathValue, c.order
+	if kind == websocket.TextMessage {
+		msg["text"] = string(data)
+	} else {
+		msg["bytes"] = bytes.Clone(data)
+	}
+	c.ep.sentOne()
+	if err := c.srv.sendWaiting(c.ep.ctx, "websocket.receive", msg, cfg.BackpressureTimeout, c.w.release); err != nil {
+		if c.ep.ctx.Err() != nil { // killed while waiting: the writer closes
+			return c.awaitClose(c.ep.code), false, true
+		}
+		code := CloseInternalError
+		if errors.Is(err, ErrChannelFull) {
+			code = CloseTryAgainLater
+		}
+		c.srv.log.Warn("channels: websocket.receive not sent; closing", "channel", c.reply, "code", code, "err", err)
+		c.startClose(code, true)
+		return c.awaitClose(code), false, true
+	}
+	return 0, false, false
 }
 
 func (c *wsConn) readErrorCode(err error) (code int, drained bool) {
