@@ -111,19 +111,8 @@ func (m *Message) Code() int {
 // lowercased. Both the ASGI list of [name, value] pairs and a map are read.
 func (m *Message) Headers() []Header {
 	var out []Header
-	switch hs := m.Content["headers"].(type) {
-	case []any:
-		for _, h := range hs {
-			pair, ok := h.([]any)
-			if !ok || len(pair) != 2 {
-				continue
-			}
-			out = append(out, Header{strings.ToLower(asString(pair[0])), asString(pair[1])})
-		}
-	case map[string]any:
-		for k, v := range hs {
-			out = append(out, Header{strings.ToLower(k), asString(v)})
-		}
+	for name, value := range m.rawHeaders {
+		out = append(out, Header{strings.ToLower(asString(name)), asString(value)})
 	}
 	return out
 }
@@ -131,21 +120,32 @@ func (m *Message) Headers() []Header {
 // Header returns the first value of the named header, or "". Unlike
 // Headers it copies nothing but that value.
 func (m *Message) Header(name string) string {
+	for n, value := range m.rawHeaders {
+		if equalName(n, name) {
+			return asString(value)
+		}
+	}
+	return ""
+}
+
+// rawHeaders yields the name and value of each header of the message as
+// its content holds them (strings or bytes), from the ASGI list of [name,
+// value] pairs or from a map.
+func (m *Message) rawHeaders(yield func(name, value any) bool) {
 	switch hs := m.Content["headers"].(type) {
 	case []any:
 		for _, h := range hs {
-			if pair, ok := h.([]any); ok && len(pair) == 2 && equalName(pair[0], name) {
-				return asString(pair[1])
+			if pair, ok := h.([]any); ok && len(pair) == 2 && !yield(pair[0], pair[1]) {
+				return
 			}
 		}
 	case map[string]any:
 		for k, v := range hs {
-			if strings.EqualFold(k, name) {
-				return asString(v)
+			if !yield(k, v) {
+				return
 			}
 		}
 	}
-	return ""
 }
 
 // equalName reports whether a header name of a message (a string or

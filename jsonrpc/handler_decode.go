@@ -61,16 +61,27 @@ func decodeValue(raw []byte, dst reflect.Value) string {
 // startsNumber reports whether c can begin a JSON number.
 func startsNumber(c byte) bool { return c == '-' || c >= '0' && c <= '9' }
 
+// integralNumber reads raw as an integral JSON number for a value of
+// integer type t: its sign and magnitude and whether the magnitude fits in
+// 64 bits, or the mismatch message when raw is no such number.
+func integralNumber(raw []byte, t reflect.Type) (neg bool, mag uint64, fits bool, msg string) {
+	if !startsNumber(raw[0]) {
+		return false, 0, false, mismatch(t, raw)
+	}
+	neg, mag, integral, fits := parseJSONInt(raw)
+	if !integral {
+		return false, 0, false, mismatch(t, raw)
+	}
+	return neg, mag, fits, ""
+}
+
 // decodeInt decodes raw into dst of a signed integer kind: an integral
 // number (1.0 and 1e3 are) within the range of dst's type.
 func decodeInt(raw []byte, dst reflect.Value) string {
 	t := dst.Type()
-	if !startsNumber(raw[0]) {
-		return mismatch(t, raw)
-	}
-	neg, mag, integral, fits := parseJSONInt(raw)
-	if !integral {
-		return mismatch(t, raw)
+	neg, mag, fits, msg := integralNumber(raw, t)
+	if msg != "" {
+		return msg
 	}
 	bits := t.Bits()
 	limit := uint64(1) << (bits - 1) // |min|; max is limit-1
@@ -89,12 +100,9 @@ func decodeInt(raw []byte, dst reflect.Value) string {
 // integral number (-0 is) within the range of dst's type.
 func decodeUint(raw []byte, dst reflect.Value) string {
 	t := dst.Type()
-	if !startsNumber(raw[0]) {
-		return mismatch(t, raw)
-	}
-	neg, mag, integral, fits := parseJSONInt(raw)
-	if !integral {
-		return mismatch(t, raw)
+	neg, mag, fits, msg := integralNumber(raw, t)
+	if msg != "" {
+		return msg
 	}
 	if !fits || (neg && mag != 0) || (t.Bits() < 64 && mag >= uint64(1)<<t.Bits()) {
 		return "want " + intRange(t) + ", got " + gotValue(raw)

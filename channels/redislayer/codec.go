@@ -166,14 +166,12 @@ func (e *encoder) value(v any, depth int) error {
 	return errNotCanonical
 }
 
-// decodeContent decodes a msgpack map into canonical content: string (or
+// decodeString decodes a msgpack map into canonical content: string (or
 // bin) keys, any integer width as int64, float32 and float64 as float64,
 // str as string, bin as []byte, arrays as []any and maps as map[string]any.
 // It fails on extension types (such as msgpack timestamps), on unsigned
-// integers above math.MaxInt64 and on trailing data.
-func decodeContent(data []byte) (channels.Content, error) { return decodeString(string(data)) }
-
-// decodeString is decodeContent of the bytes of data, read in place.
+// integers above math.MaxInt64 and on trailing data. The bytes of data
+// are read in place.
 func decodeString(data string) (channels.Content, error) {
 	d := msgpack.GetDecoder()
 	defer msgpack.PutDecoder(d)

@@ -72,10 +72,16 @@ func (l *Layer) callCtx(ctx context.Context) (context.Context, context.CancelFun
 // New makes bound every read and write by CallTimeout: with those, it adds
 // no timer (and no allocation) to the command.
 func (l *Layer) pipedCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if l.untimedPipes() {
+	return boundedCtx(ctx, l.cfg.CallTimeout, l.untimedPipes())
+}
+
+// boundedCtx is ctx bounded by timeout, or ctx itself when the connection
+// bounds the call instead (untimed).
+func boundedCtx(ctx context.Context, timeout time.Duration, untimed bool) (context.Context, context.CancelFunc) {
+	if untimed {
 		return ctx, noCancel
 	}
-	return l.callCtx(ctx)
+	return context.WithTimeout(ctx, timeout)
 }
 
 // untimedPipes reports whether commands through l.cmds go without a

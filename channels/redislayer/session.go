@@ -74,10 +74,7 @@ func (l *Layer) SessionStore(cfg SessionConfig) *SessionStore {
 // callCtx bounds a call by CallTimeout, unless the pipeliner's connection
 // does.
 func (s *SessionStore) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if s.untimed {
-		return ctx, noCancel
-	}
-	return context.WithTimeout(ctx, s.cfg.CallTimeout)
+	return boundedCtx(ctx, s.cfg.CallTimeout, s.untimed)
 }
 
 // Load implements channels.SessionStore. A missing or expired session

@@ -123,7 +123,7 @@ func TestMsgpackLikePython(t *testing.T) {
 		} else if hex.EncodeToString(got) != tc.want {
 			t.Errorf("%.20v: encoded %x, Python encodes %s", tc.value, got, tc.want)
 		}
-		c, err := decodeContent(got)
+		c, err := decodeString(string(got))
 		if err != nil {
 			t.Errorf("%.20v: decoding: %v", tc.value, err)
 			continue
@@ -167,7 +167,7 @@ func TestDecodeFromPython(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := decodeContent(data)
+		c, err := decodeString(string(data))
 		if wantErr, ok := tc.want.(error); ok {
 			if !errors.Is(err, wantErr) {
 				t.Errorf("%s: decoded %v, %v; want an error matching %v", tc.name, c, err, wantErr)
@@ -190,7 +190,7 @@ func TestDecodeDepthLimit(t *testing.T) {
 		data = append(data, 0x91)
 	}
 	data = append(data, 0xc0)
-	if _, err := decodeContent(data); !errors.Is(err, errBadMessage) {
+	if _, err := decodeString(string(data)); !errors.Is(err, errBadMessage) {
 		t.Fatalf("decoding %d nested lists: %v, want an error", maxDecodeDepth+1, err)
 	}
 }
@@ -203,7 +203,7 @@ func TestDecodeDeclaredLengthBound(t *testing.T) {
 		"\x81\xa1a\xdb\xc6\xc6\x30\x30\xe3\x92", // a str32 value
 		"\x81\xa1a\xc5\x00\x05ab",               // a bin16 value, 3 bytes short
 	} {
-		_, err := decodeContent([]byte(data))
+		_, err := decodeString(data)
 		if !errors.Is(err, errBadMessage) || !strings.Contains(err.Error(), "declares") {
 			t.Errorf("decoding %q: %v, want the declared length refused", data, err)
 		}

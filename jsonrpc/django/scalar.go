@@ -10,36 +10,32 @@ import (
 	"github.com/gochannels/channels-jsonrpc/jsonrpc/internal/jsonenc"
 )
 
+// quoteIf appends the quote of a ",string" field when quoted is set.
+func quoteIf(buf []byte, quoted bool) []byte {
+	if quoted {
+		return append(buf, '"')
+	}
+	return buf
+}
+
 func boolEncoder(e *state, v reflect.Value, quoted bool) error {
-	if quoted {
-		e.buf = append(e.buf, '"')
-	}
+	e.buf = quoteIf(e.buf, quoted)
 	e.buf = strconv.AppendBool(e.buf, v.Bool())
-	if quoted {
-		e.buf = append(e.buf, '"')
-	}
+	e.buf = quoteIf(e.buf, quoted)
 	return nil
 }
 
 func intEncoder(e *state, v reflect.Value, quoted bool) error {
-	if quoted {
-		e.buf = append(e.buf, '"')
-	}
+	e.buf = quoteIf(e.buf, quoted)
 	e.buf = strconv.AppendInt(e.buf, v.Int(), 10)
-	if quoted {
-		e.buf = append(e.buf, '"')
-	}
+	e.buf = quoteIf(e.buf, quoted)
 	return nil
 }
 
 func uintEncoder(e *state, v reflect.Value, quoted bool) error {
-	if quoted {
-		e.buf = append(e.buf, '"')
-	}
+	e.buf = quoteIf(e.buf, quoted)
 	e.buf = strconv.AppendUint(e.buf, v.Uint(), 10)
-	if quoted {
-		e.buf = append(e.buf, '"')
-	}
+	e.buf = quoteIf(e.buf, quoted)
 	return nil
 }
 
@@ -58,9 +54,7 @@ func (e *state) float(v reflect.Value, bits int, quoted bool) error {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return &json.UnsupportedValueError{Value: v, Str: strconv.FormatFloat(f, 'g', -1, bits)}
 	}
-	if quoted {
-		e.buf = append(e.buf, '"')
-	}
+	e.buf = quoteIf(e.buf, quoted)
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 {
 		if bits == 64 && (abs < 1e-6 || abs >= 1e21) ||
@@ -76,9 +70,7 @@ func (e *state) float(v reflect.Value, bits int, quoted bool) error {
 		}
 	}
 	e.buf = b
-	if quoted {
-		e.buf = append(e.buf, '"')
-	}
+	e.buf = quoteIf(e.buf, quoted)
 	return nil
 }
 
@@ -100,13 +92,9 @@ func numberEncoder(e *state, v reflect.Value, quoted bool) error {
 	if !validJSONNumber(s) {
 		return fmt.Errorf("json: invalid number literal %q", s)
 	}
-	if quoted {
-		e.buf = append(e.buf, '"')
-	}
+	e.buf = quoteIf(e.buf, quoted)
 	e.buf = append(e.buf, s...)
-	if quoted {
-		e.buf = append(e.buf, '"')
-	}
+	e.buf = quoteIf(e.buf, quoted)
 	return nil
 }
 
