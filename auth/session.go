@@ -26,6 +26,19 @@ const SessionKeyParam = "session_key"
 // must run before them.
 var ErrNoChannelSession = errors.New("auth: message has no channel session (put channels.ChannelSession first)")
 
+// channelSession returns the channel session of m, read from its store:
+// what auth decides from it must not rest on a session that could not be
+// read.
+func channelSession(m *channels.Message) (*channels.Session, error) {
+	if m.ChannelSession == nil {
+		return nil, ErrNoChannelSession
+	}
+	if err := m.ChannelSession.Load(); err != nil {
+		return nil, err
+	}
+	return m.ChannelSession, nil
+}
+
 // Option configures the session middleware of this package.
 type Option func(*options)
 
@@ -110,9 +123,9 @@ func ChannelAndHTTPSession(store channels.SessionStore, opts ...Option) channels
 	o := newOptions(store, opts)
 	return func(next channels.Consumer) channels.Consumer {
 		return channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
-			cs := m.ChannelSession
-			if cs == nil {
-				return ErrNoChannelSession
+			cs, err := channelSession(m)
+			if err != nil {
+				return err
 			}
 			owned := m.HTTPSession == nil
 			if owned {
@@ -128,7 +141,7 @@ func ChannelAndHTTPSession(store channels.SessionStore, opts ...Option) channels
 			if s := m.HTTPSession; s != nil && cs.String(o.cookieName) != s.Key() {
 				cs.Set(o.cookieName, s.Key())
 			}
-			err := next.Consume(ctx, m)
+			err = next.Consume(ctx, m)
 			if owned {
 				err = errors.Join(err, persist(ctx, store, m.HTTPSession))
 			}

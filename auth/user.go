@@ -95,10 +95,11 @@ func HTTPUser(loader UserLoader) channels.Middleware {
 func ChannelSessionUser(loader UserLoader) channels.Middleware {
 	return func(next channels.Consumer) channels.Consumer {
 		return channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
-			if m.ChannelSession == nil {
-				return ErrNoChannelSession
+			cs, err := channelSession(m)
+			if err != nil {
+				return err
 			}
-			if err := setUser(ctx, m, m.ChannelSession, loader); err != nil {
+			if err := setUser(ctx, m, cs, loader); err != nil {
 				return err
 			}
 			return next.Consume(ctx, m)
@@ -140,8 +141,8 @@ func ChannelSessionUserFromHTTP(httpStore channels.SessionStore, loader UserLoad
 				return next.Consume(ctx, m)
 			}))
 		return channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
-			if m.ChannelSession == nil {
-				return ErrNoChannelSession
+			if _, err := channelSession(m); err != nil {
+				return err
 			}
 			return withUser.Consume(ctx, m)
 		})
@@ -212,9 +213,9 @@ func sessionUserID(s *channels.Session) string {
 // login is the web application's business. The error matches
 // ErrNoChannelSession or ErrNotAuthenticated. ctx is not used yet.
 func Login(ctx context.Context, m *channels.Message, user channels.User) error {
-	cs := m.ChannelSession
-	if cs == nil {
-		return ErrNoChannelSession
+	cs, err := channelSession(m)
+	if err != nil {
+		return err
 	}
 	if user == nil || !user.IsAuthenticated() || user.ID() == "" {
 		return ErrNotAuthenticated
@@ -235,10 +236,11 @@ func Login(ctx context.Context, m *channels.Message, user channels.User) error {
 // Channels. Like Login, it leaves the HTTP session alone. The error matches
 // ErrNoChannelSession. ctx is not used yet.
 func Logout(ctx context.Context, m *channels.Message) error {
-	if m.ChannelSession == nil {
-		return ErrNoChannelSession
+	cs, err := channelSession(m)
+	if err != nil {
+		return err
 	}
-	m.ChannelSession.Clear()
+	cs.Clear()
 	m.User = Anonymous
 	return nil
 }

@@ -52,6 +52,9 @@ func consumeInOrder(ctx context.Context, store SessionStore, next Consumer, m *M
 		return fmt.Errorf("channels: enforce ordering: %w", ErrNoReplyChannel)
 	}
 	s := m.ChannelSession
+	if err := s.Load(); err != nil {
+		return err
+	}
 	wait := waitChannelName(reply)
 	want, _ := s.Int(nextOrderKey)
 	if order == want {

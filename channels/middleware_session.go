@@ -9,7 +9,11 @@ import (
 // ChannelSession returns middleware that gives each message the session of
 // its reply channel in m.ChannelSession: Django Channels' channel_session.
 // The session's key is ChannelSessionKey of the reply channel; a connection
-// without a stored session starts with an empty one. After the consumer
+// without a stored session starts with an empty one. The session is read
+// from store when the consumer first uses it (see OpenSession): a consumer
+// that never does costs no read; one whose read fails sees an empty session
+// (Session.Load returns the error), which is then not saved, and the error
+// is returned after the consumer. After the consumer
 // returns (with an error or not) a modified session is saved, or deleted
 // from store if it was emptied, which is how a logout ends. A message that
 // already has a channel session keeps it. A message without a reply channel
@@ -25,12 +29,7 @@ func ChannelSession(store SessionStore) Middleware {
 				if reply == "" {
 					return fmt.Errorf("channels: channel session: %w", ErrNoReplyChannel)
 				}
-				key := keys.of(m, reply)
-				values, err := store.Load(ctx, key)
-				if err != nil {
-					return fmt.Errorf("channels: load channel session %s: %w", key, err)
-				}
-				s = NewSession(key, values)
+				s = OpenSession(ctx, store, keys.of(m, reply))
 				m.ChannelSession = s
 			}
 			err := next.Consume(ctx, m)
@@ -44,6 +43,8 @@ func ChannelSession(store SessionStore) Middleware {
 // ChannelSession does not store it again.
 func persistSession(ctx context.Context, store SessionStore, s *Session) error {
 	switch {
+	case s.loadErr != nil:
+		return fmt.Errorf("channels: channel session not saved: %w", s.loadErr)
 	case !s.Modified():
 		return nil
 	case s.Len() == 0:

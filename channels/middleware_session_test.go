@@ -236,7 +236,7 @@ func TestChannelSessionErrors(t *testing.T) {
 		ran      bool
 	}{
 		{name: "no reply channel", want: []error{channels.ErrNoReplyChannel}},
-		{name: "load fails", reply: "defaultAbCdE", fail: "load", want: []error{errStore}},
+		{name: "load fails", reply: "defaultAbCdE", fail: "load", want: []error{errStore}, ran: true},
 		{name: "save fails", reply: "defaultAbCdE", fail: "save", want: []error{errStore}, ran: true},
 		{name: "save and consumer fail", reply: "defaultAbCdE", fail: "save", consumer: errConsumer, want: []error{errStore, errConsumer}, ran: true},
 	}
@@ -261,6 +261,61 @@ func TestChannelSessionErrors(t *testing.T) {
 			}
 			if ran != tt.ran {
 				t.Errorf("consumer ran = %v; want %v", ran, tt.ran)
+			}
+		})
+	}
+}
+
+// TestChannelSessionReadWhenUsed: the store is read only when the consumer
+// first uses the session, once; a session whose read failed reads as empty,
+// reports the error from Load and is not saved.
+func TestChannelSessionReadWhenUsed(t *testing.T) {
+	const key = "chnc23a5eb3fd93060a041bd33b310e4" // of "defaultAbCdE"
+	errStore := errors.New("store down")
+	tests := []struct {
+		name    string
+		fail    error
+		use     func(s *channels.Session)
+		calls   []string
+		wantErr error
+	}{
+		{name: "unused", use: func(*channels.Session) {}},
+		{name: "read twice", use: func(s *channels.Session) { s.String("a"); s.Len() },
+			calls: []string{"load " + key}},
+		{name: "written", use: func(s *channels.Session) { s.Set("a", "2") },
+			calls: []string{"load " + key, "save " + key}},
+		{name: "read fails", fail: errStore, use: func(s *channels.Session) { s.Set("a", "2") },
+			calls: []string{"load " + key}, wantErr: errStore},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := &sessTestStore{}
+			if err := store.MemorySessionStore.Save(context.Background(), key, channels.Content{"a": "1"}); err != nil {
+				t.Fatal(err)
+			}
+			store.fail = map[string]error{"load": tt.fail}
+			c := channels.ChannelSession(store)(channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+				tt.use(m.ChannelSession)
+				if tt.calls == nil {
+					return nil // Load would read the store
+				}
+				if err := m.ChannelSession.Load(); !errors.Is(err, tt.wantErr) {
+					t.Errorf("Load = %v; want %v", err, tt.wantErr)
+				}
+				if tt.fail != nil && m.ChannelSession.Len() != 1 {
+					t.Errorf("a session that could not be read holds %v; want only what was set", m.ChannelSession.Values())
+				}
+				return nil
+			}))
+			m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"reply_channel": "defaultAbCdE"}}
+			if err := c.Consume(context.Background(), m); !errors.Is(err, tt.wantErr) {
+				t.Errorf("Consume = %v; want %v", err, tt.wantErr)
+			}
+			if calls := store.takeCalls(); !slices.Equal(calls, tt.calls) {
+				t.Errorf("store calls = %q; want %q", calls, tt.calls)
+			}
+			if got := sessTestStored(t, &store.MemorySessionStore, key); got.String("a") != "1" && tt.name != "written" {
+				t.Errorf("stored session = %v; want it unchanged", got)
 			}
 		})
 	}

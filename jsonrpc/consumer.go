@@ -219,13 +219,23 @@ func (h *handler) receive(ctx context.Context, m *channels.Message) error {
 
 // heldAnswer is the answer to a frame, held back until the session
 // middleware has saved what the call changed: a client that has its answer
-// finds the changes in its next call, whichever worker runs it.
+// finds the changes in its next call, whichever worker runs it. It is the
+// context the frame is consumed with, carrying itself under heldAnswerKey
+// (context.WithValue, in one allocation).
 type heldAnswer struct {
+	context.Context
 	reply Reply
 	set   bool
 }
 
 type heldAnswerKey struct{}
+
+func (h *heldAnswer) Value(key any) any {
+	if key == (heldAnswerKey{}) {
+		return h
+	}
+	return h.Context.Value(key)
+}
 
 // consumeFrame runs a frame through the session middleware and answers it
 // once the session is saved.
@@ -233,8 +243,8 @@ func (h *handler) consumeFrame(ctx context.Context, m *channels.Message) error {
 	if h.c.Sessions == nil {
 		return h.ws.Consume(ctx, m)
 	}
-	held := &heldAnswer{}
-	err := h.ws.Consume(context.WithValue(ctx, heldAnswerKey{}, held), m)
+	held := &heldAnswer{Context: ctx}
+	err := h.ws.Consume(held, m)
 	if held.set {
 		err = errors.Join(err, h.answer(ctx, m, held.reply))
 	}
