@@ -64,12 +64,18 @@ type Closer interface {
 // switches. The interface server and the worker use it when their layer has
 // it (the memory layer does); with any other layer they go through Layer
 // alone, to the same effect. A type that embeds a DirectLayer to change
-// what Send does must change SendOwned and ReceiveTaken too, or hide them.
+// what Send does must change SendOwned, SendText and ReceiveTaken too, or
+// hide them.
 type DirectLayer interface {
 	Layer
 	// SendOwned is Send for content that the caller hands over and never
 	// touches again: the layer may keep it without a copy.
 	SendOwned(ctx context.Context, channel string, content Content) error
+
+	// SendText is Send of Content{"text": text}, the reply of one text
+	// frame (Message.SendText): a layer that delivers it at once need not
+	// build a map for it.
+	SendText(ctx context.Context, channel, text string) error
 
 	// ReceiveTaken is Receive, calling taken with the message as it is
 	// taken, in the order the layer hands messages out. The worker claims

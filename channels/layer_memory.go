@@ -118,6 +118,38 @@ func (l *MemoryLayer) SendOwned(ctx context.Context, channel string, content Con
 	return l.send(channel, content, true)
 }
 
+// SendText implements DirectLayer: a text frame delivered at once (see
+// DeliverLocal) lends the deliverer a pooled content, which it copies if
+// it keeps it; any other is sent as Content{"text": text}.
+func (l *MemoryLayer) SendText(ctx context.Context, channel, text string) error {
+	if deliver := l.localDeliverer(channel); deliver != nil && ValidateChannel(channel) == nil {
+		c := textContents.Get().(Content)
+		c["text"] = text
+		deliver(channel, c)
+		clear(c)
+		textContents.Put(c)
+		return nil
+	}
+	return l.send(channel, Content{"text": text}, true)
+}
+
+// textContents are the one-key contents SendText lends.
+var textContents = sync.Pool{New: func() any { return make(Content, 1) }}
+
+// localDeliverer is the DeliverLocal function of a process-local channel,
+// or nil; nil too once l is closed.
+func (l *MemoryLayer) localDeliverer(channel string) func(string, Content) {
+	if !IsProcessLocal(channel) {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	return l.local[NonLocalName(channel)]
+}
+
 func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 	if err := ValidateChannel(channel); err != nil {
 		return err

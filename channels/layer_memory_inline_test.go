@@ -2,6 +2,7 @@ package channels_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
@@ -57,5 +58,54 @@ func TestMemoryHandOverConsumesInline(t *testing.T) {
 	}
 	if len(got) != 1 {
 		t.Errorf("consumed inline %q after SendOwned and stop", got)
+	}
+}
+
+// TestMemorySendText: a text frame to a locally delivered channel reaches
+// the deliverer without a map of its own (at most the text's boxing is
+// allocated); to any other channel, or after stop, it is queued as
+// {"text": text}; a closed layer refuses it.
+func TestMemorySendText(t *testing.T) {
+	ctx := context.Background()
+	l := channels.NewMemoryLayer(channels.MemoryConfig{})
+	var got []string
+	record := true
+	stop, err := l.DeliverLocal("reply!", func(ch string, c channels.Content) {
+		if len(c) != 1 {
+			t.Errorf("delivered %v on %s; want only its text", c, ch)
+		}
+		if record {
+			got = append(got, ch+" "+c.String("text"))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SendText(ctx, "reply!a", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "reply!a one" {
+		t.Fatalf("delivered %q; want [reply!a one]", got)
+	}
+	record = false
+	if n := testing.AllocsPerRun(100, func() { l.SendText(ctx, "reply!a", "two") }); n > 1 {
+		t.Errorf("SendText to a delivered channel: %v allocations; want at most 1", n)
+	}
+
+	stop()
+	for _, ch := range []string{"reply!b", "plain"} {
+		if err := l.SendText(ctx, ch, "three"); err != nil {
+			t.Fatal(err)
+		}
+		if _, c, err := l.Receive(ctx, channels.NonLocalName(ch)); err != nil || len(c) != 1 || c.String("text") != "three" {
+			t.Errorf("received %v, %v on %s; want {text: three}", c, err, ch)
+		}
+	}
+	if err := l.SendText(ctx, "bad name", "x"); err == nil {
+		t.Error("SendText to an invalid name succeeded")
+	}
+	l.Close()
+	if err := l.SendText(ctx, "reply!a", "x"); !errors.Is(err, channels.ErrClosed) {
+		t.Errorf("SendText on a closed layer = %v; want ErrClosed", err)
 	}
 }

@@ -175,11 +175,23 @@ func asString(v any) string {
 // for room for up to WorkerConfig.ReplyTimeout: the interface server reads
 // its reply channels as fast as its clients take their frames.
 func (m *Message) Reply(ctx context.Context, content Content) error {
+	return m.reply(ctx, replyBody{content: content})
+}
+
+// replyBody is what a reply sends: content, or a text frame sent with
+// DirectLayer.SendText.
+type replyBody struct {
+	content Content
+	text    string
+	isText  bool
+}
+
+func (m *Message) reply(ctx context.Context, body replyBody) error {
 	reply := m.ReplyChannel()
 	if reply == "" {
 		return ErrNoReplyChannel
 	}
-	err := m.Layer.Send(ctx, reply, content)
+	err := m.sendReply(ctx, reply, body)
 	w, ok := ctx.Value(workerKey{}).(*Worker)
 	if !ok {
 		return err
@@ -190,7 +202,7 @@ func (m *Message) Reply(ctx context.Context, content Content) error {
 		defer cancel()
 		start := time.Now()
 		err = retryWhenRoom(ctx, m.Layer, reply, err, func(ctx context.Context) error {
-			return m.Layer.Send(ctx, reply, content)
+			return m.sendReply(ctx, reply, body)
 		})
 		obs.FullWait(KindReply, time.Since(start))
 	}
@@ -200,6 +212,13 @@ func (m *Message) Reply(ctx context.Context, content Content) error {
 		obs.MessageSent(KindReply)
 	}
 	return err
+}
+
+func (m *Message) sendReply(ctx context.Context, reply string, body replyBody) error {
+	if body.isText {
+		return m.Layer.(DirectLayer).SendText(ctx, reply, body.text)
+	}
+	return m.Layer.Send(ctx, reply, body.content)
 }
 
 // Accept accepts a WebSocket connection ({"accept": true}).
@@ -215,6 +234,9 @@ func (m *Message) Reject(ctx context.Context) error {
 
 // SendText sends a text frame to the reply channel.
 func (m *Message) SendText(ctx context.Context, text string) error {
+	if _, ok := m.Layer.(DirectLayer); ok {
+		return m.reply(ctx, replyBody{text: text, isText: true})
+	}
 	return m.Reply(ctx, Content{"text": text})
 }
 
