@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,9 +24,10 @@ func isWebsocketUpgrade(r *http.Request) bool { return websocket.IsWebSocketUpgr
 var unusedWriteBuffers sync.Pool
 
 // serveWebsocket runs one WebSocket connection: it checks the handshake,
-// sends websocket.connect, waits for the consumer's answer, upgrades, then
-// reads frames in this goroutine. Replies are written as wsWriter explains.
-// Once websocket.connect is sent, websocket.disconnect follows, whatever
+// sends websocket.connect, waits for the consumer's answer and upgrades;
+// then a goroutine of the connection's own reads its frames (see
+// serveUpgraded). Replies are written as wsWriter explains. Once
+// websocket.connect is sent, websocket.disconnect follows, whatever
 // happens to the connection.
 func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	if herr := s.checkHandshake(w, r); herr != nil { // before any consumer runs for it
@@ -38,13 +40,13 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	defer s.closeEndpoint(ep)
 	wc := &wsConn{srv: s, ep: ep, reply: reply, path: r.URL.Path, draining: make(chan struct{})}
 	wc.replyValue, wc.pathValue = wc.reply, wc.path
 	first, early, ok := s.awaitAccept(r.Context(), ep)
 	if !ok {
 		http.Error(w, "connection rejected", http.StatusForbidden)
 		wc.disconnect(CloseAbnormal, false)
+		s.closeEndpoint(ep)
 		return
 	}
 	up := websocket.Upgrader{
@@ -58,13 +60,31 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	conn, err := up.Upgrade(hw, r, nil)
 	if err != nil { // the upgrader has answered the client
 		wc.disconnect(CloseAbnormal, false)
+		s.closeEndpoint(ep)
 		return
 	}
 	wc.conn, wc.buffered, wc.raw = conn, hw.reader, hw.conn
+	go wc.serveUpgraded(first, early)
+}
+
+// serveUpgraded runs an upgraded connection until it closes. It is not
+// net/http's handler goroutine: that one returns, and with it go the
+// request, its headers and context, and net/http's response and write
+// buffers, which a handler that kept the connection would keep for its
+// whole life (about 8 KB per idle socket). A panic here, which net/http
+// would have recovered, is logged and ends the connection alone.
+func (c *wsConn) serveUpgraded(first Content, early []Content) {
+	defer c.srv.closeEndpoint(c.ep)
+	defer func() {
+		if p := recover(); p != nil {
+			c.srv.log.Error("channels: panic serving a WebSocket", "reply_channel", c.reply, "panic", p, "stack", string(debug.Stack()))
+			c.raw.Close()
+		}
+	}()
 	for _, event := range early {
-		wc.forwardEvent(event)
+		c.forwardEvent(event)
 	}
-	wc.run(first)
+	c.run(first)
 }
 
 // awaitAccept waits for the consumer's answer to websocket.connect. It
