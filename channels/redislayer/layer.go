@@ -23,9 +23,9 @@ import (
 type Layer struct {
 	cfg       Config
 	clients   []redis.UniversalClient
-	cmds      []redis.Cmdable // the clients' non-blocking commands (pipelining.go), by shard
-	addrs     []string        // host addresses for errors, without passwords
-	owned     bool            // Close closes the clients
+	cmds      []commands // the clients' non-blocking commands (pipelining.go), by shard
+	addrs     []string   // host addresses for errors, without passwords
+	owned     bool       // Close closes the clients
 	crypt     *fernet
 	clientID  string // this layer's process id in NewChannel names
 	expiry    int64  // seconds

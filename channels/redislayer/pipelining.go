@@ -1,6 +1,10 @@
 package redislayer
 
-import "github.com/redis/go-redis/v9"
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // Commands that do not block go through the client's automatic pipeliner
 // (go-redis's AutoPipeline, its blocking face, in full-duplex mode): one
@@ -27,11 +31,18 @@ import "github.com/redis/go-redis/v9"
 // it instead. The pipeliner is experimental in go-redis;
 // Config.NoAutoPipelining (auto_pipelining=false) turns it off.
 
+// commands is what the layer issues its non-blocking commands through:
+// go-redis's commands, and Process for commands the layer builds itself.
+type commands interface {
+	redis.Cmdable
+	Process(ctx context.Context, cmd redis.Cmder) error
+}
+
 // pipelined is what the layer issues c's non-blocking commands through:
 // c's automatic pipeliner, shared with every other user of c and closed
 // with it, or c itself when c has none (a cluster or ring client, or
 // automatic pipelining disabled).
-func pipelined(c redis.UniversalClient, disabled bool) redis.Cmdable {
+func pipelined(c redis.UniversalClient, disabled bool) commands {
 	if disabled {
 		return c
 	}
@@ -51,8 +62,8 @@ func fullDuplex() *redis.AutoPipelineOptions {
 }
 
 // pipelinedAll is pipelined for each client.
-func pipelinedAll(clients []redis.UniversalClient, disabled bool) []redis.Cmdable {
-	cmds := make([]redis.Cmdable, len(clients))
+func pipelinedAll(clients []redis.UniversalClient, disabled bool) []commands {
+	cmds := make([]commands, len(clients))
 	for i, c := range clients {
 		cmds[i] = pipelined(c, disabled)
 	}

@@ -36,8 +36,8 @@ type SessionConfig struct {
 // The encoding is the layer's, not Django's session format: Django's
 // session backends cannot read these sessions, nor the store theirs.
 type SessionStore struct {
-	cmds    []redis.Cmdable // the clients, through their pipeliners (pipelining.go)
-	untimed bool            // cmds need no context deadline (see Layer.pipedCtx)
+	cmds    []commands // the clients, through their pipeliners (pipelining.go)
+	untimed bool       // cmds need no context deadline (see Layer.pipedCtx)
 	cfg     SessionConfig
 }
 
