@@ -72,10 +72,7 @@ type DirectLayer interface {
 	// touches again: the layer may keep it without a copy.
 	SendOwned(ctx context.Context, channel string, content Content) error
 
-	// SendText is Send of Content{"text": text}, the reply of one text
-	// frame (Message.SendText): a layer that delivers it at once need not
-	// build a map for it.
-	SendText(ctx context.Context, channel, text string) error
+	TextSender
 
 	// ReceiveTaken is Receive, calling taken with the message as it is
 	// taken, in the order the layer hands messages out. The worker claims
@@ -108,6 +105,15 @@ type DirectLayer interface {
 	// goroutine reading a WebSocket sends, so that a connection is not read
 	// while its message is consumed, as its messages are consumed in order.
 	HandOver(ctx context.Context, channel string, content Content) error
+}
+
+// TextSender is implemented by layers that can send a text frame without
+// building its content: SendText(ctx, channel, text) is Send(ctx, channel,
+// Content{"text": text}), the reply Message.SendText sends (a JSON-RPC
+// answer). The memory layer delivers it without a map, the Redis layer
+// encodes it without one.
+type TextSender interface {
+	SendText(ctx context.Context, channel, text string) error
 }
 
 // Listener is implemented by layers that deliver a message only to the

@@ -179,7 +179,7 @@ func (m *Message) Reply(ctx context.Context, content Content) error {
 }
 
 // replyBody is what a reply sends: content, or a text frame sent with
-// DirectLayer.SendText.
+// TextSender.SendText.
 type replyBody struct {
 	content Content
 	text    string
@@ -216,7 +216,7 @@ func (m *Message) reply(ctx context.Context, body replyBody) error {
 
 func (m *Message) sendReply(ctx context.Context, reply string, body replyBody) error {
 	if body.isText {
-		return m.Layer.(DirectLayer).SendText(ctx, reply, body.text)
+		return m.Layer.(TextSender).SendText(ctx, reply, body.text)
 	}
 	return m.Layer.Send(ctx, reply, body.content)
 }
@@ -234,7 +234,7 @@ func (m *Message) Reject(ctx context.Context) error {
 
 // SendText sends a text frame to the reply channel.
 func (m *Message) SendText(ctx context.Context, text string) error {
-	if _, ok := m.Layer.(DirectLayer); ok {
+	if _, ok := m.Layer.(TextSender); ok {
 		return m.reply(ctx, replyBody{text: text, isText: true})
 	}
 	return m.Reply(ctx, Content{"text": text})

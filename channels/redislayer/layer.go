@@ -57,6 +57,7 @@ var (
 	_ channels.GroupLister = (*Layer)(nil)
 	_ channels.Flusher     = (*Layer)(nil)
 	_ channels.Closer      = (*Layer)(nil)
+	_ channels.TextSender  = (*Layer)(nil)
 )
 
 // New returns a layer on the hosts of cfg. It does not connect: the first

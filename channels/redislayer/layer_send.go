@@ -99,17 +99,30 @@ func canonically[T any](content channels.Content, encode func(channels.Content) 
 // set to route unless route is empty, sealed. The member is its one
 // allocation.
 func (l *Layer) member(c channels.Content, route string, now time.Time) (string, error) {
+	return l.sealMap(len(c), func(e *encoder) error { return e.entries(c) }, route, now)
+}
+
+// textMember is member of {"text": text}, encoded without the map.
+func (l *Layer) textMember(text, route string, now time.Time) string {
+	m, _ := l.sealMap(1, func(e *encoder) error { // strings always encode
+		_ = e.enc.EncodeString("text")
+		return e.enc.EncodeString(text)
+	}, route, now)
+	return m
+}
+
+// sealMap is member of a map of n entries that entries writes.
+func (l *Layer) sealMap(n int, entries func(*encoder) error, route string, now time.Time) (string, error) {
 	e := encoders.Get().(*encoder)
 	defer encoders.Put(e)
 	e.buf.Reset()
 	var prefix [memberPrefix]byte
 	e.buf.Write(prefix[:])
-	n := len(c)
 	if route != "" {
 		n++
 	}
 	_ = e.enc.EncodeMapLen(n) // writes to a bytes.Buffer do not fail
-	if err := e.entries(c); err != nil {
+	if err := entries(e); err != nil {
 		return "", err
 	}
 	if route != "" {
@@ -129,15 +142,39 @@ func (l *Layer) Send(ctx context.Context, channel string, content channels.Conte
 	if err := l.check(content); err != nil {
 		return err
 	}
-	var route string // where the receive loop of a process-local name routes it
-	if channels.IsProcessLocal(channel) {
-		route = channel
-	}
-	now := l.now()
+	route, now := routeOf(channel), l.now()
 	member, err := canonically(content, func(c channels.Content) (string, error) { return l.member(c, route, now) })
 	if err != nil {
 		return err
 	}
+	return l.sendMember(ctx, channel, member, now)
+}
+
+// SendText implements channels.TextSender: Send of {"text": text}, the
+// member encoded without building the map.
+func (l *Layer) SendText(ctx context.Context, channel, text string) error {
+	if err := channels.ValidateChannel(channel); err != nil {
+		return err
+	}
+	if l.isClosed() {
+		return channels.ErrClosed
+	}
+	now := l.now()
+	return l.sendMember(ctx, channel, l.textMember(text, routeOf(channel), now), now)
+}
+
+// routeOf is where the receive loop of the process that listens to
+// channel routes a message to it: channel, when it is a process-local
+// name, else nowhere ("").
+func routeOf(channel string) string {
+	if channels.IsProcessLocal(channel) {
+		return channel
+	}
+	return ""
+}
+
+// sendMember adds member to channel's sorted set.
+func (l *Layer) sendMember(ctx context.Context, channel, member string, now time.Time) error {
 	capacity := l.capacity(channel)
 	shard := l.sendShard(channel)
 	cctx, cancel := l.pipedCtx(ctx)

@@ -64,6 +64,37 @@ func TestWireFormatSend(t *testing.T) {
 	}
 }
 
+// TestWireFormatSendText: SendText writes the member Send writes for
+// {"text": text}, to a normal and to a process-local channel, and refuses
+// to send once the layer is closed.
+func TestWireFormatSendText(t *testing.T) {
+	t.Parallel() // Close waits out the receive loop's blocking pop on miniredis
+	l, clock := newMiniLayer(t, 1, redislayer.Config{Logger: quiet})
+	m := clock.servers[0]
+	ctx := t.Context()
+	for _, ch := range []string{"text.a", "reply.abc!def"} {
+		if err := l.Send(ctx, ch, channels.Content{"text": "héllo"}); err != nil {
+			t.Fatal(err)
+		}
+		key := "asgi" + channels.NonLocalName(ch)
+		sent, _ := onlyMember(t, m, key)
+		m.Del(key)
+		if err := l.SendText(ctx, ch, "héllo"); err != nil {
+			t.Fatal(err)
+		}
+		if text, _ := onlyMember(t, m, key); text != sent {
+			t.Errorf("SendText to %s wrote %s; Send of the same content wrote %s", ch, text, sent)
+		}
+		if got, c := receiveWithin(t, l, time.Second, channels.NonLocalName(ch)); got != ch || !maps.Equal(c, channels.Content{"text": "héllo"}) {
+			t.Errorf("received %v on %s; want {text: héllo} on %s", c, got, ch)
+		}
+	}
+	l.Close()
+	if err := l.SendText(ctx, "text.a", "x"); !errors.Is(err, channels.ErrClosed) {
+		t.Errorf("SendText after Close = %v; want ErrClosed", err)
+	}
+}
+
 func TestWireFormatGroups(t *testing.T) {
 	l, clock := newMiniLayer(t, 1, redislayer.Config{Logger: quiet, GroupExpiry: time.Hour})
 	m := clock.servers[0]
