@@ -23,10 +23,12 @@
 // [Layer] has three methods: Send, Receive and NewChannel. Groups, flush and
 // close are optional interfaces ([GroupLayer], [Flusher], [Closer]), found by
 // type assertion; [GroupAdd], [GroupDiscard] and [GroupSend] do that for
-// you. [RoomWaiter] lets a sender wait for room in a full channel, and
-// [DirectLayer] is the hot path's one optional interface (hand-overs and
-// local delivery without copies or goroutine switches): the server and the
-// worker use nothing else of a layer than these interfaces. [MemoryLayer]
+// you. [RoomWaiter] lets a sender wait for room in a full channel,
+// [TextSender] sends a text frame without building its content (the
+// memory and Redis layers have it), and [DirectLayer] is the hot path's
+// interface for a layer in one process (hand-overs and local delivery
+// without copies or goroutine switches): the server and the worker use
+// nothing else of a layer than these interfaces. [MemoryLayer]
 // is the layer of one process. Names follow the ASGI
 // rules ([ValidateChannel]); a channel at capacity fails Send with
 // [ErrChannelFull], and a group send skips full members.
@@ -49,7 +51,9 @@
 // once; keep per-connection state in the channel session.
 //
 // The server runs one goroutine per connection, which reads the socket and
-// sends each frame to the layer. A worker runs WorkerConfig.Concurrency
+// sends each frame to the layer; once a WebSocket is upgraded, that is a
+// goroutine of its own, and net/http's handler goroutine, with the request
+// it holds, is let go. A worker runs WorkerConfig.Concurrency
 // goroutines, each receiving and consuming one message at a time; the
 // messages of one connection run in order. When the layer is a
 // [DirectLayer] (the memory layer), what runs is shorter, with no goroutine
