@@ -232,7 +232,8 @@ func (m *Message) Reject(ctx context.Context) error {
 	return m.Reply(ctx, Content{"accept": false})
 }
 
-// SendText sends a text frame to the reply channel.
+// SendText sends a text frame to the reply channel, with
+// TextSender.SendText when the layer has it.
 func (m *Message) SendText(ctx context.Context, text string) error {
 	if _, ok := m.Layer.(TextSender); ok {
 		return m.reply(ctx, replyBody{text: text, isText: true})
