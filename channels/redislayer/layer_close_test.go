@@ -90,3 +90,33 @@ func TestRedisDown(t *testing.T) {
 		t.Errorf("calls with Redis down took %v", d)
 	}
 }
+
+// TestCloseRightAfterLocalReceive: a Close that comes while the receive
+// loop of process-local names is between two pops (as it is right after a
+// receive) ends the loop at once. It used to be missed by the wake Close
+// sends to blocked loops, and the loop's next pop ran out its BlockTimeout
+// (an hour here) before Close could return.
+func TestCloseRightAfterLocalReceive(t *testing.T) {
+	m := miniredis.RunT(t)
+	for range 20 {
+		l, err := redislayer.New(redislayer.Config{Hosts: []string{"redis://" + m.Addr()}, Logger: quiet,
+			BlockTimeout: time.Hour, CallTimeout: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Send(t.Context(), "reply!a", channels.Content{"text": "x"}); err != nil {
+			t.Fatal(err)
+		}
+		receiveWithin(t, l, 5*time.Second, "reply!")
+		closed := make(chan struct{})
+		go func() {
+			l.Close()
+			close(closed)
+		}()
+		select {
+		case <-closed:
+		case <-time.After(20 * time.Second): // a bound on a hang, not a speed
+			t.Fatal("Close did not return after a process-local receive")
+		}
+	}
+}

@@ -68,7 +68,6 @@ func TestWireFormatSend(t *testing.T) {
 // {"text": text}, to a normal and to a process-local channel, and refuses
 // to send once the layer is closed.
 func TestWireFormatSendText(t *testing.T) {
-	t.Parallel() // Close waits out the receive loop's blocking pop on miniredis
 	l, clock := newMiniLayer(t, 1, redislayer.Config{Logger: quiet})
 	m := clock.servers[0]
 	ctx := t.Context()

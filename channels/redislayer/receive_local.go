@@ -234,6 +234,11 @@ func (l *Layer) popReady(sl *shardLoop, keys []string, queues []*localQueue) boo
 // because the layer closed, which ends the loop.
 func (l *Layer) popBlocking(sl *shardLoop, keys []string, queues []*localQueue) (stop bool, err error) {
 	l.mu.Lock()
+	if l.closed { // Close came after the loop's check: it wakes only loops already blocking
+		sl.running = false
+		l.mu.Unlock()
+		return true, channels.ErrClosed
+	}
 	sl.blocking, sl.wakeSent = true, false
 	l.mu.Unlock()
 
