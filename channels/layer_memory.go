@@ -122,7 +122,7 @@ func (l *MemoryLayer) SendOwned(ctx context.Context, channel string, content Con
 // DeliverLocal) lends the deliverer a pooled content, which it copies if
 // it keeps it; any other is sent as Content{"text": text}.
 func (l *MemoryLayer) SendText(ctx context.Context, channel, text string) error {
-	if deliver := l.localDeliverer(channel); deliver != nil && ValidateChannel(channel) == nil {
+	if deliver := l.localDeliverer(channel); deliver != nil && ValidateChannel(channel) == nil { // else send says why
 		c := textContents.Get().(Content)
 		c["text"] = text
 		deliver(channel, c)
@@ -137,7 +137,7 @@ func (l *MemoryLayer) SendText(ctx context.Context, channel, text string) error 
 var textContents = sync.Pool{New: func() any { return make(Content, 1) }}
 
 // localDeliverer is the DeliverLocal function of a process-local channel,
-// or nil; nil too once l is closed.
+// or nil; nil too once l is closed (send then refuses under the lock).
 func (l *MemoryLayer) localDeliverer(channel string) func(string, Content) {
 	if !IsProcessLocal(channel) {
 		return nil
@@ -157,24 +157,16 @@ func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 	if content.Has(ReservedKey) {
 		return fmt.Errorf("%w: key %q is reserved", ErrInvalidMessage, ReservedKey)
 	}
-	if IsProcessLocal(channel) {
-		l.mu.Lock()
-		closed, deliver := l.closed, l.local[NonLocalName(channel)]
-		l.mu.Unlock()
-		if closed {
-			return ErrClosed
-		}
-		if deliver != nil { // handed over during the call: no copy needed
-			if !content.canonicalAlready() { // unless values must be converted
-				c, err := content.Clone()
-				if err != nil {
-					return err
-				}
-				content = c
+	if deliver := l.localDeliverer(channel); deliver != nil { // handed over during the call: no copy needed
+		if !content.canonicalAlready() { // unless values must be converted
+			c, err := content.Clone()
+			if err != nil {
+				return err
 			}
-			deliver(channel, content)
-			return nil
+			content = c
 		}
+		deliver(channel, content)
+		return nil
 	}
 	c := content
 	if !owned {

@@ -61,9 +61,7 @@ func (s *Session) Load() error {
 
 // loaded returns the values, read from the store first if need be.
 func (s *Session) loaded() Content {
-	if s.store != nil {
-		s.Load()
-	}
+	s.Load()
 	return s.values
 }
 
