@@ -82,23 +82,23 @@ func connectMsg(query, cookie string) *channels.Message {
 	if cookie != "" {
 		headers = append(headers, []any{[]byte("cookie"), []byte(cookie)})
 	}
-	return &channels.Message{Channel: "websocket.connect", Content: channels.Content{
+	return channels.NewMessage("websocket.connect", channels.Content{
 		"reply_channel": testReply,
 		"path":          "/ws/",
 		"query_string":  []byte(query),
 		"headers":       headers,
 		"order":         int64(0),
-	}}
+	})
 }
 
 // receiveMsg returns a websocket.receive message, which has no headers.
 func receiveMsg(text string) *channels.Message {
-	return &channels.Message{Channel: "websocket.receive", Content: channels.Content{
+	return channels.NewMessage("websocket.receive", channels.Content{
 		"reply_channel": testReply,
 		"path":          "/ws/",
 		"text":          text,
 		"order":         int64(1),
-	}}
+	})
 }
 
 // capture is a consumer that records the message it saw and runs do, if

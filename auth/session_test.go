@@ -60,7 +60,7 @@ func TestHTTPSessionHeadersAsMap(t *testing.T) {
 	store := newRecStore()
 	store.put(t, "k", channels.Content{"a": "b"})
 	m := connectMsg("", "")
-	m.Content["headers"] = map[string]any{"Cookie": "sessionid=k"}
+	m.Content()["headers"] = map[string]any{"Cookie": "sessionid=k"}
 	c := &capture{}
 	if err := run(t, channels.Chain(c, auth.HTTPSession(store)), m); err != nil {
 		t.Fatal(err)

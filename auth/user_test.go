@@ -246,7 +246,7 @@ func TestChannelSessionUserFromHTTPConcurrent(t *testing.T) {
 			store.Save(context.Background(), "web"+id, channels.Content{auth.UserIDKey: id})
 			store.Save(context.Background(), channels.ChannelSessionKey(reply), channels.Content{"want": id})
 			m := connectMsg("", "sessionid=web"+id)
-			m.Content["reply_channel"] = reply
+			m.Content()["reply_channel"] = reply
 			if err := h.Consume(context.Background(), m); err != nil {
 				t.Error(err)
 			}

@@ -105,7 +105,9 @@ func wsTestMessage(l channels.Layer, channel, path string, extra channels.Conten
 	for k, v := range extra {
 		c[k] = v
 	}
-	return &channels.Message{Channel: channel, Content: c, Layer: l}
+	m := channels.NewMessage(channel, c)
+	m.Layer = l
+	return m
 }
 
 // wsTestReplies takes every reply waiting for the test connection.

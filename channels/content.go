@@ -174,8 +174,10 @@ func canonicalReflect(rv reflect.Value, depth int) (any, error) {
 
 // String returns the string value of key, or "" when it is absent or not a
 // string. A []byte value is returned as a string.
-func (c Content) String(key string) string {
-	switch v := c[key].(type) {
+func (c Content) String(key string) string { return stringValue(c[key]) }
+
+func stringValue(v any) string {
+	switch v := v.(type) {
 	case string:
 		return v
 	case []byte:
@@ -186,8 +188,10 @@ func (c Content) String(key string) string {
 
 // Int returns the integer value of key. JSON numbers (float64 holding an
 // integer) count as integers.
-func (c Content) Int(key string) (int64, bool) {
-	switch v := c[key].(type) {
+func (c Content) Int(key string) (int64, bool) { return intValue(c[key]) }
+
+func intValue(v any) (int64, bool) {
+	switch v := v.(type) {
 	case int64:
 		return v, true
 	case int:

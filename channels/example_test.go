@@ -96,10 +96,10 @@ func ExampleRouter() {
 	}
 	ctx := context.Background()
 	for _, m := range []*channels.Message{
-		{Channel: "websocket.receive", Content: channels.Content{"path": "/rooms/lobby/"}},
-		{Channel: "http.request", Content: channels.Content{"path": "/api/v2/users/42/"}},
-		{Channel: "http.request", Content: channels.Content{"path": "/api/v1/users/"}},
-		{Channel: "http.request", Content: channels.Content{"path": "/rooms/lobby/"}},
+		channels.NewMessage("websocket.receive", channels.Content{"path": "/rooms/lobby/"}),
+		channels.NewMessage("http.request", channels.Content{"path": "/api/v2/users/42/"}),
+		channels.NewMessage("http.request", channels.Content{"path": "/api/v1/users/"}),
+		channels.NewMessage("http.request", channels.Content{"path": "/rooms/lobby/"}),
 	} {
 		if err := router.Consume(ctx, m); err != nil {
 			fmt.Println(err)

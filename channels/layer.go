@@ -96,15 +96,17 @@ type DirectLayer interface {
 	// leave the message to the queue (the worker is busy). A call that
 	// began before stop may still be running, or start, after it: consume
 	// refuses once its worker stops.
-	ConsumeInline(channels []string, consume func(channel string, c Content) bool) (stop func(), err error)
+	ConsumeInline(channels []string, consume func(m *Message) bool) (stop func(), err error)
 
-	// HandOver is SendOwned from a sender that lends its goroutine to the
-	// receiver: a consumer registered with ConsumeInline may run the
-	// message in it before HandOver returns, which saves two goroutine
-	// switches per message. The interface server hands over what the
-	// goroutine reading a WebSocket sends, so that a connection is not read
-	// while its message is consumed, as its messages are consumed in order.
-	HandOver(ctx context.Context, channel string, content Content) error
+	// HandOver is SendOwned of m's content to m.Channel from a sender that
+	// lends its goroutine to the receiver: a consumer registered with
+	// ConsumeInline may run m itself in it before HandOver returns, which
+	// saves two goroutine switches per message, and the content need not
+	// be built as a map (Message.Content) unless it is queued. The
+	// interface server hands over what the goroutine reading a WebSocket
+	// sends, so that a connection is not read while its message is
+	// consumed, as its messages are consumed in order.
+	HandOver(ctx context.Context, m *Message) error
 }
 
 // TextSender is implemented by layers that can send a text frame without

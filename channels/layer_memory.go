@@ -51,11 +51,11 @@ type MemoryLayer struct {
 	id  string // the process id in names made by NewChannel
 
 	mu     sync.Mutex
-	queues map[string]*memQueue                  // by non-local channel name
-	groups map[string]map[string]time.Time       // group -> channel -> last add
-	local  map[string]func(string, Content)      // DeliverLocal's functions, by non-local name
-	inline map[string]func(string, Content) bool // ConsumeInline's functions, by channel
-	next   uint                                  // rotates the start of Receive's scan
+	queues map[string]*memQueue             // by non-local channel name
+	groups map[string]map[string]time.Time  // group -> channel -> last add
+	local  map[string]func(string, Content) // DeliverLocal's functions, by non-local name
+	inline map[string]func(*Message) bool   // ConsumeInline's functions, by channel
+	next   uint                             // rotates the start of Receive's scan
 	closed bool
 }
 
@@ -104,7 +104,7 @@ func NewMemoryLayer(cfg MemoryConfig) *MemoryLayer {
 		queues: make(map[string]*memQueue),
 		groups: make(map[string]map[string]time.Time),
 		local:  make(map[string]func(string, Content)),
-		inline: make(map[string]func(string, Content) bool),
+		inline: make(map[string]func(*Message) bool),
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 
 // ConsumeInline implements DirectLayer. A channel has one inline consumer
 // at a time; registering another for it fails.
-func (l *MemoryLayer) ConsumeInline(channels []string, consume func(channel string, c Content) bool) (stop func(), err error) {
+func (l *MemoryLayer) ConsumeInline(channels []string, consume func(m *Message) bool) (stop func(), err error) {
 	for _, ch := range channels {
 		if err := ValidateChannel(ch); err != nil {
 			return nil, err
@@ -43,31 +43,24 @@ func (l *MemoryLayer) ConsumeInline(channels []string, consume func(channel stri
 // HandOver implements DirectLayer: a message to a channel with an inline
 // consumer and no message waiting goes to that consumer; otherwise, or
 // when the consumer refuses it, HandOver is SendOwned.
-func (l *MemoryLayer) HandOver(ctx context.Context, channel string, content Content) error {
-	if consume := l.inlineConsumer(channel); consume != nil {
-		if err := ValidateChannel(channel); err != nil {
+func (l *MemoryLayer) HandOver(ctx context.Context, m *Message) error {
+	if consume := l.inlineConsumer(m.Channel); consume != nil {
+		if err := ValidateChannel(m.Channel); err != nil {
 			return err
 		}
-		if content.Has(ReservedKey) {
-			return fmt.Errorf("%w: key %q is reserved", ErrInvalidMessage, ReservedKey)
+		if err := m.ownCanonicalContent(); err != nil {
+			return err
 		}
-		if !content.canonicalAlready() {
-			c, err := content.Clone()
-			if err != nil {
-				return err
-			}
-			content = c
-		}
-		if consume(channel, content) {
+		if consume(m) {
 			return nil
 		}
 	}
-	return l.send(channel, content, true)
+	return l.send(m.Channel, m.Content(), true)
 }
 
 // inlineConsumer returns the inline consumer of channel when no message
 // waits there (those go first), or nil.
-func (l *MemoryLayer) inlineConsumer(channel string) func(string, Content) bool {
+func (l *MemoryLayer) inlineConsumer(channel string) func(*Message) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	consume := l.inline[channel]

@@ -13,19 +13,19 @@ func TestMemoryHandOverConsumesInline(t *testing.T) {
 	l := channels.NewMemoryLayer(channels.MemoryConfig{})
 	var got []string
 	accept := true
-	stop, err := l.ConsumeInline([]string{"work"}, func(ch string, c channels.Content) bool {
+	stop, err := l.ConsumeInline([]string{"work"}, func(m *channels.Message) bool {
 		if accept {
-			got = append(got, c.String("n"))
+			got = append(got, m.Content().String("n"))
 		}
 		return accept
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.ConsumeInline([]string{"work"}, func(string, channels.Content) bool { return true }); err == nil {
+	if _, err := l.ConsumeInline([]string{"work"}, func(*channels.Message) bool { return true }); err == nil {
 		t.Error("a second inline consumer of one channel was registered")
 	}
-	if err := l.HandOver(ctx, "work", channels.Content{"n": "1"}); err != nil {
+	if err := l.HandOver(ctx, channels.NewMessage("work", channels.Content{"n": "1"})); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0] != "1" {
@@ -35,9 +35,9 @@ func TestMemoryHandOverConsumesInline(t *testing.T) {
 	// A refused message is queued; while it waits, the next one queues
 	// behind it rather than overtaking it.
 	accept = false
-	l.HandOver(ctx, "work", channels.Content{"n": "2"})
+	l.HandOver(ctx, channels.NewMessage("work", channels.Content{"n": "2"}))
 	accept = true
-	l.HandOver(ctx, "work", channels.Content{"n": "3"})
+	l.HandOver(ctx, channels.NewMessage("work", channels.Content{"n": "3"}))
 	for _, want := range []string{"2", "3"} {
 		if _, c, err := l.Receive(ctx, "work"); err != nil || c.String("n") != want {
 			t.Fatalf("received %v, %v; want n=%s", c, err, want)
@@ -50,7 +50,7 @@ func TestMemoryHandOverConsumesInline(t *testing.T) {
 	// Plain sends and stopped consumers queue.
 	l.SendOwned(ctx, "work", channels.Content{"n": "4"})
 	stop()
-	l.HandOver(ctx, "work", channels.Content{"n": "5"})
+	l.HandOver(ctx, channels.NewMessage("work", channels.Content{"n": "5"}))
 	for _, want := range []string{"4", "5"} {
 		if _, c, err := l.Receive(ctx, "work"); err != nil || c.String("n") != want {
 			t.Fatalf("received %v, %v; want n=%s", c, err, want)

@@ -13,8 +13,6 @@ import (
 type Message struct {
 	// Channel is the name the message was sent to ("websocket.receive").
 	Channel string
-	// Content is the ASGI content: reply_channel, path, order, text, ...
-	Content Content
 	// Layer is the layer the message came from; replies go through it.
 	Layer Layer
 	// Kwargs holds the named groups of the route patterns that matched.
@@ -28,7 +26,8 @@ type Message struct {
 	// User is the user set by auth middleware (Django's message.user).
 	User User
 
-	call callCtx // the context of the worker's call, when ordered
+	messageContent         // see Content
+	call           callCtx // the context of the worker's call, when ordered
 }
 
 // User is the identity auth middleware attaches to a message.
@@ -46,20 +45,30 @@ var ErrNoReplyChannel = errors.New("channels: message has no reply_channel")
 type Header struct{ Name, Value string }
 
 // ReplyChannel is the channel replies to this message go to.
-func (m *Message) ReplyChannel() string { return m.Content.String("reply_channel") }
+func (m *Message) ReplyChannel() string {
+	if f := m.compactFrame(); f != nil {
+		return f.reply.(string)
+	}
+	return m.Content().String("reply_channel")
+}
 
 // Path is the request path, unquoted.
-func (m *Message) Path() string { return m.Content.String("path") }
+func (m *Message) Path() string {
+	if f := m.compactFrame(); f != nil {
+		return f.path.(string)
+	}
+	return m.Content().String("path")
+}
 
 // QueryString is the raw query string of a connect or request message.
-func (m *Message) QueryString() string { return m.Content.String("query_string") }
+func (m *Message) QueryString() string { return stringValue(m.get("query_string")) }
 
 // Method is the HTTP method of an http.request message.
-func (m *Message) Method() string { return m.Content.String("method") }
+func (m *Message) Method() string { return stringValue(m.get("method")) }
 
 // Body is the body of an http.request message.
 func (m *Message) Body() []byte {
-	switch b := m.Content["body"].(type) {
+	switch b := m.get("body").(type) {
 	case []byte:
 		return b
 	case string:
@@ -70,26 +79,37 @@ func (m *Message) Body() []byte {
 
 // Order is the position of the message in its connection: 0 for connect,
 // 1..n for frames, n+1 for disconnect.
-func (m *Message) Order() (int64, bool) { return m.Content.Int("order") }
+func (m *Message) Order() (int64, bool) {
+	if f := m.compactFrame(); f != nil {
+		return f.order, true
+	}
+	return m.Content().Int("order")
+}
 
 // Text returns the text of a websocket.receive frame and whether there was
 // one.
 func (m *Message) Text() (string, bool) {
-	s, ok := m.Content["text"].(string)
+	if f := m.compactFrame(); f != nil {
+		return f.text, !f.binary
+	}
+	s, ok := m.Content()["text"].(string)
 	return s, ok
 }
 
 // Bytes returns the payload of a binary websocket.receive frame and whether
 // there was one.
 func (m *Message) Bytes() ([]byte, bool) {
-	b, ok := m.Content["bytes"].([]byte)
+	if f := m.compactFrame(); f != nil {
+		return f.bytes, f.binary
+	}
+	b, ok := m.Content()["bytes"].([]byte)
 	return b, ok
 }
 
 // Event returns the typed event of a websocket.event message (see
 // EventChannel) and its type.
 func (m *Message) Event() (event Content, typ string, ok bool) {
-	switch e := m.Content["event"].(type) {
+	switch e := m.get("event").(type) {
 	case map[string]any:
 		event = e
 	case Content:
@@ -103,7 +123,7 @@ func (m *Message) Event() (event Content, typ string, ok bool) {
 
 // Code is the close code of a websocket.disconnect message.
 func (m *Message) Code() int {
-	c, _ := m.Content.Int("code")
+	c, _ := intValue(m.get("code"))
 	return int(c)
 }
 
@@ -132,7 +152,7 @@ func (m *Message) Header(name string) string {
 // its content holds them (strings or bytes), from the ASGI list of [name,
 // value] pairs or from a map.
 func (m *Message) rawHeaders(yield func(name, value any) bool) {
-	switch hs := m.Content["headers"].(type) {
+	switch hs := m.get("headers").(type) {
 	case []any:
 		for _, h := range hs {
 			if pair, ok := h.([]any); ok && len(pair) == 2 && !yield(pair[0], pair[1]) {

@@ -37,12 +37,12 @@ func EnforceOrdering(store SessionStore) Middleware {
 }
 
 func consumeInOrder(ctx context.Context, store SessionStore, next Consumer, m *Message) error {
-	if !m.Content.Has("order") {
-		return fmt.Errorf("channels: enforce ordering: message on %s has no order", m.Channel)
-	}
 	order, ok := m.Order()
 	if !ok {
-		return fmt.Errorf("channels: enforce ordering: order %v of message on %s is not an integer", m.Content["order"], m.Channel)
+		if !m.Content().Has("order") {
+			return fmt.Errorf("channels: enforce ordering: message on %s has no order", m.Channel)
+		}
+		return fmt.Errorf("channels: enforce ordering: order %v of message on %s is not an integer", m.Content()["order"], m.Channel)
 	}
 	if m.Layer == nil {
 		return errors.New("channels: enforce ordering: message has no layer")
@@ -67,8 +67,8 @@ func consumeInOrder(ctx context.Context, store SessionStore, next Consumer, m *M
 		return errors.Join(err, requeueWaiting(ctx, m.Layer, wait))
 	}
 
-	m.Content[originalChannelKey] = m.Channel
-	if err := m.Layer.Send(ctx, wait, m.Content); err != nil {
+	m.Content()[originalChannelKey] = m.Channel
+	if err := m.Layer.Send(ctx, wait, m.Content()); err != nil {
 		if errors.Is(err, ErrChannelFull) {
 			return fmt.Errorf("channels: too many out-of-order messages for reply channel %s: %w", reply, err)
 		}

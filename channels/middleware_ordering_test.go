@@ -26,7 +26,7 @@ func (r *ordTestRecorder) Consume(ctx context.Context, m *channels.Message) erro
 	if text, ok := m.Text(); ok {
 		what = text
 	}
-	if m.Content.Has("original_channel") {
+	if m.Content().Has("original_channel") {
 		what += " (with original_channel)"
 	}
 	r.got = append(r.got, what)
@@ -53,7 +53,8 @@ func ordTestRun(t *testing.T, l channels.Layer, c channels.Consumer, chans ...st
 		if err != nil {
 			t.Fatalf("Receive: %v", err)
 		}
-		m := &channels.Message{Channel: ch, Content: content, Layer: l}
+		m := channels.NewMessage(ch, content)
+		m.Layer = l
 		if err := c.Consume(context.Background(), m); err != nil {
 			t.Fatalf("Consume(%s %v): %v", ch, content, err)
 		}
@@ -146,11 +147,8 @@ func TestEnforceOrderingErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &ordTestRecorder{}
 			c := channels.EnforceOrdering(channels.NewMemorySessionStore())(rec)
-			m := &channels.Message{
-				Channel: "websocket.receive",
-				Content: tt.content,
-				Layer:   channels.NewMemoryLayer(channels.MemoryConfig{}),
-			}
+			m := channels.NewMessage("websocket.receive", tt.content)
+			m.Layer = channels.NewMemoryLayer(channels.MemoryConfig{})
 			err := c.Consume(context.Background(), m)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Consume(%v) = %v; want an error containing %q", tt.content, err, tt.want)
@@ -167,11 +165,8 @@ func TestEnforceOrderingWaitChannelFull(t *testing.T) {
 	c := channels.EnforceOrdering(channels.NewMemorySessionStore())(&ordTestRecorder{})
 	var err error
 	for _, order := range []int{2, 3} {
-		m := &channels.Message{
-			Channel: "websocket.receive",
-			Content: channels.Content{"reply_channel": ordTestReply, "order": order, "text": "x"},
-			Layer:   l,
-		}
+		m := channels.NewMessage("websocket.receive", channels.Content{"reply_channel": ordTestReply, "order": order, "text": "x"})
+		m.Layer = l
 		err = c.Consume(context.Background(), m)
 	}
 	if !errors.Is(err, channels.ErrChannelFull) || !strings.Contains(err.Error(), "too many out-of-order messages") {

@@ -63,7 +63,7 @@ func TestRecover(t *testing.T) {
 			var buf bytes.Buffer
 			logger := slog.New(slog.NewTextHandler(&buf, nil))
 			c := channels.Recover(logger)(tt.consumer)
-			m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"reply_channel": "defaultAbCdE"}}
+			m := channels.NewMessage("websocket.receive", channels.Content{"reply_channel": "defaultAbCdE"})
 			err := c.Consume(context.Background(), m)
 			for _, want := range tt.want {
 				if !errors.Is(err, want) {
@@ -96,7 +96,7 @@ func TestRecoverNilLoggerUsesDefault(t *testing.T) {
 	defer slog.SetDefault(old)
 
 	c := channels.Recover(nil)(recTestPanicky("boom"))
-	err := c.Consume(context.Background(), &channels.Message{Channel: "http.request", Content: channels.Content{}})
+	err := c.Consume(context.Background(), channels.NewMessage("http.request", channels.Content{}))
 	if !errors.Is(err, channels.ErrPanic) {
 		t.Errorf("Consume = %v; want an error matching ErrPanic", err)
 	}

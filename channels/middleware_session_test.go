@@ -169,7 +169,7 @@ func TestChannelSession(t *testing.T) {
 				}
 				return tt.consume(got)
 			}))
-			m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"reply_channel": reply}}
+			m := channels.NewMessage("websocket.receive", channels.Content{"reply_channel": reply})
 			if err := c.Consume(ctx, m); !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
 				t.Fatalf("Consume = %v; want %v", err, tt.wantErr)
 			}
@@ -197,7 +197,8 @@ func TestChannelSessionKeepsExistingSession(t *testing.T) {
 		m.ChannelSession.Set("b", "2")
 		return nil
 	}))
-	m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{}, ChannelSession: mine}
+	m := channels.NewMessage("websocket.receive", channels.Content{})
+	m.ChannelSession = mine
 	if err := c.Consume(ctx, m); err != nil {
 		t.Fatalf("Consume: %v", err)
 	}
@@ -214,7 +215,7 @@ func TestChannelSessionNestedSavesOnce(t *testing.T) {
 		return nil
 	})
 	c := channels.Chain(inner, channels.ChannelSession(store), channels.ChannelSession(store))
-	m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"reply_channel": "defaultAbCdE"}}
+	m := channels.NewMessage("websocket.receive", channels.Content{"reply_channel": "defaultAbCdE"})
 	if err := c.Consume(ctx, m); err != nil {
 		t.Fatalf("Consume: %v", err)
 	}
@@ -249,9 +250,9 @@ func TestChannelSessionErrors(t *testing.T) {
 				m.ChannelSession.Set("a", "1")
 				return tt.consumer
 			}))
-			m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{}}
+			m := channels.NewMessage("websocket.receive", channels.Content{})
 			if tt.reply != "" {
-				m.Content["reply_channel"] = tt.reply
+				m.Content()["reply_channel"] = tt.reply
 			}
 			err := c.Consume(context.Background(), m)
 			for _, want := range tt.want {
@@ -307,7 +308,7 @@ func TestChannelSessionReadWhenUsed(t *testing.T) {
 				}
 				return nil
 			}))
-			m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"reply_channel": "defaultAbCdE"}}
+			m := channels.NewMessage("websocket.receive", channels.Content{"reply_channel": "defaultAbCdE"})
 			if err := c.Consume(context.Background(), m); !errors.Is(err, tt.wantErr) {
 				t.Errorf("Consume = %v; want %v", err, tt.wantErr)
 			}

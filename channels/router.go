@@ -214,7 +214,7 @@ func (r *Router) Channels() []string { return slices.Clone(r.channels) }
 // groups its patterns matched; groups that took no part in the match are
 // left out. m is not changed.
 func (r *Router) Match(m *Message) (Consumer, map[string]string, bool) {
-	path, isString := m.Content["path"].(string)
+	path, isString := m.get("path").(string)
 	if r.cache == nil || !isString {
 		return r.match(m)
 	}
@@ -325,7 +325,7 @@ func filterValue(m *Message, stripped map[string]string, key string) (string, bo
 	if v, ok := stripped[key]; ok {
 		return v, true
 	}
-	switch v := m.Content[key].(type) {
+	switch v := m.get(key).(type) {
 	case string:
 		return v, true
 	case []byte:

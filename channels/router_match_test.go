@@ -203,7 +203,7 @@ func TestRouterMatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := routerTestNew(t, tt.routes...)
-			m := &channels.Message{Channel: tt.channel, Content: tt.content}
+			m := channels.NewMessage(tt.channel, tt.content)
 			before := maps.Clone(tt.content)
 			got, kw, ok := r.Match(m)
 			if tt.want == nil {
@@ -221,8 +221,8 @@ func TestRouterMatch(t *testing.T) {
 			if m.Kwargs != nil {
 				t.Errorf("Match set m.Kwargs to %v; want it untouched", m.Kwargs)
 			}
-			if !maps.EqualFunc(m.Content, before, func(x, y any) bool { return routerTestSame(x, y) }) {
-				t.Errorf("Match changed the content to %v; want %v", m.Content, before)
+			if !maps.EqualFunc(m.Content(), before, func(x, y any) bool { return routerTestSame(x, y) }) {
+				t.Errorf("Match changed the content to %v; want %v", m.Content(), before)
 			}
 		})
 	}
@@ -247,18 +247,18 @@ func TestRouterMatchRemembered(t *testing.T) {
 		channels.Route("websocket.receive", b, channels.Path(`^/other/$`)),
 	)
 	for i := range 3 {
-		m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"path": "/chat/lobby/"}}
+		m := channels.NewMessage("websocket.receive", channels.Content{"path": "/chat/lobby/"})
 		c, kw, ok := r.Match(m)
 		if !ok || c != a || kw["room"] != "lobby" {
 			t.Fatalf("match %d = %v, %v, %v; want a, room=lobby", i, c, kw, ok)
 		}
 		kw["room"] = "changed by a consumer"
-		miss := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"path": "/none/"}}
+		miss := channels.NewMessage("websocket.receive", channels.Content{"path": "/none/"})
 		if _, _, ok := r.Match(miss); ok {
 			t.Fatalf("match %d of /none/ succeeded", i)
 		}
 	}
-	m := &channels.Message{Channel: "websocket.receive", Content: channels.Content{"path": "/other/"}}
+	m := channels.NewMessage("websocket.receive", channels.Content{"path": "/other/"})
 	if c, _, ok := r.Match(m); !ok || c != b {
 		t.Errorf("match of /other/ = %v, %v; want b", c, ok)
 	}

@@ -119,11 +119,8 @@ func TestRouterConsume(t *testing.T) {
 		channels.Route("websocket.receive", rec, channels.Path(`^/chat/(?P<room>\w+)/$`)),
 	}, channels.Path(`^/api`)))
 
-	m := &channels.Message{
-		Channel: "websocket.receive",
-		Content: channels.Content{"path": "/api/chat/lobby/", "text": "hi"},
-		Kwargs:  map[string]string{"set": "before", "room": "old"},
-	}
+	m := channels.NewMessage("websocket.receive", channels.Content{"path": "/api/chat/lobby/", "text": "hi"})
+	m.Kwargs = map[string]string{"set": "before", "room": "old"}
 	err := r.Consume(context.Background(), m)
 	if err == nil || err.Error() != "from consumer" {
 		t.Errorf("Consume = %v; want the consumer's error", err)
@@ -150,7 +147,7 @@ func TestRouterConsumeNoRoute(t *testing.T) {
 		{"http.request", channels.Content{}, `channels: no route for channel "http.request"`},
 	}
 	for _, tt := range tests {
-		m := &channels.Message{Channel: tt.channel, Content: tt.content}
+		m := channels.NewMessage(tt.channel, tt.content)
 		err := r.Consume(context.Background(), m)
 		if !errors.Is(err, channels.ErrNoRoute) {
 			t.Errorf("Consume(%s %v) = %v; want an error matching ErrNoRoute", tt.channel, tt.content, err)
@@ -197,7 +194,7 @@ func TestRouterAsConsumerOfRouter(t *testing.T) {
 		}),
 		channels.Path(`^/(?P<section>\w+)/(?P<page>\w+)$`)))
 	outer := routerTestNew(t, channels.Route("http.request", inner, channels.Path(`^/(?P<section>\w+)`)))
-	m := &channels.Message{Channel: "http.request", Content: channels.Content{"path": "/docs/intro"}}
+	m := channels.NewMessage("http.request", channels.Content{"path": "/docs/intro"})
 	if err := outer.Consume(context.Background(), m); err != nil {
 		t.Fatalf("Consume: %v", err)
 	}

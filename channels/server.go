@@ -197,15 +197,16 @@ func (s *Server) replyLoop(ctx context.Context) {
 // The goroutine that reads a WebSocket hands its messages over: while a
 // worker of this process consumes one in it, the socket is not read, as
 // the connection's next message would wait for that one anyway.
-func (s *Server) send(ctx context.Context, channel string, content Content) error {
+func (s *Server) send(ctx context.Context, m *Message) error {
 	var err error
+	channel := m.Channel
 	switch {
 	case s.direct == nil:
-		err = s.layer.Send(ctx, channel, content)
+		err = s.layer.Send(ctx, channel, m.Content())
 	case channel == "websocket.receive" || channel == "websocket.disconnect":
-		err = s.direct.HandOver(ctx, channel, content)
+		err = s.direct.HandOver(ctx, m)
 	default:
-		err = s.direct.SendOwned(ctx, channel, content)
+		err = s.direct.SendOwned(ctx, channel, m.Content())
 	}
 	if err == nil {
 		s.obs.MessageSent(KindOf(channel))

@@ -112,7 +112,7 @@ func (c *wsConn) passEvents() {
 		q.waiting = q.waiting[1:]
 		q.mu.Unlock()
 		msg := Content{"reply_channel": c.reply, "path": c.path, "event": map[string]any(event)}
-		if err := c.srv.sendWaiting(c.ep.ctx, EventChannel, msg, c.srv.cfg.BackpressureTimeout, nil); err != nil {
+		if err := c.srv.sendWaiting(c.ep.ctx, NewMessage(EventChannel, msg), c.srv.cfg.BackpressureTimeout, nil); err != nil {
 			c.srv.log.Warn("channels: typed event not passed on", "channel", c.reply, "type", event["type"], "err", err)
 		}
 	}

@@ -24,10 +24,10 @@ func TestTypedEventsReachTheConsumer(t *testing.T) {
 	event := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
 		ev, typ, ok := m.Event()
 		if !ok || typ != ev.String("type") {
-			t.Errorf("event message %v: no typed event", m.Content)
+			t.Errorf("event message %v: no typed event", m.Content())
 		}
 		if m.ReplyChannel() == "" || m.Path() != "/chat/" {
-			t.Errorf("event message %v: no reply channel or path", m.Content)
+			t.Errorf("event message %v: no reply channel or path", m.Content())
 		}
 		return m.SendText(ctx, "got "+ev.String("type")+": "+ev.String("text"))
 	})

@@ -23,14 +23,15 @@ import (
 // With a layer that cannot signal room, the server's senders to one channel
 // wait in line and only the first one retries: they are served in the
 // order they came, and the layer is not flooded with retries.
-func (s *Server) sendWaiting(ctx context.Context, channel string, content Content, wait time.Duration, onWait func()) error {
-	err := s.send(ctx, channel, content)
+func (s *Server) sendWaiting(ctx context.Context, m *Message, wait time.Duration, onWait func()) error {
+	channel := m.Channel
+	err := s.send(ctx, m)
 	if errors.Is(err, ErrChannelFull) {
 		if onWait != nil {
 			onWait()
 		}
 		start := time.Now()
-		err = s.awaitRoom(ctx, channel, content, err, wait)
+		err = s.awaitRoom(ctx, m, err, wait)
 		s.obs.FullWait(KindOf(channel), time.Since(start))
 	}
 	if err != nil {
@@ -41,7 +42,8 @@ func (s *Server) sendWaiting(ctx context.Context, channel string, content Conten
 
 // awaitRoom sends content again, after a first try failed with full, for
 // at most wait.
-func (s *Server) awaitRoom(ctx context.Context, channel string, content Content, full error, wait time.Duration) error {
+func (s *Server) awaitRoom(ctx context.Context, m *Message, full error, wait time.Duration) error {
+	channel := m.Channel
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	if _, ok := s.layer.(RoomWaiter); !ok {
@@ -54,7 +56,7 @@ func (s *Server) awaitRoom(ctx context.Context, channel string, content Content,
 		}
 	}
 	return retryWhenRoom(ctx, s.layer, channel, full, func(ctx context.Context) error {
-		return s.send(ctx, channel, content)
+		return s.send(ctx, m)
 	})
 }
 
@@ -108,7 +110,7 @@ func (s *Server) sendDisconnect(msg Content) bool {
 	defer cancel()
 	backoff := 10 * time.Millisecond
 	for {
-		err := s.sendWaiting(ctx, "websocket.disconnect", msg, s.cfg.DisconnectTimeout, nil)
+		err := s.sendWaiting(ctx, NewMessage("websocket.disconnect", msg), s.cfg.DisconnectTimeout, nil)
 		if err == nil {
 			return true
 		}

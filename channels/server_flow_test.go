@@ -255,7 +255,7 @@ func TestDrainAnswersWhatWasSent(t *testing.T) {
 		b := startBubble(t, nil, channels.ServerConfig{}, channels.WorkerConfig{Concurrency: 1},
 			channels.Route("websocket.receive", slowEcho),
 			channels.Route("websocket.disconnect", channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
-				code, _ := m.Content.Int("code")
+				code, _ := m.Content().Int("code")
 				disconnect.Store(code)
 				return nil
 			})))

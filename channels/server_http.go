@@ -89,7 +89,7 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, channel string, f
 	msg := scope(r, reply)
 	fill(msg)
 	ep.awaiting.Store(1)
-	if err := s.sendWaiting(r.Context(), channel, msg, s.cfg.BackpressureTimeout, nil); err != nil {
+	if err := s.sendWaiting(r.Context(), NewMessage(channel, msg), s.cfg.BackpressureTimeout, nil); err != nil {
 		s.closeEndpoint(ep)
 		s.log.Warn("channels: message not sent", "channel", channel, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "1")
@@ -173,7 +173,7 @@ func (s *Server) sendHTTPDisconnect(reply, path string) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()
 	msg := Content{"reply_channel": reply, "path": path}
-	if err := s.send(ctx, "http.disconnect", msg); err != nil {
+	if err := s.send(ctx, NewMessage("http.disconnect", msg)); err != nil {
 		s.log.Debug("channels: http.disconnect not sent", "channel", reply, "err", err)
 	}
 }

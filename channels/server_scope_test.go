@@ -31,7 +31,7 @@ func TestASGIHeaders(t *testing.T) {
 	if pair := hs[1].([]any); string(pair[0].([]byte)) != "accept" {
 		t.Errorf("appending to the first pair changed the second: %q", pair[0])
 	}
-	m := &Message{Content: Content{"headers": hs}}
+	m := NewMessage("", Content{"headers": hs})
 	for name, want := range map[string]string{"HOST": "example.com", "x-b": "2", "Upper-Case": "V", "X_Bad": "", "none": ""} {
 		if got := m.Header(name); got != want {
 			t.Errorf("Header(%q) = %q, want %q", name, got, want)

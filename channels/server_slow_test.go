@@ -39,7 +39,7 @@ type disconnects struct {
 
 func (d *disconnects) route() channels.Routing {
 	return channels.Route("websocket.disconnect", channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
-		code, _ := m.Content.Int("code")
+		code, _ := m.Content().Int("code")
 		d.code.Store(code)
 		d.at.Store(time.Now().UnixNano())
 		return nil

@@ -185,8 +185,8 @@ func TestWebsocketMessageContent(t *testing.T) {
 	if c.Header("host") == "" || c.Header("upgrade") != "websocket" {
 		t.Errorf("connect headers = %v, want host and upgrade", c.Headers())
 	}
-	if _, ok := c.Content["client"].([]any); !ok {
-		t.Errorf("connect client = %#v, want [host, port]", c.Content["client"])
+	if _, ok := c.Content()["client"].([]any); !ok {
+		t.Errorf("connect client = %#v, want [host, port]", c.Content()["client"])
 	}
 	orders := map[int64]string{}
 	for _, m := range got {
@@ -202,7 +202,7 @@ func TestWebsocketMessageContent(t *testing.T) {
 	}
 	d := disconnects.wait(t, 1)[0]
 	if o, _ := d.Order(); d.Code() != 4001 || o != 4 || d.ReplyChannel() != reply {
-		t.Errorf("disconnect = %v, want code 4001, order 4, reply %q", d.Content, reply)
+		t.Errorf("disconnect = %v, want code 4001, order 4, reply %q", d.Content(), reply)
 	}
 }
 

@@ -318,15 +318,14 @@ func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int,
 	}
 	c.readDeadline()
 	c.order++
-	msg := make(Content, 4)
-	msg["reply_channel"], msg["path"], msg["order"] = c.replyValue, c.pathValue, c.order
+	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order}
 	if kind == websocket.TextMessage {
-		msg["text"] = string(data)
+		frame.text = string(data)
 	} else {
-		msg["bytes"] = bytes.Clone(data)
+		frame.bytes, frame.binary = bytes.Clone(data), true
 	}
 	c.ep.sentOne()
-	if err := c.srv.sendWaiting(c.ep.ctx, "websocket.receive", msg, cfg.BackpressureTimeout, c.w.release); err != nil {
+	if err := c.srv.sendWaiting(c.ep.ctx, newReceiveMessage(frame), cfg.BackpressureTimeout, c.w.release); err != nil {
 		if c.ep.ctx.Err() != nil { // killed while waiting: the writer closes
 			return c.awaitClose(c.ep.code), false, true
 		}

@@ -197,13 +197,13 @@ func (w *Worker) receive(ctx context.Context) (m *Message, run bool, err error) 
 		if err != nil {
 			return nil, false, err
 		}
-		return &Message{Channel: ch, Content: content, Layer: w.layer}, true, nil
+		return w.message(ch, content), true, nil
 	}
 	if w.direct != nil {
 		// The layer claims the connection as it takes the message: no
 		// receive token, every goroutine waits in the layer.
 		_, _, err = w.direct.ReceiveTaken(ctx, func(ch string, c Content) {
-			m = &Message{Channel: ch, Content: c, Layer: w.layer}
+			m = w.message(ch, c)
 			run = w.claim(m)
 		}, w.cfg.Channels...)
 		return m, run, err
@@ -217,8 +217,15 @@ func (w *Worker) receive(ctx context.Context) (m *Message, run bool, err error) 
 	if err != nil {
 		return nil, false, err
 	}
-	m = &Message{Channel: ch, Content: content, Layer: w.layer}
+	m = w.message(ch, content)
 	return m, w.claim(m), nil
+}
+
+// message is a message the worker received.
+func (w *Worker) message(channel string, content Content) *Message {
+	m := NewMessage(channel, content)
+	m.Layer = w.layer
+	return m
 }
 
 // inHand is a connection's message being consumed, and those queued
@@ -307,10 +314,10 @@ func (w *Worker) consume(ctx context.Context, m *Message) error {
 
 // answerDrain closes the socket of a draining server's disconnect.
 func (w *Worker) answerDrain(ctx context.Context, m *Message) {
-	if drain, _ := m.Content.Bool(DrainKey); !drain || m.ReplyChannel() == "" {
+	if drain, _ := m.Content().Bool(DrainKey); !drain || m.ReplyChannel() == "" {
 		return
 	}
-	code, ok := m.Content.Int("code")
+	code, ok := m.Content().Int("code")
 	if !ok {
 		code = CloseGoingAway
 	}

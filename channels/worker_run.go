@@ -68,12 +68,12 @@ func (r *workerRun) loop(ctx context.Context) {
 // consumeInline is the worker's ConsumeInline function: it consumes a
 // handed-over message in the sender's goroutine, unless the worker is
 // stopping or at its InlineLimit.
-func (r *workerRun) consumeInline(ch string, c Content) bool {
+func (r *workerRun) consumeInline(m *Message) bool {
 	if !r.enterInline() {
 		return false
 	}
 	defer r.exitInline()
-	m := &Message{Channel: ch, Content: c, Layer: r.w.layer}
+	m.Layer = r.w.layer
 	if !r.w.cfg.Unordered && !r.w.claim(m) {
 		return true // queued behind a message of its connection in hand
 	}

@@ -100,7 +100,7 @@ func TestWorkerConsumesHandedOverMessagesInline(t *testing.T) {
 			synctest.Wait()
 			handedOver := make(chan struct{})
 			go func() {
-				layer.HandOver(ctx, "work", channels.Content{"n": int64(1)})
+				layer.HandOver(ctx, channels.NewMessage("work", channels.Content{"n": int64(1)}))
 				close(handedOver)
 			}()
 			<-consumed

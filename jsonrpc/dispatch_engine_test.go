@@ -143,7 +143,7 @@ func TestCallCopy(t *testing.T) {
 func TestPerCallContextUnderConcurrency(t *testing.T) {
 	var r Registry
 	engMust(t, r.Register(func(ctx context.Context) string {
-		return MessageFrom(ctx).Content.String("payload")
+		return MessageFrom(ctx).Content().String("payload")
 	}, Name("payload")))
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
@@ -152,7 +152,7 @@ func TestPerCallContextUnderConcurrency(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 500; i++ {
 				p := fmt.Sprintf("test%d-%d", g, i)
-				msg := &channels.Message{Content: channels.Content{"payload": p}}
+				msg := channels.NewMessage("", channels.Content{"payload": p})
 				ctx := WithCall(context.Background(), &Call{Transport: Websocket, Message: msg})
 				rep := r.Dispatch(ctx, []byte(`{"jsonrpc":"2.0","method":"payload","id":1}`), nil)
 				if want := `{"jsonrpc":"2.0","id":1,"result":"` + p + `"}`; string(rep.Body) != want {

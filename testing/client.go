@@ -214,16 +214,16 @@ func (c *Client) ReceiveContent() channels.Content {
 		if m == nil {
 			return nil
 		}
-		reply, isEvent := channels.WebsocketReply(m.Content)
+		reply, isEvent := channels.WebsocketReply(m.Content())
 		if !isEvent {
 			return reply
 		}
 		path, _, _ := strings.Cut(c.Path, "?")
-		probe := &channels.Message{Channel: channels.EventChannel, Content: channels.Content{"path": path}}
+		probe := channels.NewMessage(channels.EventChannel, channels.Content{"path": path})
 		if _, _, routed := c.env.router.Match(probe); !routed {
-			return m.Content
+			return m.Content()
 		}
-		c.SendEventAndConsume(m.Content)
+		c.SendEventAndConsume(m.Content())
 	}
 }
 

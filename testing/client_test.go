@@ -77,8 +77,8 @@ func TestClientSendFillsTheMessage(t *testing.T) {
 	if o, _ := receive.Order(); o != 1 {
 		t.Errorf("receive order = %d, want 1", o)
 	}
-	if receive.Content.Has("headers") {
-		t.Errorf("a websocket.receive carries headers: %v", receive.Content)
+	if receive.Content().Has("headers") {
+		t.Errorf("a websocket.receive carries headers: %v", receive.Content())
 	}
 }
 

@@ -100,7 +100,9 @@ func (e *Env) GetNextMessage(channel string) *channels.Message {
 		}
 		e.tb.Fatalf("channelstest: receive from %s: %v", channel, err)
 	}
-	return &channels.Message{Channel: ch, Content: content, Layer: e.Layer}
+	m := channels.NewMessage(ch, content)
+	m.Layer = e.Layer
+	return m
 }
 
 // RequireNextMessage returns the next message waiting on channel and fails

@@ -37,7 +37,7 @@ func (c *Client) Request(method string, body []byte) *Response {
 	if !ok {
 		c.env.tb.Fatalf("channelstest: response without a status: %v", first)
 	}
-	m := &channels.Message{Content: first}
+	m := channels.NewMessage("", first)
 	r := &Response{Status: int(status), Headers: m.Headers(), Body: contentBytes(first["content"])}
 	for more, _ := first.Bool("more_content"); more; more, _ = first.Bool("more_content") {
 		if first = c.ReceiveContent(); first == nil {

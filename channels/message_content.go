@@ -1,0 +1,125 @@
+package channels
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// A Message keeps its content in one of two forms: the map it was made
+// with (NewMessage), or, for the websocket.receive messages the server
+// builds, the compact form below, turned into a map only when someone asks
+// for it with Content. The accessors (ReplyChannel, Path, Order, Text,
+// Bytes) read the compact form as it is, so a JSON-RPC call that never asks
+// for the map never builds one. Once built, the map is the content: what a
+// consumer changes in it, the accessors see.
+
+// receiveFrame is the compact content of a websocket.receive message:
+// reply_channel, path, order, and text or bytes. reply and path are the
+// connection's strings, boxed once per connection, not per frame.
+type receiveFrame struct {
+	reply, path any // strings
+	order       int64
+	text        string
+	bytes       []byte
+	binary      bool
+}
+
+// NewMessage is the message content arrived in on channel, as a worker
+// receives it. Set Layer before replying to it.
+func NewMessage(channel string, content Content) *Message {
+	return &Message{Channel: channel, messageContent: messageContent{content: content}}
+}
+
+// newReceiveMessage is a websocket.receive message in compact form.
+func newReceiveMessage(f receiveFrame) *Message {
+	return &Message{Channel: "websocket.receive", messageContent: messageContent{frame: f, compact: true}}
+}
+
+// Content is the message's ASGI content: reply_channel, path, order, text,
+// and the rest. A message in compact form builds its map on the first call;
+// every call returns the same map. Safe for concurrent use.
+func (m *Message) Content() Content {
+	if !m.compact {
+		return m.content
+	}
+	if p := m.built.Load(); p != nil {
+		return *p
+	}
+	c := m.frame.content()
+	if m.built.CompareAndSwap(nil, &c) {
+		return c
+	}
+	return *m.built.Load()
+}
+
+// compactFrame is the compact content while no map has been built, or nil.
+func (m *Message) compactFrame() *receiveFrame {
+	if m.compact && m.built.Load() == nil {
+		return &m.frame
+	}
+	return nil
+}
+
+func (f *receiveFrame) content() Content {
+	c := make(Content, 4)
+	c["reply_channel"], c["path"], c["order"] = f.reply, f.path, f.order
+	if f.binary {
+		c["bytes"] = f.bytes
+	} else {
+		c["text"] = f.text
+	}
+	return c
+}
+
+// messageContent is the part of Message that holds its content.
+type messageContent struct {
+	content Content                 // the map NewMessage was given
+	frame   receiveFrame            // the compact form, when compact
+	compact bool                    // the content is frame, or built
+	built   atomic.Pointer[Content] // the map built from frame
+}
+
+// get is Content()[key], without building the map of a compact message.
+func (m *Message) get(key string) any {
+	if f := m.compactFrame(); f != nil {
+		return f.get(key)
+	}
+	return m.Content()[key]
+}
+
+func (f *receiveFrame) get(key string) any {
+	switch {
+	case key == "reply_channel":
+		return f.reply
+	case key == "path":
+		return f.path
+	case key == "order":
+		return f.order
+	case key == "text" && !f.binary:
+		return f.text
+	case key == "bytes" && f.binary:
+		return f.bytes
+	}
+	return nil
+}
+
+// ownCanonicalContent readies the content of a message handed over to a
+// consumer (DirectLayer.HandOver) as a send would: no reserved key, and
+// only ASGI values, copied into their canonical form when they are not in
+// it. A compact content is canonical as it is built.
+func (m *Message) ownCanonicalContent() error {
+	if m.compact {
+		return nil
+	}
+	if m.content.Has(ReservedKey) {
+		return fmt.Errorf("%w: key %q is reserved", ErrInvalidMessage, ReservedKey)
+	}
+	if !m.content.canonicalAlready() {
+		c, err := m.content.Clone()
+		if err != nil {
+			return err
+		}
+		m.content = c
+	}
+	return nil
+}
