@@ -28,6 +28,7 @@ type Message struct {
 
 	messageContent         // see Content
 	call           callCtx // the context of the worker's call, when ordered
+	sessionRoom    Session // where openChannelSession puts ChannelSession
 }
 
 // User is the identity auth middleware attaches to a message.

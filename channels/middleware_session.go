@@ -29,7 +29,7 @@ func ChannelSession(store SessionStore) Middleware {
 				if reply == "" {
 					return fmt.Errorf("channels: channel session: %w", ErrNoReplyChannel)
 				}
-				s = OpenSession(ctx, store, keys.of(m, reply))
+				s = m.openChannelSession(ctx, store, keys.of(m, reply))
 				m.ChannelSession = s
 			}
 			err := next.Consume(ctx, m)

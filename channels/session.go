@@ -44,6 +44,13 @@ func OpenSession(ctx context.Context, store SessionStore, key string) *Session {
 	return &Session{key: key, store: store, ctx: ctx}
 }
 
+// openChannelSession is OpenSession in the message's own room for it: a
+// message and its channel session are one allocation.
+func (m *Message) openChannelSession(ctx context.Context, store SessionStore, key string) *Session {
+	m.sessionRoom = Session{key: key, store: store, ctx: ctx}
+	return &m.sessionRoom
+}
+
 // Load reads the session from its store now, if it was opened and not read
 // yet, and returns the error of that read, now or earlier. Consumers that
 // must not go on with a session they could not read call it first.

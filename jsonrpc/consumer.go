@@ -194,38 +194,43 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 	return h.ws.Consume(ctx, m)
 }
 
-func (h *handler) call(ctx context.Context, t Transport, m *channels.Message, payload []byte) Reply {
-	// WithCall, with the Call and the context in one allocation.
-	cc := &callContext{Context: ctx, call: Call{Transport: t, Message: m, Consumer: h.user}}
+// call dispatches payload with cc, WithCall's context (the Call and the
+// context in one allocation), made here from ctx.
+func (h *handler) call(cc *callContext, ctx context.Context, t Transport, m *channels.Message, payload []byte) Reply {
+	*cc = callContext{Context: ctx, call: Call{Transport: t, Message: m, Consumer: h.user}}
 	return h.c.Dispatch(cc, payload, &h.c.Options)
 }
 
 // receive answers one frame: a request, a notification or a batch. A binary
-// frame is read as JSON text too.
+// frame is read as JSON text too. The text is dispatched without a copy:
+// Dispatch only reads its payload (the ids and raw params it shares are
+// not to be modified).
 func (h *handler) receive(ctx context.Context, m *channels.Message) error {
 	payload := m.Body()
 	if text, ok := m.Text(); ok {
-		payload = []byte(text)
+		payload = unsafe.Slice(unsafe.StringData(text), len(text))
 	} else if b, ok := m.Bytes(); ok {
 		payload = b
 	}
-	r := h.call(ctx, Websocket, m, payload)
-	if held, ok := ctx.Value(heldAnswerKey{}).(*heldAnswer); ok {
-		held.reply, held.set = r, true
-		return nil
+	held, _ := ctx.Value(heldAnswerKey{}).(*heldAnswer)
+	if held == nil {
+		return h.answer(ctx, m, h.call(new(callContext), ctx, Websocket, m, payload))
 	}
-	return h.answer(ctx, m, r)
+	held.reply, held.set = h.call(&held.call, ctx, Websocket, m, payload), true
+	return nil
 }
 
 // heldAnswer is the answer to a frame, held back until the session
 // middleware has saved what the call changed: a client that has its answer
 // finds the changes in its next call, whichever worker runs it. It is the
 // context the frame is consumed with, carrying itself under heldAnswerKey
-// (context.WithValue, in one allocation).
+// (context.WithValue), and the room for the context of the frame's call:
+// one allocation for the three.
 type heldAnswer struct {
 	context.Context
 	reply Reply
 	set   bool
+	call  callContext
 }
 
 type heldAnswerKey struct{}
@@ -343,7 +348,7 @@ func (h *handler) serveHTTP(ctx context.Context, m *channels.Message) error {
 		// starts empty and is never stored, so it costs the store nothing.
 		m.ChannelSession = channels.NewSession(channels.ChannelSessionKey(m.ReplyChannel()), nil)
 	}
-	r := h.call(ctx, HTTP, m, m.Body())
+	r := h.call(new(callContext), ctx, HTTP, m, m.Body())
 	if r.Body == nil {
 		return m.Reply(ctx, httpResponse(204, "", nil))
 	}

@@ -8,7 +8,8 @@ import (
 
 // Method runs one call: the registered function, behind the interceptors
 // that come after the one it is given to. params is the call's raw params,
-// nil when it has none; result is what the response carries.
+// nil when it has none; like Call.ID, it shares memory with the payload and
+// must not be modified. result is what the response carries.
 type Method func(ctx context.Context, params json.RawMessage) (result any, err error)
 
 // Interceptor wraps every call a Registry dispatches, for logging, timing,
