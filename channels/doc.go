@@ -26,8 +26,8 @@
 // you. [RoomWaiter] lets a sender wait for room in a full channel,
 // [TextSender] sends a text frame without building its content (the
 // memory and Redis layers have it), and [DirectLayer] is the hot path's
-// interface for a layer in one process (hand-overs and local delivery
-// without copies or goroutine switches): the server and the worker use
+// interface for a layer in one process (hand-overs, and local delivery
+// to a [LocalReceiver], without copies or goroutine switches): the server and the worker use
 // nothing else of a layer than these interfaces. [MemoryLayer]
 // is the layer of one process. Names follow the ASGI
 // rules ([ValidateChannel]); a channel at capacity fails Send with

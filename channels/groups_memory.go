@@ -71,8 +71,8 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 	first := true
 	members := l.liveMembers(group, now)
 	for _, ch := range members {
-		if deliver := l.local[NonLocalName(ch)]; deliver != nil {
-			local = append(local, localDelivery{deliver, ch})
+		if r := l.local[NonLocalName(ch)]; r != nil {
+			local = append(local, localDelivery{r, ch})
 			continue
 		}
 		mc := c
@@ -90,10 +90,10 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 }
 
 // A localDelivery is a group member served in this process, and the
-// function that hands it a message.
+// receiver that takes its messages.
 type localDelivery struct {
-	deliver func(string, Content)
-	channel string
+	receiver LocalReceiver
+	channel  string
 }
 
 // fanOutChunk is the fewest members one goroutine of a group send
@@ -109,7 +109,7 @@ func deliverAll(local []localDelivery, c Content) {
 	parts := min(runtime.GOMAXPROCS(0), len(local)/fanOutChunk)
 	if parts < 2 {
 		for _, d := range local {
-			d.deliver(d.channel, c)
+			d.receiver.Deliver(d.channel, c)
 		}
 		return
 	}
@@ -118,12 +118,12 @@ func deliverAll(local []localDelivery, c Content) {
 	for chunk := range slices.Chunk(local[size:], size) {
 		wg.Go(func() {
 			for _, d := range chunk {
-				d.deliver(d.channel, c)
+				d.receiver.Deliver(d.channel, c)
 			}
 		})
 	}
 	for _, d := range local[:size] {
-		d.deliver(d.channel, c)
+		d.receiver.Deliver(d.channel, c)
 	}
 	wg.Wait()
 }

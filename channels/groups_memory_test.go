@@ -20,7 +20,7 @@ func TestDeliverAllLargeGroup(t *testing.T) {
 		}
 		local := make([]localDelivery, members)
 		for i := range local {
-			local[i] = localDelivery{record, fmt.Sprintf("reply!%d", i)}
+			local[i] = localDelivery{deliverFunc(record), fmt.Sprintf("reply!%d", i)}
 		}
 		for n := range 3 {
 			deliverAll(local, Content{"n": fmt.Sprint(n)})
@@ -36,3 +36,9 @@ func TestDeliverAllLargeGroup(t *testing.T) {
 		}
 	}
 }
+
+// deliverFunc is a LocalReceiver of contents only.
+type deliverFunc func(channel string, c Content)
+
+func (f deliverFunc) Deliver(channel string, c Content) { f(channel, c) }
+func (f deliverFunc) DeliverText(channel, text string)  { f(channel, Content{"text": text}) }

@@ -59,6 +59,18 @@ type Closer interface {
 	Close() error
 }
 
+// LocalReceiver takes the messages of process-local channels from a
+// DirectLayer (DeliverLocal), in the goroutine that sends them. Neither
+// method may block or call the layer.
+type LocalReceiver interface {
+	// Deliver takes content sent to channel. It belongs to the sender:
+	// copy what you keep.
+	Deliver(channel string, content Content)
+	// DeliverText takes a text frame sent to channel with SendText: the
+	// content {"text": text}, without that map being built.
+	DeliverText(channel, text string)
+}
+
 // DirectLayer is the hot path's one optional interface: a layer that can
 // hand messages over inside one process without copies or extra goroutine
 // switches. The interface server and the worker use it when their layer has
@@ -81,13 +93,12 @@ type DirectLayer interface {
 	// block or call the layer.
 	ReceiveTaken(ctx context.Context, taken func(channel string, c Content), channels ...string) (string, Content, error)
 
-	// DeliverLocal calls deliver with every message sent to a channel whose
-	// non-local name is nonLocal ("x!"), in send order, from now until stop
-	// is called; messages already waiting are delivered first. The server
-	// takes its replies this way, without a receive loop. deliver must not
-	// block or call the layer, and must copy what it keeps. Capacity does
-	// not apply: the receiver bounds its own queue.
-	DeliverLocal(nonLocal string, deliver func(channel string, c Content)) (stop func(), err error)
+	// DeliverLocal gives r every message sent to a channel whose non-local
+	// name is nonLocal ("x!"), in send order, from now until stop is
+	// called; messages already waiting are delivered first. The server
+	// takes its replies this way, without a receive loop. Capacity does not
+	// apply: the receiver bounds its own queue.
+	DeliverLocal(nonLocal string, r LocalReceiver) (stop func(), err error)
 
 	// ConsumeInline is the worker's side of HandOver: from now until stop
 	// is called, HandOver of a message to one of channels, when none waits

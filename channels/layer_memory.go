@@ -51,11 +51,11 @@ type MemoryLayer struct {
 	id  string // the process id in names made by NewChannel
 
 	mu     sync.Mutex
-	queues map[string]*memQueue             // by non-local channel name
-	groups map[string]map[string]time.Time  // group -> channel -> last add
-	local  map[string]func(string, Content) // DeliverLocal's functions, by non-local name
-	inline map[string]func(*Message) bool   // ConsumeInline's functions, by channel
-	next   uint                             // rotates the start of Receive's scan
+	queues map[string]*memQueue            // by non-local channel name
+	groups map[string]map[string]time.Time // group -> channel -> last add
+	local  map[string]LocalReceiver        // DeliverLocal's receivers, by non-local name
+	inline map[string]func(*Message) bool  // ConsumeInline's functions, by channel
+	next   uint                            // rotates the start of Receive's scan
 	closed bool
 }
 
@@ -103,7 +103,7 @@ func NewMemoryLayer(cfg MemoryConfig) *MemoryLayer {
 		id:     randomLetters(10),
 		queues: make(map[string]*memQueue),
 		groups: make(map[string]map[string]time.Time),
-		local:  make(map[string]func(string, Content)),
+		local:  make(map[string]LocalReceiver),
 		inline: make(map[string]func(*Message) bool),
 	}
 }
@@ -118,27 +118,20 @@ func (l *MemoryLayer) SendOwned(ctx context.Context, channel string, content Con
 	return l.send(channel, content, true)
 }
 
-// SendText implements DirectLayer: a text frame delivered at once (see
-// DeliverLocal) lends the deliverer a pooled content, which it copies if
-// it keeps it; any other is sent as Content{"text": text}.
+// SendText implements DirectLayer: a text frame to a channel delivered at
+// once (see DeliverLocal) goes to its receiver's DeliverText, without a
+// map; any other is sent as Content{"text": text}.
 func (l *MemoryLayer) SendText(ctx context.Context, channel, text string) error {
-	if deliver := l.localDeliverer(channel); deliver != nil && ValidateChannel(channel) == nil { // else send says why
-		c := textContents.Get().(Content)
-		c["text"] = text
-		deliver(channel, c)
-		clear(c)
-		textContents.Put(c)
+	if r := l.localReceiver(channel); r != nil && ValidateChannel(channel) == nil { // else send says why
+		r.DeliverText(channel, text)
 		return nil
 	}
 	return l.send(channel, Content{"text": text}, true)
 }
 
-// textContents are the one-key contents SendText lends.
-var textContents = sync.Pool{New: func() any { return make(Content, 1) }}
-
-// localDeliverer is the DeliverLocal function of a process-local channel,
+// localReceiver is the DeliverLocal receiver of a process-local channel,
 // or nil; nil too once l is closed (send then refuses under the lock).
-func (l *MemoryLayer) localDeliverer(channel string) func(string, Content) {
+func (l *MemoryLayer) localReceiver(channel string) LocalReceiver {
 	if !IsProcessLocal(channel) {
 		return nil
 	}
@@ -157,7 +150,7 @@ func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 	if content.Has(ReservedKey) {
 		return fmt.Errorf("%w: key %q is reserved", ErrInvalidMessage, ReservedKey)
 	}
-	if deliver := l.localDeliverer(channel); deliver != nil { // handed over during the call: no copy needed
+	if r := l.localReceiver(channel); r != nil { // handed over during the call: no copy needed
 		if !content.canonicalAlready() { // unless values must be converted
 			c, err := content.Clone()
 			if err != nil {
@@ -165,7 +158,7 @@ func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 			}
 			content = c
 		}
-		deliver(channel, content)
+		r.Deliver(channel, content)
 		return nil
 	}
 	c := content

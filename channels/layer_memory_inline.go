@@ -73,10 +73,10 @@ func (l *MemoryLayer) inlineConsumer(channel string) func(*Message) bool {
 	return consume
 }
 
-// DeliverLocal implements DirectLayer. deliver runs in the sending
+// DeliverLocal implements DirectLayer. r's methods run in the sending
 // goroutine, outside the layer's lock; messages already queued are
-// delivered under the lock, so deliver must not call the layer.
-func (l *MemoryLayer) DeliverLocal(nonLocal string, deliver func(channel string, c Content)) (stop func(), err error) {
+// delivered under the lock, which is why r must not call the layer.
+func (l *MemoryLayer) DeliverLocal(nonLocal string, r LocalReceiver) (stop func(), err error) {
 	if err := ValidateReceiveChannel(nonLocal); err != nil {
 		return nil, err
 	}
@@ -91,14 +91,14 @@ func (l *MemoryLayer) DeliverLocal(nonLocal string, deliver func(channel string,
 	if l.local[nonLocal] != nil {
 		return nil, fmt.Errorf("channels: %s is already delivered locally", nonLocal)
 	}
-	l.local[nonLocal] = deliver
+	l.local[nonLocal] = r
 	if q := l.queues[nonLocal]; q != nil { // what was sent before
 		for now := time.Now(); q.len() > 0; {
 			e := q.items[q.head]
 			q.items[q.head] = memEntry{}
 			q.head++
 			if now.Before(e.expires) {
-				deliver(e.channel, e.content)
+				r.Deliver(e.channel, e.content)
 			}
 		}
 		q.items, q.head = q.items[:0], 0

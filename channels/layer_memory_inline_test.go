@@ -3,6 +3,7 @@ package channels_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
@@ -61,35 +62,44 @@ func TestMemoryHandOverConsumesInline(t *testing.T) {
 	}
 }
 
+// textReceiver records what a LocalReceiver is given.
+type textReceiver struct {
+	got   []string
+	texts int // DeliverText calls
+}
+
+func (r *textReceiver) Deliver(ch string, c channels.Content) {
+	r.got = append(r.got, fmt.Sprintf("Deliver %s %v", ch, c))
+}
+
+func (r *textReceiver) DeliverText(ch, text string) {
+	if r.texts++; r.texts == 1 {
+		r.got = append(r.got, "DeliverText "+ch+" "+text)
+	}
+}
+
 // TestMemorySendText: a text frame to a locally delivered channel reaches
-// the deliverer without a map of its own (at most the text's boxing is
-// allocated); to any other channel, or after stop, it is queued as
-// {"text": text}; a closed layer refuses it.
+// its receiver's DeliverText, with no allocation; to any other channel, or
+// after stop, it is queued as {"text": text}; a closed layer refuses it.
 func TestMemorySendText(t *testing.T) {
 	ctx := context.Background()
 	l := channels.NewMemoryLayer(channels.MemoryConfig{})
-	var got []string
-	record := true
-	stop, err := l.DeliverLocal("reply!", func(ch string, c channels.Content) {
-		if len(c) != 1 {
-			t.Errorf("delivered %v on %s; want only its text", c, ch)
-		}
-		if record {
-			got = append(got, ch+" "+c.String("text"))
-		}
-	})
+	r := &textReceiver{}
+	stop, err := l.DeliverLocal("reply!", r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := l.SendText(ctx, "reply!a", "one"); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0] != "reply!a one" {
-		t.Fatalf("delivered %q; want [reply!a one]", got)
+	if len(r.got) != 1 || r.got[0] != "DeliverText reply!a one" {
+		t.Fatalf("delivered %q; want [DeliverText reply!a one]", r.got)
 	}
-	record = false
-	if n := testing.AllocsPerRun(100, func() { l.SendText(ctx, "reply!a", "two") }); n > 1 {
-		t.Errorf("SendText to a delivered channel: %v allocations; want at most 1", n)
+	if n := testing.AllocsPerRun(100, func() { l.SendText(ctx, "reply!a", "two") }); n > 0 {
+		t.Errorf("SendText to a delivered channel: %v allocations; want none", n)
+	}
+	if r.texts != 102 || len(r.got) != 1 {
+		t.Errorf("DeliverText called %d times (want 102), other calls %q", r.texts, r.got[1:])
 	}
 
 	stop()

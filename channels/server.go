@@ -74,7 +74,7 @@ func (s *Server) Run(ctx context.Context) error {
 	loopCtx, stopLoop := context.WithCancel(context.WithoutCancel(ctx))
 	loopDone := make(chan struct{})
 	if s.direct != nil {
-		stop, err := s.direct.DeliverLocal(s.prefix, s.deliver)
+		stop, err := s.direct.DeliverLocal(s.prefix, localReplies{s})
 		if err != nil {
 			stopLoop()
 			s.mu.Lock()
@@ -214,23 +214,42 @@ func (s *Server) send(ctx context.Context, m *Message) error {
 	return err
 }
 
-// deliver is the server's DeliverLocal function: content belongs to the
-// sender, and is copied before it is kept.
-func (s *Server) deliver(channel string, content Content) { s.deliverTo(channel, content, false) }
+// localReplies is the server as the LocalReceiver of its reply channels,
+// on a DirectLayer: content belongs to the sender, and is copied before it
+// is kept.
+type localReplies struct{ s *Server }
+
+func (r localReplies) Deliver(channel string, content Content) {
+	r.s.deliverTo(channel, content, false)
+}
+
+func (r localReplies) DeliverText(channel, text string) {
+	if ep := r.s.replyEndpoint(channel); ep != nil {
+		ep.deliverText(text)
+	}
+}
 
 // deliverTo hands a reply to its connection without blocking; owned tells
 // whether content is the server's to keep (a received message) or must be
 // copied to be kept (a sender's).
 func (s *Server) deliverTo(channel string, content Content, owned bool) {
+	if ep := s.replyEndpoint(channel); ep != nil {
+		ep.deliver(content, owned)
+	}
+}
+
+// replyEndpoint is the connection a reply on channel is for, counted as
+// received; nil, and the reply dropped, when it is gone.
+func (s *Server) replyEndpoint(channel string) *endpoint {
 	s.mu.Lock()
 	ep := s.endpoints[strings.TrimPrefix(channel, s.prefix)]
 	s.mu.Unlock()
 	if ep == nil {
 		s.log.Debug("channels: message for a closed connection dropped", "channel", channel)
-		return
+		return nil
 	}
 	s.obs.MessageReceived(KindReply)
-	ep.deliver(content, owned)
+	return ep
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

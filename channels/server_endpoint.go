@@ -29,9 +29,9 @@ type endpoint struct {
 	websocket atomic.Bool   // an open WebSocket (CallTimeout applies)
 
 	mu       sync.Mutex
-	waiting  []Content                    // replies for the request's goroutine, oldest first
-	opened   func(c Content, inline bool) // the open WebSocket's delivery
-	drained  func()                       // the open WebSocket's drain
+	waiting  []Content   // replies for the request's goroutine, oldest first
+	opened   replyWriter // the open WebSocket
+	drained  func()      // the open WebSocket's drain
 	draining bool
 }
 
@@ -41,12 +41,20 @@ func newEndpoint(local string, queue int) *endpoint {
 	return ep
 }
 
+// replyWriter is what takes the replies of an open WebSocket: a reply as
+// content, or the content {"text": text} given as its text. inline is true
+// when the call comes from the goroutine that sends the reply.
+type replyWriter interface {
+	deliver(c Content, inline bool)
+	deliverText(text string, inline bool)
+}
+
 func (ep *endpoint) deliver(c Content, owned bool) {
 	ep.gotReply()
 	ep.mu.Lock()
-	if opened := ep.opened; opened != nil {
+	if w := ep.opened; w != nil {
 		ep.mu.Unlock()
-		opened(c, true)
+		w.deliver(c, true)
 		return
 	}
 	defer ep.mu.Unlock()
@@ -55,6 +63,26 @@ func (ep *endpoint) deliver(c Content, owned bool) {
 			c = kept
 		}
 	}
+	ep.waitLocked(c)
+}
+
+// deliverText is deliver of {"text": text}, which the open WebSocket
+// takes without the map.
+func (ep *endpoint) deliverText(text string) {
+	ep.gotReply()
+	ep.mu.Lock()
+	if w := ep.opened; w != nil {
+		ep.mu.Unlock()
+		w.deliverText(text, true)
+		return
+	}
+	defer ep.mu.Unlock()
+	ep.waitLocked(Content{"text": text})
+}
+
+// waitLocked adds c to the replies waiting for the request's goroutine, or
+// kills the connection when too many wait.
+func (ep *endpoint) waitLocked(c Content) {
 	if len(ep.waiting) >= ep.limit {
 		ep.kill(ClosePolicyViolation)
 		return
@@ -85,13 +113,13 @@ func (ep *endpoint) next() (Content, bool) {
 
 // open sends later replies to deliver, after those already waiting, which
 // deliver only queues (no socket write happens under ep.mu).
-func (ep *endpoint) open(deliver func(c Content, inline bool)) {
+func (ep *endpoint) open(w replyWriter) {
 	ep.mu.Lock()
 	defer ep.mu.Unlock()
 	for _, c := range ep.waiting {
-		deliver(c, false)
+		w.deliver(c, false)
 	}
-	ep.waiting, ep.opened = nil, deliver
+	ep.waiting, ep.opened = nil, w
 }
 
 // drain starts the drain of the open WebSocket, now or as soon as it opens.

@@ -173,7 +173,7 @@ func (c *wsConn) run(first Content) {
 		return nil
 	})
 	c.deliver(first, false)
-	c.ep.open(c.deliver)
+	c.ep.open(c)
 
 	stopPings := c.schedulePings()
 	stopKill := c.ep.onKill(func() { c.startClose(c.ep.code, false) })

@@ -84,6 +84,9 @@ func (c *wsConn) deliver(m Content, inline bool) {
 	}
 }
 
+// deliverText sends a text frame: deliver of {"text": text}.
+func (c *wsConn) deliverText(text string, inline bool) { c.sendText(text, inline) }
+
 // startClose sends a close frame and gives the client WriteTimeout to
 // answer it before the reader gives up.
 func (c *wsConn) startClose(code int, inline bool) {
