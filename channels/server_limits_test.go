@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -102,4 +103,31 @@ func TestWebsocketSlowClientIsCutOffAlone(t *testing.T) {
 	if got := readText(t, fast); got != "still there" {
 		t.Fatalf("fast client got %q after the slow one was cut off", got)
 	}
+}
+
+// TestPongTimeoutWindow: a client that stops sending is cut off between
+// PongTimeout and 17/16 of it after its last frame (the read deadline
+// moves at most once per sixteenth), never sooner, however many frames
+// came before.
+func TestPongTimeoutWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const pong = 16 * time.Second
+		b := startBubble(t, nil, channels.ServerConfig{PingInterval: time.Hour, PongTimeout: pong}, channels.WorkerConfig{},
+			channels.Route("websocket.receive", channels.ConsumerFunc(func(context.Context, *channels.Message) error { return nil })))
+		conn := b.mustDial("/")
+		var last time.Time
+		for range 40 { // 10 s of frames, more often than the deadline moves
+			if err := conn.WriteMessage(websocket.TextMessage, []byte("x")); err != nil {
+				t.Fatal(err)
+			}
+			last = time.Now()
+			time.Sleep(250 * time.Millisecond)
+		}
+		if _, _, err := conn.ReadMessage(); err == nil {
+			t.Fatal("the server sent a message")
+		}
+		if quiet := time.Since(last); quiet < pong || quiet > pong+pong/16 {
+			t.Errorf("cut off %v after the last frame; want between %v and %v", quiet, pong, pong+pong/16)
+		}
+	})
 }

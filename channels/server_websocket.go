@@ -72,13 +72,19 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 // request, its headers and context, and net/http's response and write
 // buffers, which a handler that kept the connection would keep for its
 // whole life (about 8 KB per idle socket). A panic here, which net/http
-// would have recovered, is logged and ends the connection alone.
+// would have recovered, is logged and ends the connection alone: its
+// socket is closed, its pings stop, and its consumer gets its
+// websocket.disconnect (1011) unless it had it already.
 func (c *wsConn) serveUpgraded(first Content, early []Content) {
 	defer c.srv.closeEndpoint(c.ep)
 	defer func() {
 		if p := recover(); p != nil {
 			c.srv.log.Error("channels: panic serving a WebSocket", "reply_channel", c.reply, "panic", p, "stack", string(debug.Stack()))
 			c.raw.Close()
+			c.stopPings()
+			if !c.disconnected {
+				c.disconnect(CloseInternalError, false)
+			}
 		}
 	}()
 	for _, event := range early {
@@ -148,6 +154,10 @@ type wsConn struct {
 	// until the server drains; draining is closed then.
 	drainEnd atomic.Int64
 	draining chan struct{}
+	// deadlineMoved is when readDeadline last moved the read deadline.
+	deadlineMoved time.Time
+	// disconnected is set by the reader once it sends websocket.disconnect.
+	disconnected bool
 
 	pingMu sync.Mutex
 	pinger *time.Timer // nil once stopped
@@ -180,8 +190,9 @@ func (c *wsConn) run(first Content) {
 	c.ep.websocket.Store(true)
 	c.ep.onDrain(c.drain)
 	c.srv.obs.ConnectionOpened(Websocket)
-	code, drained := c.readLoop()
+	code := CloseInternalError // unless the read loop returns
 	defer func() { c.srv.obs.ConnectionClosed(Websocket, code) }()
+	code, drained := c.readLoop()
 	if drained {
 		// Still open for writing: the answers come in, the consumer runs
 		// its disconnect and the worker answers that with a close.
@@ -203,6 +214,7 @@ func (c *wsConn) run(first Content) {
 // disconnect sends the connection's websocket.disconnect; drain asks the
 // worker to answer it with a close (see Worker).
 func (c *wsConn) disconnect(code int, drain bool) bool {
+	c.disconnected = true
 	msg := Content{
 		"reply_channel": c.reply,
 		"path":          c.path,
@@ -247,13 +259,22 @@ func (c *wsConn) awaitAnswers() {
 // readDeadline sets the reader's deadline after a frame or a pong: the
 // pong timeout, or during a drain the idle time. The drain flag is read
 // after the deadline is set, so a drain that starts meanwhile is not missed.
+//
+// The pong timeout's deadline is moved at most once per sixteenth of it
+// (a deadline is a timer to change, for every frame otherwise), a
+// sixteenth further out: a client is cut off between PongTimeout and
+// 17/16 of it after its last frame, never sooner.
 func (c *wsConn) readDeadline() {
 	cfg := &c.srv.cfg
 	if c.closeCode.Load() != 0 {
 		return // closing: startClose set the deadline
 	}
 	if c.drainEnd.Load() == 0 {
-		c.conn.SetReadDeadline(time.Now().Add(cfg.PongTimeout))
+		now, slack := time.Now(), cfg.PongTimeout/16
+		if now.Sub(c.deadlineMoved) >= slack {
+			c.conn.SetReadDeadline(now.Add(cfg.PongTimeout + slack))
+			c.deadlineMoved = now
+		}
 	}
 	if end := c.drainEnd.Load(); end != 0 {
 		c.conn.SetReadDeadline(time.Unix(0, min(time.Now().Add(cfg.DrainIdle).UnixNano(), end)))

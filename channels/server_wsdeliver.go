@@ -116,11 +116,14 @@ func (c *wsConn) ping() {
 	c.pinger.Reset(c.srv.cfg.PingInterval)
 }
 
+// stopPings stops the pings, if they started and are not stopped yet.
 func (c *wsConn) stopPings() {
 	c.pingMu.Lock()
 	defer c.pingMu.Unlock()
-	c.pinger.Stop()
-	c.pinger = nil
+	if c.pinger != nil {
+		c.pinger.Stop()
+		c.pinger = nil
+	}
 }
 
 // closeCodeOf reads a reply's close key: true means 1000, a number is the
