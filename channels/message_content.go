@@ -24,8 +24,9 @@ type receiveFrame struct {
 	binary      bool
 }
 
-// NewMessage is the message content arrived in on channel, as a worker
-// receives it. Set Layer before replying to it.
+// NewMessage returns a message of content received on channel, as a
+// worker makes it (the message keeps content, not a copy). Set Layer
+// before replying to it.
 func NewMessage(channel string, content Content) *Message {
 	return &Message{Channel: channel, messageContent: messageContent{content: content}}
 }
