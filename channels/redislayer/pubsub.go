@@ -45,7 +45,7 @@ type PubSubLayer struct {
 	closed     bool
 	queues     map[string]*psQueue        // by receive name: a channel, or "x!" for its local channels
 	groups     map[string]map[string]bool // group channel -> member channels added here
-	subscribed map[string]chan struct{}   // Redis channels and patterns, closed once Redis confirms
+	subscribed map[string]*subscription   // Redis channels and patterns
 	// sent and arrived count, by receive name, the messages this process
 	// published to a name it listens to, and those that came back: Send
 	// waits for its own (see awaitOwn).
@@ -97,7 +97,7 @@ func NewPubSub(cfg PubSubConfig) (*PubSubLayer, error) {
 		cfg.Logger = slog.Default()
 	}
 	l := &PubSubLayer{cfg: cfg, id: uuidHex(), queues: make(map[string]*psQueue),
-		groups: make(map[string]map[string]bool), subscribed: make(map[string]chan struct{}),
+		groups: make(map[string]map[string]bool), subscribed: make(map[string]*subscription),
 		sent: make(map[string]uint64), arrived: make(map[string]uint64)}
 	for _, h := range cfg.Hosts {
 		opt, err := redis.ParseURL(h)
@@ -113,11 +113,11 @@ func NewPubSub(cfg PubSubConfig) (*PubSubLayer, error) {
 		l.clients = append(l.clients, redis.NewClient(opt))
 	}
 	l.done, l.stop = context.WithCancel(context.Background())
-	for _, c := range l.clients {
+	for shard, c := range l.clients {
 		ps := c.Subscribe(l.done) // no channel yet: connects on the first subscription
 		l.subs = append(l.subs, ps)
 		l.readers.Add(1)
-		go l.read(ps)
+		go l.read(shard, ps)
 	}
 	return l, nil
 }

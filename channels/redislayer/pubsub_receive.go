@@ -2,6 +2,7 @@ package redislayer
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -53,27 +54,55 @@ func (l *PubSubLayer) listen(ctx context.Context, name string) (chan struct{}, e
 	return l.subscribe(ctx, name, false)
 }
 
+// subscription is a Redis channel or pattern subscribed to: acked is
+// closed once every shard it was sent to has confirmed it, since a message
+// published on a shard before that shard confirms is lost.
+type subscription struct {
+	acked   chan struct{}
+	pending []bool // by shard: sent and not confirmed yet
+	left    int    // shards pending
+}
+
+// newSubscription awaits the confirmation of one shard of shards, or of
+// every one when shard is -1.
+func newSubscription(shards, shard int) *subscription {
+	s := &subscription{acked: make(chan struct{}), pending: make([]bool, shards)}
+	for i := range s.pending {
+		if shard == -1 || i == shard {
+			s.pending[i] = true
+			s.left++
+		}
+	}
+	return s
+}
+
 // subscribe subscribes to a Redis channel, or a pattern on every shard, if
-// it was not already; the returned channel is closed once Redis confirms.
+// it was not already; the returned channel is closed once Redis confirms
+// on every shard concerned.
 func (l *PubSubLayer) subscribe(ctx context.Context, key string, pattern bool) (chan struct{}, error) {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
 		return nil, channels.ErrClosed
 	}
-	if ack, ok := l.subscribed[key]; ok {
+	if s, ok := l.subscribed[key]; ok {
 		l.mu.Unlock()
-		return ack, nil
+		return s.acked, nil
 	}
-	ack := make(chan struct{})
-	l.subscribed[key] = ack
+	shard := -1 // a pattern goes to every shard
+	if !pattern {
+		shard = l.shard(key)
+	}
+	s := newSubscription(len(l.subs), shard)
+	l.subscribed[key] = s
+	ack := s.acked
 	l.mu.Unlock()
 	cctx, cancel := l.callCtx(context.WithoutCancel(ctx))
 	defer cancel()
 	var err error
 	if pattern {
 		for _, ps := range l.subs {
-			err = ps.PSubscribe(cctx, key)
+			err = errors.Join(err, ps.PSubscribe(cctx, key))
 		}
 	} else {
 		err = l.subs[l.shard(key)].Subscribe(cctx, key)
@@ -90,7 +119,7 @@ func (l *PubSubLayer) subscribe(ctx context.Context, key string, pattern bool) (
 // read takes what one shard's subscription connection brings, until Close.
 // go-redis reconnects and subscribes again by itself after an error; what
 // was published meanwhile is lost, as with channels_redis.
-func (l *PubSubLayer) read(ps *redis.PubSub) {
+func (l *PubSubLayer) read(shard int, ps *redis.PubSub) {
 	defer l.readers.Done()
 	backoff := 50 * time.Millisecond
 	for {
@@ -111,24 +140,27 @@ func (l *PubSubLayer) read(ps *redis.PubSub) {
 		backoff = 50 * time.Millisecond
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			l.confirmed(m.Channel)
+			l.confirmed(shard, m.Channel)
 		case *redis.Message:
 			l.route(m)
 		}
 	}
 }
 
-// confirmed closes the acknowledgement of a subscription. With a pattern
-// on several shards, the first shard's confirmation is taken.
-func (l *PubSubLayer) confirmed(key string) {
+// confirmed counts shard's confirmation of a subscription, and closes its
+// acknowledgement once every shard concerned has confirmed. Confirmations
+// after that (go-redis subscribes again after a reconnection) change
+// nothing.
+func (l *PubSubLayer) confirmed(shard int, key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if ack, ok := l.subscribed[key]; ok {
-		select {
-		case <-ack:
-		default:
-			close(ack)
-		}
+	s, ok := l.subscribed[key]
+	if !ok || !s.pending[shard] {
+		return
+	}
+	s.pending[shard] = false
+	if s.left--; s.left == 0 {
+		close(s.acked)
 	}
 }
 
