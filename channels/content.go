@@ -216,6 +216,16 @@ func (c Content) Has(key string) bool {
 	return ok
 }
 
+// canonicalForm is c when its values are already in the canonical form
+// Clone gives, and a canonical copy otherwise: content a receiver may take
+// during the send without a copy of its own.
+func (c Content) canonicalForm() (Content, error) {
+	if c.canonicalAlready() {
+		return c, nil
+	}
+	return c.Clone()
+}
+
 // canonicalAlready reports whether every value of c is already in the
 // canonical form Clone gives, so that a copy would change nothing but
 // identity. Nil and too deep contents are not.

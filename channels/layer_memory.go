@@ -151,14 +151,11 @@ func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 		return fmt.Errorf("%w: key %q is reserved", ErrInvalidMessage, ReservedKey)
 	}
 	if r := l.localReceiver(channel); r != nil { // handed over during the call: no copy needed
-		if !content.canonicalAlready() { // unless values must be converted
-			c, err := content.Clone()
-			if err != nil {
-				return err
-			}
-			content = c
+		c, err := content.canonicalForm() // unless values must be converted
+		if err != nil {
+			return err
 		}
-		r.Deliver(channel, content)
+		r.Deliver(channel, c)
 		return nil
 	}
 	c := content

@@ -115,12 +115,10 @@ func (m *Message) ownCanonicalContent() error {
 	if m.content.Has(ReservedKey) {
 		return fmt.Errorf("%w: key %q is reserved", ErrInvalidMessage, ReservedKey)
 	}
-	if !m.content.canonicalAlready() {
-		c, err := m.content.Clone()
-		if err != nil {
-			return err
-		}
-		m.content = c
+	c, err := m.content.canonicalForm()
+	if err != nil {
+		return err
 	}
+	m.content = c
 	return nil
 }

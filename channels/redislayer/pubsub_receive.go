@@ -60,7 +60,6 @@ func (l *PubSubLayer) listen(ctx context.Context, name string) (chan struct{}, e
 type subscription struct {
 	acked   chan struct{}
 	pending []bool // by shard: sent and not confirmed yet
-	left    int    // shards pending
 }
 
 // newSubscription awaits the confirmation of one shard of shards, or of
@@ -68,10 +67,7 @@ type subscription struct {
 func newSubscription(shards, shard int) *subscription {
 	s := &subscription{acked: make(chan struct{}), pending: make([]bool, shards)}
 	for i := range s.pending {
-		if shard == -1 || i == shard {
-			s.pending[i] = true
-			s.left++
-		}
+		s.pending[i] = shard == -1 || i == shard
 	}
 	return s
 }
@@ -159,7 +155,7 @@ func (l *PubSubLayer) confirmed(shard int, key string) {
 		return
 	}
 	s.pending[shard] = false
-	if s.left--; s.left == 0 {
+	if !slices.Contains(s.pending, true) {
 		close(s.acked)
 	}
 }
