@@ -207,12 +207,14 @@ func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered b
 		d.observe(m, CodeInvalidParams, 0)
 		return env.fail(buf, CodeInvalidParams, appendJSONString(nil, msg))
 	}
+	ctx := d.ctx // for a function without a context of its own
 	if m.ctx {
 		d.callContext(&inv.cc, m, env.version, env.id, env.notification)
 		inv.ctx = &inv.cc
 		args[0] = reflect.ValueOf(&inv.ctx).Elem()
+		ctx = inv.ctx
 	}
-	return d.invokeObserved(buf, m, env.version, env.id, env.notification, func() (reflect.Value, error) { return m.call(args) })
+	return d.invokeObserved(buf, m, env.version, env.id, env.notification, func() (reflect.Value, error) { return m.call(ctx, args) })
 }
 
 // envelope is what a request object says about how to answer it, read

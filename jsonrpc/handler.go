@@ -60,9 +60,10 @@ type method struct {
 	// byField: the struct type and whether the function takes a pointer
 	structType reflect.Type
 	structPtr  bool
-	result     bool // returns a value
-	errResult  bool // returns an error last
-	nargs      int  // the number of arguments, context included
+	result     bool       // returns a value
+	errResult  bool       // returns an error last
+	nargs      int        // the number of arguments, context included
+	direct     directCall // nil: called through reflect (handler_direct.go)
 	recorder   atomic.Pointer[recorder]
 }
 
@@ -75,6 +76,7 @@ func newMethod(name string, fn reflect.Value, o *methodOptions) (*method, error)
 		return nil, fmt.Errorf("jsonrpc: register %q: %v", name, err)
 	}
 	m.describeParams()
+	m.direct = directCallOf(fn.Interface())
 	return m, nil
 }
 
@@ -276,8 +278,12 @@ func checkDecodable(t reflect.Type) error {
 
 // Calling.
 
-// call runs the function. res is invalid when it returns no value.
-func (m *method) call(args []reflect.Value) (res reflect.Value, err error) {
+// call runs the function with args, or with ctx when it is called
+// directly. res is invalid when it returns no value.
+func (m *method) call(ctx context.Context, args []reflect.Value) (res reflect.Value, err error) {
+	if m.direct != nil {
+		return m.direct(ctx)
+	}
 	var out []reflect.Value
 	if m.variadic {
 		out = m.fn.CallSlice(args)

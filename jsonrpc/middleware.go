@@ -67,7 +67,7 @@ func (d *dispatcher) intercepted(buf []byte, m *method, params []byte, version i
 		if m.ctx {
 			args[0] = reflect.ValueOf(&ctx).Elem()
 		}
-		res, err := m.call(args)
+		res, err := m.call(ctx, args)
 		if !res.IsValid() {
 			return nil, err
 		}

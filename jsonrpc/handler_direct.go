@@ -1,0 +1,70 @@
+package jsonrpc
+
+import (
+	"context"
+	"reflect"
+)
+
+// Direct calls. A method whose function takes no params (a context at
+// most) and returns one of a few common types, with or without an error,
+// is called as the Go function it is rather than through
+// reflect.Value.Call, the way fmt prints common types itself before it
+// falls back to reflection. The call is the same either way: the same
+// params are refused, a panic is recovered the same way, the result is
+// encoded by the same encoder; reflect's call, its two allocations and
+// its cold code are what a health check, a ping or a counter do without.
+// Every other function is called through reflect.
+
+// directCall calls a method's function with ctx, the handler's context
+// (used only by functions that take one), and gives its result as
+// method.call does: invalid when it returns no value.
+type directCall func(ctx context.Context) (reflect.Value, error)
+
+// directCallOf is fn's direct call, or nil when fn is called through
+// reflect.
+func directCallOf(fn any) directCall {
+	switch f := fn.(type) {
+	case func() error:
+		return func(context.Context) (reflect.Value, error) { return reflect.Value{}, f() }
+	case func(context.Context) error:
+		return func(ctx context.Context) (reflect.Value, error) { return reflect.Value{}, f(ctx) }
+	}
+	for _, of := range directResults {
+		if call := of(fn); call != nil {
+			return call
+		}
+	}
+	return nil
+}
+
+// directResults are the result types of direct calls.
+var directResults = []func(fn any) directCall{
+	directCallReturning[any],
+	directCallReturning[string],
+	directCallReturning[bool],
+	directCallReturning[int],
+	directCallReturning[int64],
+	directCallReturning[float64],
+}
+
+// directCallReturning is the direct call of fn when it returns a T, or
+// nil.
+func directCallReturning[T any](fn any) directCall {
+	switch f := fn.(type) {
+	case func() T:
+		return func(context.Context) (reflect.Value, error) { return resultValue(f(), nil) }
+	case func() (T, error):
+		return func(context.Context) (reflect.Value, error) { return resultValue(f()) }
+	case func(context.Context) T:
+		return func(ctx context.Context) (reflect.Value, error) { return resultValue(f(ctx), nil) }
+	case func(context.Context) (T, error):
+		return func(ctx context.Context) (reflect.Value, error) { return resultValue(f(ctx)) }
+	}
+	return nil
+}
+
+// resultValue is v as the result reflect's call would have given: a nil
+// interface is an invalid value, which is encoded as null.
+func resultValue[T any](v T, err error) (reflect.Value, error) {
+	return reflect.ValueOf(v), err
+}
