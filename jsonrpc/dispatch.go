@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"reflect"
 	"strconv"
-	"unicode/utf8"
 )
 
 // Encoder encodes results and error data to JSON.
@@ -92,11 +91,12 @@ func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) 
 	case JSONEncoder, *JSONEncoder:
 		d.stdJSON = true
 	}
-	if !json.Valid(payload) {
+	valid, validUTF8 := validJSON(payload)
+	if !valid {
 		d.observe(nil, CodeParseError, 0)
 		return errorReply(CodeParseError, nil)
 	}
-	if !utf8.Valid(payload) {
+	if !validUTF8 {
 		// What is echoed (ids, raw params) goes out as valid UTF-8 too
 		// (RFC 8259 8.1): invalid bytes become U+FFFD, as they do in the
 		// strings a method is given.
@@ -316,7 +316,7 @@ func (d *dispatcher) appendValue(buf []byte, v reflect.Value) ([]byte, error) {
 		return buf, err
 	}
 	b = bytes.TrimSpace(b)
-	if !json.Valid(b) {
+	if valid, _ := validJSON(b); !valid {
 		return buf, errors.New("the encoder produced invalid JSON")
 	}
 	return append(buf, b...), nil

@@ -9,7 +9,7 @@ import (
 )
 
 // This file holds the wire format: a scanner over payloads already checked
-// with json.Valid, the request members, and the response writers. Responses
+// with validJSON, the request members, and the response writers. Responses
 // are written by appending bytes; ids are copied from the request verbatim.
 
 var (
