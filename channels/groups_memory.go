@@ -79,7 +79,7 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 		if !first {
 			mc = c.ShallowCopy()
 		}
-		if l.push(ch, mc, now) == nil {
+		if l.push(memEntry{channel: ch, content: mc}, now) == nil {
 			first = false
 		} // a full member is skipped, as ASGI requires
 	}

@@ -86,12 +86,13 @@ type DirectLayer interface {
 
 	TextSender
 
-	// ReceiveTaken is Receive, calling taken with the message as it is
+	// ReceiveTaken is Receive of a Message, calling taken with it as it is
 	// taken, in the order the layer hands messages out. The worker claims
 	// the message's connection there, so that the messages of one
 	// connection run in order without a lock around Receive. taken must not
-	// block or call the layer.
-	ReceiveTaken(ctx context.Context, taken func(channel string, c Content), channels ...string) (string, Content, error)
+	// block or call the layer. A message queued by HandOver may be received
+	// as it was handed over, its content still unbuilt.
+	ReceiveTaken(ctx context.Context, taken func(m *Message), channels ...string) (*Message, error)
 
 	// DeliverLocal gives r every message sent to a channel whose non-local
 	// name is nonLocal ("x!"), in send order, from now until stop is
@@ -113,7 +114,7 @@ type DirectLayer interface {
 	// lends its goroutine to the receiver: a consumer registered with
 	// ConsumeInline may run m itself in it before HandOver returns, which
 	// saves two goroutine switches per message, and the content need not
-	// be built as a map (Message.Content) unless it is queued. The
+	// be built as a map (Message.Content), queued or not. The
 	// interface server hands over what the goroutine reading a WebSocket
 	// sends, so that a connection is not read while its message is
 	// consumed, as its messages are consumed in order.

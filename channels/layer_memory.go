@@ -68,10 +68,30 @@ var (
 	_ RoomWaiter  = (*MemoryLayer)(nil)
 )
 
+// memEntry is a queued message: its content, or the message itself when it
+// was handed over in compact form (HandOver), so that no map is built for
+// it unless a receiver asks for one.
 type memEntry struct {
 	channel string
-	content Content
+	content Content  // nil when msg is set
+	msg     *Message // a handed-over message in compact form, or nil
 	expires time.Time
+}
+
+// contentOf is the entry's content, built from its message if need be.
+func (e *memEntry) contentOf() Content {
+	if e.msg != nil {
+		return e.msg.Content()
+	}
+	return e.content
+}
+
+// message is the entry as a Message: the handed-over one, or a new one.
+func (e *memEntry) message() *Message {
+	if e.msg != nil {
+		return e.msg
+	}
+	return NewMessage(e.channel, e.content)
 }
 
 type memQueue struct {
@@ -170,11 +190,13 @@ func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 	if l.closed {
 		return ErrClosed
 	}
-	return l.push(channel, c, time.Now())
+	return l.push(memEntry{channel: channel, content: c}, time.Now())
 }
 
-// push appends to the channel's queue and wakes one receiver. l.mu is held.
-func (l *MemoryLayer) push(channel string, c Content, now time.Time) error {
+// push appends e to its channel's queue, to expire after the layer's
+// Expiry from now, and wakes one receiver. l.mu is held.
+func (l *MemoryLayer) push(e memEntry, now time.Time) error {
+	channel := e.channel
 	key := NonLocalName(channel)
 	q := l.queues[key]
 	if q == nil {
@@ -185,7 +207,8 @@ func (l *MemoryLayer) push(channel string, c Content, now time.Time) error {
 	if capacity := l.capacity(channel); q.len() >= capacity {
 		return &ChannelFullError{Channel: channel, Capacity: capacity}
 	}
-	q.items = append(q.items, memEntry{channel, c, now.Add(l.cfg.Expiry)})
+	e.expires = now.Add(l.cfg.Expiry)
+	q.items = append(q.items, e)
 	q.wakeOne()
 	return nil
 }

@@ -42,7 +42,8 @@ func (l *MemoryLayer) ConsumeInline(channels []string, consume func(m *Message) 
 
 // HandOver implements DirectLayer: a message to a channel with an inline
 // consumer and no message waiting goes to that consumer; otherwise, or
-// when the consumer refuses it, HandOver is SendOwned.
+// when the consumer refuses it, HandOver is SendOwned, and a message in
+// compact form is queued as it is.
 func (l *MemoryLayer) HandOver(ctx context.Context, m *Message) error {
 	// A channel with an inline consumer is a valid name: ConsumeInline
 	// checked it.
@@ -54,7 +55,20 @@ func (l *MemoryLayer) HandOver(ctx context.Context, m *Message) error {
 			return nil
 		}
 	}
-	return l.send(m.Channel, m.Content(), true)
+	if !m.compact || IsProcessLocal(m.Channel) {
+		return l.send(m.Channel, m.Content(), true)
+	}
+	// A compact message is valid and canonical (see newReceiveMessage),
+	// and no local receiver takes its channel.
+	if err := ValidateChannel(m.Channel); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	return l.push(memEntry{channel: m.Channel, msg: m}, time.Now())
 }
 
 // inlineConsumer returns the inline consumer of channel when no message
@@ -97,7 +111,7 @@ func (l *MemoryLayer) DeliverLocal(nonLocal string, r LocalReceiver) (stop func(
 			q.items[q.head] = memEntry{}
 			q.head++
 			if now.Before(e.expires) {
-				r.Deliver(e.channel, e.content)
+				r.Deliver(e.channel, e.contentOf())
 			}
 		}
 		q.items, q.head = q.items[:0], 0

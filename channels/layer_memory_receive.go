@@ -13,39 +13,51 @@ import (
 
 // Receive implements Layer.
 func (l *MemoryLayer) Receive(ctx context.Context, channels ...string) (string, Content, error) {
-	return l.receive(ctx, nil, channels)
+	e, err := l.receive(ctx, channels, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	return e.channel, e.contentOf(), nil
 }
 
 // ReceiveTaken implements DirectLayer: taken runs while the layer's lock is
-// still held, so what it does is ordered as the messages are.
-func (l *MemoryLayer) ReceiveTaken(ctx context.Context, taken func(channel string, c Content), channels ...string) (string, Content, error) {
-	return l.receive(ctx, taken, channels)
+// still held, so what it does is ordered as the messages are. A message
+// handed over in compact form is received as it is.
+func (l *MemoryLayer) ReceiveTaken(ctx context.Context, taken func(m *Message), channels ...string) (*Message, error) {
+	var m *Message
+	_, err := l.receive(ctx, channels, func(e *memEntry) {
+		m = e.message()
+		taken(m)
+	})
+	return m, err
 }
 
-func (l *MemoryLayer) receive(ctx context.Context, popped func(channel string, c Content), channels []string) (string, Content, error) {
+// receive pops the next message of channels, calling popped (unless nil)
+// with it before it lets l.mu go.
+func (l *MemoryLayer) receive(ctx context.Context, channels []string, popped func(e *memEntry)) (memEntry, error) {
 	if len(channels) == 0 {
-		return "", nil, fmt.Errorf("channels: Receive needs at least one channel")
+		return memEntry{}, fmt.Errorf("channels: Receive needs at least one channel")
 	}
 	for _, ch := range channels {
 		if err := ValidateReceiveChannel(ch); err != nil {
-			return "", nil, err
+			return memEntry{}, err
 		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for {
 		if l.closed {
-			return "", nil, ErrClosed
+			return memEntry{}, ErrClosed
 		}
-		if ch, c, ok := l.pop(channels, time.Now()); ok {
+		if e, ok := l.pop(channels, time.Now()); ok {
 			l.passOn(channels)
 			if popped != nil {
-				popped(ch, c)
+				popped(&e)
 			}
-			return ch, c, nil
+			return e, nil
 		}
 		if err := ctx.Err(); err != nil {
-			return "", nil, err
+			return memEntry{}, err
 		}
 		l.wait(ctx, channels)
 	}
@@ -53,7 +65,7 @@ func (l *MemoryLayer) receive(ctx context.Context, popped func(channel string, c
 
 // pop takes the first live message of channels, starting the scan at a
 // rotating position so that no channel starves. l.mu is held.
-func (l *MemoryLayer) pop(channels []string, now time.Time) (string, Content, bool) {
+func (l *MemoryLayer) pop(channels []string, now time.Time) (memEntry, bool) {
 	l.next++
 	n := len(channels)
 	for i := range n {
@@ -76,9 +88,9 @@ func (l *MemoryLayer) pop(channels []string, now time.Time) (string, Content, bo
 				delete(l.queues, key)
 			}
 		}
-		return e.channel, e.content, true
+		return e, true
 	}
-	return "", nil, false
+	return memEntry{}, false
 }
 
 // passOn wakes a waiter of every channel in channels that still holds

@@ -340,12 +340,16 @@ const (
 
 // frame encodes one unmasked, final frame, as a server sends it.
 func frame[P string | []byte](op byte, payload P) []byte {
-	return appendFrame(make([]byte, 0, 10+len(payload)), op, payload)
+	return appendFrame(nil, op, payload)
 }
 
-// appendFrame appends the frame of op and payload to b.
+// appendFrame appends the frame of op and payload to b; to a nil b, in one
+// allocation of the frame's size.
 func appendFrame[P string | []byte](b []byte, op byte, payload P) []byte {
 	n := len(payload)
+	if b == nil {
+		b = make([]byte, 0, 10+n)
+	}
 	b = append(b, 0x80|op)
 	switch {
 	case n < 126:

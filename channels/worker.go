@@ -202,8 +202,9 @@ func (w *Worker) receive(ctx context.Context) (m *Message, run bool, err error) 
 	if w.direct != nil {
 		// The layer claims the connection as it takes the message: no
 		// receive token, every goroutine waits in the layer.
-		_, _, err = w.direct.ReceiveTaken(ctx, func(ch string, c Content) {
-			m = w.message(ch, c)
+		_, err = w.direct.ReceiveTaken(ctx, func(taken *Message) {
+			m = taken
+			m.Layer = w.layer
 			run = w.claim(m)
 		}, w.cfg.Channels...)
 		return m, run, err
