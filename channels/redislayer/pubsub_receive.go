@@ -223,13 +223,44 @@ func (l *PubSubLayer) push(name string, d delivery) {
 		close(l.arrivals)
 		l.arrivals = nil
 	}
-	for _, w := range q.waiters {
+	q.wakeOne()
+}
+
+// wakeOne wakes the first waiter not woken already, and takes it off the
+// queue's waiters, so that the next message wakes another. l.mu is held.
+func (q *psQueue) wakeOne() {
+	for len(q.waiters) > 0 {
+		w := q.waiters[0]
+		q.waiters = q.waiters[1:]
 		select {
 		case w <- struct{}{}:
 			return
-		default:
+		default: // woken by another name already
 		}
 	}
+}
+
+// take pops the first message of names, starting the scan at start, and
+// wakes a waiter of every name that still holds a message: a receiver of
+// several names can be woken by two at once and takes only one message, so
+// the wake-up of the other passes on. l.mu is held.
+func (l *PubSubLayer) take(names []string, start int) (delivery, bool) {
+	for i := range names {
+		q := l.queues[names[(start+i)%len(names)]]
+		if q == nil || len(q.items) == 0 {
+			continue
+		}
+		d := q.items[0]
+		q.items[0] = delivery{}
+		q.items = q.items[1:]
+		for _, name := range names {
+			if q := l.queues[name]; q != nil && len(q.items) > 0 {
+				q.wakeOne()
+			}
+		}
+		return d, true
+	}
+	return delivery{}, false
 }
 
 // Receive implements channels.Layer. The first Receive of a name listens
@@ -257,15 +288,9 @@ func (l *PubSubLayer) Receive(ctx context.Context, chans ...string) (string, cha
 			l.mu.Unlock()
 			return "", nil, channels.ErrClosed
 		}
-		for i := range names {
-			q := l.queues[names[(start+i)%len(names)]]
-			if len(q.items) > 0 {
-				d := q.items[0]
-				q.items[0] = delivery{}
-				q.items = q.items[1:]
-				l.mu.Unlock()
-				return d.channel, d.content, nil
-			}
+		if d, ok := l.take(names, start); ok {
+			l.mu.Unlock()
+			return d.channel, d.content, nil
 		}
 		if err := ctx.Err(); err != nil {
 			l.mu.Unlock()
