@@ -185,12 +185,17 @@ func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 			return err
 		}
 	}
+	return l.enqueue(memEntry{channel: channel, content: c})
+}
+
+// enqueue pushes e unless l is closed.
+func (l *MemoryLayer) enqueue(e memEntry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return ErrClosed
 	}
-	return l.push(memEntry{channel: channel, content: c}, time.Now())
+	return l.push(e, time.Now())
 }
 
 // push appends e to its channel's queue, to expire after the layer's

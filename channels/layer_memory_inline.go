@@ -63,12 +63,7 @@ func (l *MemoryLayer) HandOver(ctx context.Context, m *Message) error {
 	if err := ValidateChannel(m.Channel); err != nil {
 		return err
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return ErrClosed
-	}
-	return l.push(memEntry{channel: m.Channel, msg: m}, time.Now())
+	return l.enqueue(memEntry{channel: m.Channel, msg: m})
 }
 
 // inlineConsumer returns the inline consumer of channel when no message
