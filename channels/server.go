@@ -196,14 +196,15 @@ func (s *Server) replyLoop(ctx context.Context) {
 // touches it again, so a DirectLayer may keep it without a copy.
 // The goroutine that reads a WebSocket hands its messages over: while a
 // worker of this process consumes one in it, the socket is not read, as
-// the connection's next message would wait for that one anyway.
+// the connection's next message would wait for that one anyway. So does
+// the goroutine of an HTTP request, which would wait for the response.
 func (s *Server) send(ctx context.Context, m *Message) error {
 	var err error
 	channel := m.Channel
 	switch {
 	case s.direct == nil:
 		err = s.layer.Send(ctx, channel, m.Content())
-	case channel == "websocket.receive" || channel == "websocket.disconnect":
+	case channel == "websocket.receive" || channel == "websocket.disconnect" || channel == "http.request":
 		err = s.direct.HandOver(ctx, m)
 	default:
 		err = s.direct.SendOwned(ctx, channel, m.Content())

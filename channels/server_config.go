@@ -15,7 +15,10 @@ type ServerConfig struct {
 	// (default 5 s); a connection not accepted in time gets 403.
 	ConnectTimeout time.Duration
 	// ResponseTimeout bounds the wait for each part of an HTTP response
-	// (default 60 s); a request not answered in time gets 504.
+	// (default 60 s); a request not answered in time gets 504. A request
+	// that a worker of this process consumes in the request's own goroutine
+	// (WorkerConfig.InlineLimit) is bounded, while it runs, by that
+	// worker's ConsumeTimeout, as the wait starts when the consumer returns.
 	ResponseTimeout time.Duration
 	// MaxMessageSize is the largest WebSocket message read (default 1 MiB);
 	// a larger one closes the connection with 1009.

@@ -34,20 +34,27 @@ func (s *Server) answerRequest(w http.ResponseWriter, r *http.Request) int {
 		http.Error(w, err.Error(), status)
 		return status
 	}
-	ep, reply, ok := s.start(w, r, "http.request", func(req Content) {
-		req["http_version"] = httpVersion(r)
-		req["method"] = r.Method
-		req["root_path"] = ""
-		req["scheme"] = "http"
-		if r.TLS != nil {
-			req["scheme"] = "https"
-		}
-		req["body"] = body
-	})
-	if !ok {
+	ep, reply := s.start(w, false)
+	if ep == nil {
 		return http.StatusServiceUnavailable
 	}
 	defer s.closeEndpoint(ep)
+	// The request may be consumed in this goroutine (DirectLayer.HandOver),
+	// which then watches nothing else: the client's leaving is watched
+	// apart, for the whole request.
+	defer context.AfterFunc(r.Context(), func() { s.sendHTTPDisconnect(reply, r.URL.Path) })()
+	req := scope(r, reply)
+	req["http_version"] = httpVersion(r)
+	req["method"] = r.Method
+	req["root_path"] = ""
+	req["scheme"] = "http"
+	if r.TLS != nil {
+		req["scheme"] = "https"
+	}
+	req["body"] = body
+	if !s.sendFirst(w, r, ep, NewMessage("http.request", req)) {
+		return http.StatusServiceUnavailable
+	}
 	return s.writeResponse(w, r, ep, reply)
 }
 
@@ -55,9 +62,9 @@ func (s *Server) answerRequest(w http.ResponseWriter, r *http.Request) int {
 // Content-Length over the limit fails at once, before anything is read. A
 // failure comes with the status to answer.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
-	tooLarge := fmt.Errorf("request body larger than %d bytes", s.cfg.MaxBodySize)
+	tooLarge := func() error { return fmt.Errorf("request body larger than %d bytes", s.cfg.MaxBodySize) }
 	if r.ContentLength > s.cfg.MaxBodySize {
-		return nil, http.StatusRequestEntityTooLarge, tooLarge
+		return nil, http.StatusRequestEntityTooLarge, tooLarge()
 	}
 	rc := http.NewResponseController(w)
 	if err := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)); err == nil {
@@ -71,32 +78,34 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, 
 		return nil, http.StatusRequestTimeout, fmt.Errorf("request body not received within %v", s.cfg.BodyTimeout)
 	}
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return nil, http.StatusRequestEntityTooLarge, tooLarge
+		return nil, http.StatusRequestEntityTooLarge, tooLarge()
 	}
 	return nil, http.StatusBadRequest, errors.New("cannot read request body")
 }
 
-// start opens the endpoint of a new connection or request and sends its
-// first message to channel: the keys common to connect and request
-// messages, completed by fill. When it cannot, it answers 503 itself and
-// returns false; otherwise the caller closes the endpoint.
-func (s *Server) start(w http.ResponseWriter, r *http.Request, channel string, fill func(Content)) (*endpoint, string, bool) {
-	ep, reply := s.open(channel == "websocket.connect")
+// start opens the endpoint of a new connection or request. When it
+// cannot, it answers 503 itself and returns nil; otherwise the caller
+// closes the endpoint.
+func (s *Server) start(w http.ResponseWriter, websocket bool) (*endpoint, string) {
+	ep, reply := s.open(websocket)
 	if ep == nil {
 		http.Error(w, "server is not accepting connections", http.StatusServiceUnavailable)
-		return nil, "", false
 	}
-	msg := scope(r, reply)
-	fill(msg)
+	return ep, reply
+}
+
+// sendFirst sends the first message of the connection or request of ep.
+// When it cannot, it answers 503 itself and returns false.
+func (s *Server) sendFirst(w http.ResponseWriter, r *http.Request, ep *endpoint, m *Message) bool {
 	ep.awaiting.Store(1)
-	if err := s.sendWaiting(r.Context(), NewMessage(channel, msg), s.cfg.BackpressureTimeout, nil); err != nil {
-		s.closeEndpoint(ep)
-		s.log.Warn("channels: message not sent", "channel", channel, "path", r.URL.Path, "err", err)
-		w.Header().Set("Retry-After", "1")
-		http.Error(w, unavailableText(err), http.StatusServiceUnavailable)
-		return nil, "", false
+	err := s.sendWaiting(r.Context(), m, s.cfg.BackpressureTimeout, nil)
+	if err == nil {
+		return true
 	}
-	return ep, reply, true
+	s.log.Warn("channels: message not sent", "channel", m.Channel, "path", r.URL.Path, "err", err)
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, unavailableText(err), http.StatusServiceUnavailable)
+	return false
 }
 
 // writeResponse writes the consumer's response and returns its status.
@@ -104,8 +113,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpo
 	for {
 		c, err := s.awaitChunk(r.Context(), ep)
 		if err != nil {
-			if r.Context().Err() != nil {
-				s.sendHTTPDisconnect(reply, r.URL.Path)
+			if r.Context().Err() != nil { // answerRequest sends http.disconnect
 				return cmp.Or(status, StatusClientClosed)
 			}
 			switch {

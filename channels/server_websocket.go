@@ -34,10 +34,14 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		herr.write(w)
 		return
 	}
-	ep, reply, ok := s.start(w, r, "websocket.connect", func(connect Content) {
-		connect["order"] = int64(0)
-	})
-	if !ok {
+	ep, reply := s.start(w, true)
+	if ep == nil {
+		return
+	}
+	connect := scope(r, reply)
+	connect["order"] = int64(0)
+	if !s.sendFirst(w, r, ep, NewMessage("websocket.connect", connect)) {
+		s.closeEndpoint(ep)
 		return
 	}
 	wc := &wsConn{srv: s, ep: ep, reply: reply, path: r.URL.Path, draining: make(chan struct{})}

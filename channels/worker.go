@@ -31,7 +31,8 @@ type WorkerConfig struct {
 	// InlineLimit bounds the messages consumed at once in the goroutines
 	// of the senders that hand them over (DirectLayer.HandOver): with the
 	// memory layer, the goroutine that reads a WebSocket consumes its own
-	// frames, one at a time, as a goroutine-per-connection server does. By
+	// frames, one at a time, as a goroutine-per-connection server does, and
+	// the goroutine of an HTTP request consumes that request. By
 	// default (0) there is no bound beyond that one per connection; past a
 	// positive bound, frames wait in the queue for the Concurrency
 	// goroutines; a negative one consumes nothing inline.

@@ -51,21 +51,27 @@ func TestCallContextEndsWhenTheWebsocketCloses(t *testing.T) {
 	})
 }
 
+// The request is consumed in its own goroutine (inline) or by a worker
+// goroutine (InlineLimit < 0): either way its client's leaving cancels it.
 func TestCallContextEndsWhenTheHTTPClientLeaves(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		call := newWaitsForCancel()
-		b := startBubble(t, nil, channels.ServerConfig{}, channels.WorkerConfig{},
-			channels.Route("http.request", call))
-		ctx, leave := context.WithCancel(context.Background())
-		req, _ := http.NewRequestWithContext(ctx, "POST", "http://pipe/", strings.NewReader("{}"))
-		go b.client.Do(req)
-		<-call.started
-		start := time.Now()
-		leave()
-		if err := <-call.ended; !errors.Is(err, context.Canceled) || time.Since(start) != 0 {
-			t.Errorf("the call's context ended with %v after %v; want Canceled at once", err, time.Since(start))
-		}
-	})
+	for name, inline := range map[string]int{"inline": 0, "queued": -1} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				call := newWaitsForCancel()
+				b := startBubble(t, nil, channels.ServerConfig{}, channels.WorkerConfig{InlineLimit: inline},
+					channels.Route("http.request", call))
+				ctx, leave := context.WithCancel(context.Background())
+				req, _ := http.NewRequestWithContext(ctx, "POST", "http://pipe/", strings.NewReader("{}"))
+				go b.client.Do(req)
+				<-call.started
+				start := time.Now()
+				leave()
+				if err := <-call.ended; !errors.Is(err, context.Canceled) || time.Since(start) != 0 {
+					t.Errorf("the call's context ended with %v after %v; want Canceled at once", err, time.Since(start))
+				}
+			})
+		})
+	}
 }
 
 // The context of a call whose client stays is not cancelled: it ends
