@@ -58,7 +58,7 @@ func (l *MemoryLayer) HandOver(ctx context.Context, m *Message) error {
 	if !m.compact || IsProcessLocal(m.Channel) {
 		return l.send(m.Channel, m.Content(), true)
 	}
-	// A compact message is valid and canonical (see newReceiveMessage),
+	// A compact message is valid and canonical (see messageContent),
 	// and no local receiver takes its channel.
 	if err := ValidateChannel(m.Channel); err != nil {
 		return err

@@ -50,6 +50,9 @@ func (m *Message) ReplyChannel() string {
 	if f := m.compactFrame(); f != nil {
 		return f.reply.(string)
 	}
+	if s := m.compactRequest(); s != nil {
+		return s.reply
+	}
 	return m.Content().String("reply_channel")
 }
 
@@ -58,17 +61,33 @@ func (m *Message) Path() string {
 	if f := m.compactFrame(); f != nil {
 		return f.path.(string)
 	}
+	if s := m.compactRequest(); s != nil {
+		return s.path
+	}
 	return m.Content().String("path")
 }
 
 // QueryString is the raw query string of a connect or request message.
-func (m *Message) QueryString() string { return stringValue(m.get("query_string")) }
+func (m *Message) QueryString() string {
+	if s := m.compactRequest(); s != nil {
+		return s.query
+	}
+	return stringValue(m.get("query_string"))
+}
 
 // Method is the HTTP method of an http.request message.
-func (m *Message) Method() string { return stringValue(m.get("method")) }
+func (m *Message) Method() string {
+	if s := m.compactRequest(); s != nil {
+		return s.method
+	}
+	return stringValue(m.get("method"))
+}
 
 // Body is the body of an http.request message.
 func (m *Message) Body() []byte {
+	if s := m.compactRequest(); s != nil {
+		return s.body
+	}
 	switch b := m.get("body").(type) {
 	case []byte:
 		return b
@@ -84,7 +103,7 @@ func (m *Message) Order() (int64, bool) {
 	if f := m.compactFrame(); f != nil {
 		return f.order, true
 	}
-	return m.Content().Int("order")
+	return intValue(m.get("order"))
 }
 
 // Text returns the text of a websocket.receive frame and whether there was
@@ -93,7 +112,7 @@ func (m *Message) Text() (string, bool) {
 	if f := m.compactFrame(); f != nil {
 		return f.text, !f.binary
 	}
-	s, ok := m.Content()["text"].(string)
+	s, ok := m.get("text").(string)
 	return s, ok
 }
 
@@ -103,7 +122,7 @@ func (m *Message) Bytes() ([]byte, bool) {
 	if f := m.compactFrame(); f != nil {
 		return f.bytes, f.binary
 	}
-	b, ok := m.Content()["bytes"].([]byte)
+	b, ok := m.get("bytes").([]byte)
 	return b, ok
 }
 
@@ -141,6 +160,9 @@ func (m *Message) Headers() []Header {
 // Header returns the first value of the named header, or "". Unlike
 // Headers it copies nothing but that value.
 func (m *Message) Header(name string) string {
+	if s := m.compactRequest(); s != nil {
+		return s.headerValue(name)
+	}
 	for n, value := range m.rawHeaders {
 		if equalName(n, name) {
 			return asString(value)

@@ -6,12 +6,13 @@ import (
 )
 
 // A Message keeps its content in one of two forms: the map it was made
-// with (NewMessage), or, for the websocket.receive messages the server
-// builds, the compact form below, turned into a map only when someone asks
-// for it with Content. The accessors (ReplyChannel, Path, Order, Text,
-// Bytes) read the compact form as it is, so a JSON-RPC call that never asks
-// for the map never builds one. Once built, the map is the content: what a
-// consumer changes in it, the accessors see.
+// with (NewMessage), or, for the websocket.receive and http.request
+// messages the server builds, a compact form (receiveFrame below, and
+// requestScope), turned into a map only when someone asks for it with
+// Content. The accessors (ReplyChannel, Path, Order, Text, Bytes, Method,
+// Header, Body, ...) read the compact form as it is, so a JSON-RPC call
+// that never asks for the map never builds one. Once built, the map is
+// the content: what a consumer changes in it, the accessors see.
 
 // receiveFrame is the compact content of a websocket.receive message:
 // reply_channel, path, order, and text or bytes. reply and path are the
@@ -36,6 +37,11 @@ func newReceiveMessage(f receiveFrame) *Message {
 	return &Message{Channel: "websocket.receive", messageContent: messageContent{frame: f, compact: true}}
 }
 
+// newRequestMessage is an http.request message in compact form.
+func newRequestMessage(s *requestScope) *Message {
+	return &Message{Channel: "http.request", messageContent: messageContent{request: s, compact: true}}
+}
+
 // Content is the message's ASGI content: reply_channel, path, order, text,
 // and the rest. A message in compact form builds its map on the first call;
 // every call returns the same map. Safe for concurrent use.
@@ -46,17 +52,32 @@ func (m *Message) Content() Content {
 	if p := m.built.Load(); p != nil {
 		return *p
 	}
-	c := m.frame.content()
+	var c Content
+	if m.request != nil {
+		c = m.request.content()
+	} else {
+		c = m.frame.content()
+	}
 	if m.built.CompareAndSwap(nil, &c) {
 		return c
 	}
 	return *m.built.Load()
 }
 
-// compactFrame is the compact content while no map has been built, or nil.
+// compactFrame is the compact content of a websocket.receive message
+// while no map has been built, or nil.
 func (m *Message) compactFrame() *receiveFrame {
-	if m.compact && m.built.Load() == nil {
+	if m.compact && m.request == nil && m.built.Load() == nil {
 		return &m.frame
+	}
+	return nil
+}
+
+// compactRequest is the compact content of an http.request message while
+// no map has been built, or nil.
+func (m *Message) compactRequest() *requestScope {
+	if m.request != nil && m.built.Load() == nil {
+		return m.request
 	}
 	return nil
 }
@@ -75,8 +96,9 @@ func (f *receiveFrame) content() Content {
 // messageContent is the part of Message that holds its content.
 type messageContent struct {
 	content Content                 // the map NewMessage was given
-	frame   receiveFrame            // the compact form, when compact
-	compact bool                    // the content is frame, or built
+	frame   receiveFrame            // the compact form, when compact and request is nil
+	request *requestScope           // the compact form of an http.request, or nil
+	compact bool                    // the content is frame or request, or built
 	built   atomic.Pointer[Content] // the map built from frame
 }
 
@@ -84,6 +106,9 @@ type messageContent struct {
 func (m *Message) get(key string) any {
 	if f := m.compactFrame(); f != nil {
 		return f.get(key)
+	}
+	if s := m.compactRequest(); s != nil {
+		return s.get(key)
 	}
 	return m.Content()[key]
 }

@@ -43,16 +43,7 @@ func (s *Server) answerRequest(w http.ResponseWriter, r *http.Request) int {
 	// which then watches nothing else: the client's leaving is watched
 	// apart, for the whole request.
 	defer context.AfterFunc(r.Context(), func() { s.sendHTTPDisconnect(reply, r.URL.Path) })()
-	req := scope(r, reply)
-	req["http_version"] = httpVersion(r)
-	req["method"] = r.Method
-	req["root_path"] = ""
-	req["scheme"] = "http"
-	if r.TLS != nil {
-		req["scheme"] = "https"
-	}
-	req["body"] = body
-	if !s.sendFirst(w, r, ep, NewMessage("http.request", req)) {
+	if !s.sendFirst(w, r, ep, newRequestMessage(newHTTPRequestScope(r, reply, body))) {
 		return http.StatusServiceUnavailable
 	}
 	return s.writeResponse(w, r, ep, reply)

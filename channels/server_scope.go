@@ -7,33 +7,127 @@ import (
 	"strings"
 )
 
-// scope returns the ASGI keys shared by connect and request messages.
-func scope(r *http.Request, reply string) Content {
-	c := Content{
-		"reply_channel": reply,
-		"path":          r.URL.Path,
-		"query_string":  []byte(r.URL.RawQuery),
-		"headers":       asgiHeaders(r),
-		"client":        hostPort(r.RemoteAddr),
-	}
+// requestScope is what the server says of an HTTP request in its ASGI
+// messages: the keys websocket.connect and http.request share, and, for a
+// request, the keys of http.request. An http.request message keeps it as
+// its compact content (newRequestMessage): its headers stay the request's
+// header map, which net/http gives each request and no handler changes,
+// until someone asks for the ASGI list.
+type requestScope struct {
+	reply, path, query string
+	host               string      // r.Host, the "host" header
+	header             http.Header // the request's own
+	client, server     string      // host:port, "" when unknown
+
+	// http.request only.
+	request                 bool
+	method, version, scheme string
+	body                    []byte
+}
+
+func newRequestScope(r *http.Request, reply string) requestScope {
+	s := requestScope{reply: reply, path: r.URL.Path, query: r.URL.RawQuery, host: r.Host,
+		header: r.Header, client: r.RemoteAddr}
 	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		c["server"] = hostPort(la.String())
+		s.server = la.String()
+	}
+	return s
+}
+
+// newHTTPRequestScope is the scope of an http.request message of body.
+func newHTTPRequestScope(r *http.Request, reply string, body []byte) *requestScope {
+	s := newRequestScope(r, reply)
+	s.request, s.method, s.version, s.scheme, s.body = true, r.Method, httpVersion(r), "http", body
+	if r.TLS != nil {
+		s.scheme = "https"
+	}
+	return &s
+}
+
+// content is the scope as an ASGI content.
+func (s *requestScope) content() Content {
+	c := Content{
+		"reply_channel": s.reply,
+		"path":          s.path,
+		"query_string":  []byte(s.query),
+		"headers":       asgiHeaders(s.host, s.header),
+		"client":        hostPort(s.client),
+	}
+	if s.server != "" {
+		c["server"] = hostPort(s.server)
+	}
+	if s.request {
+		c["http_version"], c["method"], c["root_path"], c["scheme"], c["body"] = s.version, s.method, "", s.scheme, s.body
 	}
 	return c
 }
 
-// asgiHeaders lists the request headers as [name, value] byte pairs with
-// lowercase names, sorted by name. Names containing '_' are dropped, as
-// Daphne does, so that they cannot pass for their '-' twins. Every name
-// and value shares one byte array and every pair one array of values, so
-// that a header costs the boxing of its two byte strings and its pair.
-func asgiHeaders(r *http.Request) []any {
-	names := make([]string, 0, len(r.Header))
-	size, n := 0, 0
-	if r.Host != "" {
-		size, n = len("host")+len(r.Host), 1
+// get is content()[key], without building the map.
+func (s *requestScope) get(key string) any {
+	switch key {
+	case "reply_channel":
+		return s.reply
+	case "path":
+		return s.path
+	case "query_string":
+		return []byte(s.query)
+	case "headers":
+		return asgiHeaders(s.host, s.header)
+	case "client":
+		return hostPort(s.client)
+	case "server":
+		if s.server != "" {
+			return hostPort(s.server)
+		}
+		return nil
 	}
-	for name, values := range r.Header {
+	if !s.request {
+		return nil
+	}
+	switch key {
+	case "http_version":
+		return s.version
+	case "method":
+		return s.method
+	case "root_path":
+		return ""
+	case "scheme":
+		return s.scheme
+	case "body":
+		return s.body
+	}
+	return nil
+}
+
+// headerValue is the first value of the named header in the ASGI list,
+// found without building it: that of the first name in the list's order.
+func (s *requestScope) headerValue(name string) string {
+	if strings.EqualFold(name, "host") && s.host != "" {
+		return s.host
+	}
+	found, value := "", ""
+	for key, values := range s.header {
+		if len(values) > 0 && strings.EqualFold(key, name) && !strings.Contains(key, "_") &&
+			(found == "" || key < found) {
+			found, value = key, values[0]
+		}
+	}
+	return value
+}
+
+// asgiHeaders lists the request headers as [name, value] byte pairs with
+// lowercase names, sorted by name, after the host. Names containing '_'
+// are dropped, as Daphne does, so that they cannot pass for their '-'
+// twins. Every name and value shares one byte array and every pair one
+// array of values, so that a header costs the boxing of its two byte
+// strings and its pair.
+func asgiHeaders(host string, header http.Header) []any {
+	names := make([]string, 0, len(header))
+	size, n := 0, 0
+	if host != "" {
+		size, n = len("host")+len(host), 1
+	}
+	for name, values := range header {
 		if strings.Contains(name, "_") {
 			continue
 		}
@@ -44,11 +138,11 @@ func asgiHeaders(r *http.Request) []any {
 	}
 	sortNames(names)
 	h := headerList{text: make([]byte, 0, size), pairs: make([]any, 0, 2*n), list: make([]any, 0, n)}
-	if r.Host != "" {
-		h.add("host", r.Host)
+	if host != "" {
+		h.add("host", host)
 	}
 	for _, name := range names {
-		for _, v := range r.Header[name] {
+		for _, v := range header[name] {
 			h.add(name, v)
 		}
 	}

@@ -38,7 +38,8 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	if ep == nil {
 		return
 	}
-	connect := scope(r, reply)
+	scope := newRequestScope(r, reply)
+	connect := scope.content()
 	connect["order"] = int64(0)
 	if !s.sendFirst(w, r, ep, NewMessage("websocket.connect", connect)) {
 		s.closeEndpoint(ep)
