@@ -86,8 +86,8 @@ func TestRequestMessageCompactContent(t *testing.T) {
 
 	want := Content{
 		"reply_channel": "srv!abc", "path": "/rpc/", "query_string": []byte("a=1"),
-		"headers":      asgiHeaders("example.com", r.Header),
-		"client":       []any{"10.0.0.1", int64(5555)}, "server": []any{"127.0.0.1", int64(8000)},
+		"headers": asgiHeaders("example.com", r.Header),
+		"client":  []any{"10.0.0.1", int64(5555)}, "server": []any{"127.0.0.1", int64(8000)},
 		"http_version": "1.1", "method": "POST", "root_path": "", "scheme": "http", "body": body,
 	}
 	if got := m.Content(); !reflect.DeepEqual(got, want) {
