@@ -149,7 +149,13 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpo
 
 var errResponseTimeout = errors.New("channels: response timed out")
 
+// awaitChunk returns the next part of the response, waiting for it for up
+// to ResponseTimeout. A part consumed in the request's goroutine waits
+// already: no timer is made for it.
 func (s *Server) awaitChunk(ctx context.Context, ep *endpoint) (Content, error) {
+	if c, ok := ep.next(); ok {
+		return c, nil
+	}
 	t := time.NewTimer(s.cfg.ResponseTimeout)
 	defer t.Stop()
 	for {
