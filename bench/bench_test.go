@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +181,31 @@ func TestRedisProbe(t *testing.T) {
 	cpu, cmds := m.used()
 	if cmds < 10 || cpu < 0 {
 		t.Errorf("after 10 pings: %d commands, CPU %v", cmds, cpu)
+	}
+}
+
+// A file that is not a Go binary has no commit to name.
+func TestBinaryCommitOfANonBinary(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "example")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, filepath.Join(t.TempDir(), "missing")} {
+		if got := binaryCommit(p); got != "unknown" {
+			t.Errorf("binaryCommit(%s) = %q, want unknown", p, got)
+		}
+	}
+}
+
+func TestCommitOfBuildSettings(t *testing.T) {
+	rev := debug.BuildSetting{Key: "vcs.revision", Value: "645f5be0123456789"}
+	for want, settings := range map[string][]debug.BuildSetting{
+		"645f5be":       {rev, {Key: "vcs.modified", Value: "false"}},
+		"645f5be-dirty": {{Key: "vcs", Value: "git"}, rev, {Key: "vcs.modified", Value: "true"}},
+		"unknown":       {{Key: "vcs.modified", Value: "true"}},
+	} {
+		if got := commitOf(settings); got != want {
+			t.Errorf("commitOf(%v) = %q, want %q", settings, got, want)
+		}
 	}
 }

@@ -59,5 +59,6 @@
 // The table goes to stdout and to -out (bench-results.txt), the chart of
 // answers per second by shape and target to -svg (bench-results.svg);
 // progress goes to stderr. The header gives the date, uname -m, the CPU
-// count, the Go version and the git commit.
+// count, the Go version and the git commit the example's binary was built
+// from (its build information; "-dirty" when the tree had changes).
 package main

@@ -116,6 +116,11 @@ func run(ctx context.Context, o *options, stdout, progress io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if o.exampleBin == "" {
+		if o.exampleBin, err = buildExample(dir); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintln(progress, "starting the targets")
 	targets, err := startTargets(ctx, dir, o.exampleBin, o.redisURL)
 	if err != nil {

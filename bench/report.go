@@ -1,9 +1,11 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"fmt"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -27,7 +29,7 @@ func newResults(targets []*target, o *options) *results {
 		{"date", time.Now().Format(time.RFC3339)},
 		{"machine", fmt.Sprintf("%s, %d CPUs", commandOutput("uname", "-m"), runtime.NumCPU())},
 		{"go", runtime.Version()},
-		{"commit", commandOutput("git", "rev-parse", "--short", "HEAD")},
+		{"commit", binaryCommit(o.exampleBin)},
 		{"shapes", fmt.Sprintf("%v measured after a %v warm-up, %d runs per target taking turns, the median shown; every server a child process on loopback, driven from the bench process", o.duration, o.warmup, o.repeat)},
 	}
 	return r
@@ -35,6 +37,37 @@ func newResults(targets []*target, o *options) *results {
 
 // note adds a line to the header.
 func (r *results) note(line string) { r.header = append(r.header, [2]string{"note", line}) }
+
+// binaryCommit is the commit the binary at path was built from, as its
+// build information records it, "-dirty" when the tree had changes; or
+// "unknown".
+func binaryCommit(path string) string {
+	info, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return "unknown"
+	}
+	return commitOf(info.Settings)
+}
+
+// commitOf is binaryCommit of a binary's build settings.
+func commitOf(settings []debug.BuildSetting) string {
+	revision, dirty := "", false
+	for _, s := range settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value[:min(len(s.Value), 7)]
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	switch {
+	case revision == "":
+		return "unknown"
+	case dirty:
+		return revision + "-dirty"
+	}
+	return revision
+}
 
 // commandOutput is the trimmed output of a command, or "unknown".
 func commandOutput(name string, args ...string) string {

@@ -158,8 +158,8 @@ func startTarget(ctx context.Context, logDir, name, label string, server []strin
 	return t, nil
 }
 
-// startTargets starts the raw echo, the example (built into dir unless
-// exampleBin names it) and, with a redisURL, the example split into a
+// startTargets starts the raw echo, the example (the binary exampleBin)
+// and, with a redisURL, the example split into a
 // server and a worker sharing that Redis. On an error it stops those it
 // started.
 func startTargets(ctx context.Context, dir, exampleBin, redisURL string) ([]*target, error) {
@@ -177,11 +177,6 @@ func startTargets(ctx context.Context, dir, exampleBin, redisURL string) ([]*tar
 	fail := func(err error) ([]*target, error) {
 		stopAll(targets)
 		return nil, err
-	}
-	if exampleBin == "" {
-		if exampleBin, err = buildExample(dir); err != nil {
-			return fail(err)
-		}
 	}
 	pprofAddrs, err := freeAddrs(3)
 	if err != nil {
