@@ -248,7 +248,8 @@ func buildExample(dir string) (string, error) {
 		return "", err
 	}
 	bin := filepath.Join(dir, "example")
-	cmd := exec.Command("go", "build", "-o", bin, "./example")
+	// -buildvcs=auto, whatever GOFLAGS says: the header names the commit.
+	cmd := exec.Command("go", "build", "-buildvcs=auto", "-o", bin, "./example")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./example: %w\n%s", err, out)

@@ -64,7 +64,10 @@
 // the worker consumes the frame in the reader's goroutine when one of its
 // turns is free (otherwise the frame waits in the layer's queue for a
 // receiving goroutine), and the reply is written to the socket by the
-// goroutine that sends it when the socket takes it at once. With any
+// goroutine that sends it when the socket takes it at once. An HTTP
+// request goes the same way in net/http's handler goroutine, which then
+// finds the response waiting; a watch on the request's context sends
+// http.disconnect if the client leaves meanwhile. With any
 // other layer, replies come through one receive loop per server. Either
 // way, one type (the connection's writer) owns each socket: it writes a
 // frame at once when nothing is queued and the socket has room, and

@@ -99,7 +99,7 @@ type messageContent struct {
 	frame   receiveFrame            // the compact form, when compact and request is nil
 	request *requestScope           // the compact form of an http.request, or nil
 	compact bool                    // the content is frame or request, or built
-	built   atomic.Pointer[Content] // the map built from frame
+	built   atomic.Pointer[Content] // the map built from frame or request
 }
 
 // get is Content()[key], without building the map of a compact message.

@@ -20,7 +20,7 @@ type requestScope struct {
 	client, server     string      // host:port, "" when unknown
 
 	// http.request only.
-	request                 bool
+	isRequest               bool
 	method, version, scheme string
 	body                    []byte
 }
@@ -37,7 +37,7 @@ func newRequestScope(r *http.Request, reply string) requestScope {
 // newHTTPRequestScope is the scope of an http.request message of body.
 func newHTTPRequestScope(r *http.Request, reply string, body []byte) *requestScope {
 	s := newRequestScope(r, reply)
-	s.request, s.method, s.version, s.scheme, s.body = true, r.Method, httpVersion(r), "http", body
+	s.isRequest, s.method, s.version, s.scheme, s.body = true, r.Method, httpVersion(r), "http", body
 	if r.TLS != nil {
 		s.scheme = "https"
 	}
@@ -56,7 +56,7 @@ func (s *requestScope) content() Content {
 	if s.server != "" {
 		c["server"] = hostPort(s.server)
 	}
-	if s.request {
+	if s.isRequest {
 		c["http_version"], c["method"], c["root_path"], c["scheme"], c["body"] = s.version, s.method, "", s.scheme, s.body
 	}
 	return c
@@ -81,7 +81,7 @@ func (s *requestScope) get(key string) any {
 		}
 		return nil
 	}
-	if !s.request {
+	if !s.isRequest {
 		return nil
 	}
 	switch key {
