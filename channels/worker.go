@@ -83,6 +83,8 @@ type WorkerConfig struct {
 // layer's HandOver) sees its client's close only once it returns: set
 // InlineLimit below 0, or have the consumer run calls concurrently (the
 // JSON-RPC consumer's ConcurrentCalls), for a close seen during the call.
+// An HTTP request consumed in its handler's goroutine needs neither: the
+// server watches its client apart.
 //
 // A websocket.disconnect that carries DrainKey comes from a server that is
 // shutting down and keeps the socket open meanwhile: once the consumer has
