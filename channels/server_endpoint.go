@@ -29,9 +29,10 @@ type endpoint struct {
 	websocket atomic.Bool   // an open WebSocket (CallTimeout applies)
 
 	mu       sync.Mutex
-	waiting  []Content   // replies for the request's goroutine, oldest first
-	opened   replyWriter // the open WebSocket
-	drained  func()      // the open WebSocket's drain
+	waiting  []Content       // replies for the request's goroutine, oldest first
+	stream   *responseStream // started by a part of a longer response, while the request is sent
+	opened   replyWriter     // the open WebSocket
+	drained  func()          // the open WebSocket's drain
 	draining bool
 }
 
@@ -88,6 +89,12 @@ func (ep *endpoint) waitLocked(c Content) {
 		return
 	}
 	ep.waiting = append(ep.waiting, c)
+	if rs := ep.stream; rs != nil {
+		if more, _ := c.Bool("more_content"); more {
+			ep.stream = nil
+			rs.start()
+		}
+	}
 	select {
 	case ep.ready <- struct{}{}:
 	default:

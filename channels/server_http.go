@@ -41,12 +41,14 @@ func (s *Server) answerRequest(w http.ResponseWriter, r *http.Request) int {
 	defer s.closeEndpoint(ep)
 	// The request may be consumed in this goroutine (DirectLayer.HandOver),
 	// which then watches nothing else: the client's leaving is watched
-	// apart, for the whole request.
-	defer context.AfterFunc(r.Context(), func() { s.sendHTTPDisconnect(reply, r.URL.Path) })()
+	// apart, for the whole request, and a response in parts is written by
+	// a goroutine of its own (responseStream).
+	defer s.watchClient(r, reply)()
+	stream := s.streamWhileSending(w, r, ep, reply)
 	if !s.sendFirst(w, r, ep, newRequestMessage(newHTTPRequestScope(r, reply, body))) {
-		return http.StatusServiceUnavailable
+		return http.StatusServiceUnavailable // not consumed: nothing streams
 	}
-	return s.writeResponse(w, r, ep, reply)
+	return stream.end()
 }
 
 // readBody reads the request body within MaxBodySize and BodyTimeout. A
@@ -170,6 +172,20 @@ func (s *Server) awaitChunk(ctx context.Context, ep *endpoint) (Content, error) 
 			return nil, ErrClosed
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		}
+	}
+}
+
+// watchClient sends the request's http.disconnect as soon as its client
+// leaves, until the returned stop is called. A context's AfterFunc starts
+// after its Done is closed: stop sends the disconnect itself when the
+// client has left and the watch has not started.
+func (s *Server) watchClient(r *http.Request, reply string) (stop func()) {
+	disconnect := func() { s.sendHTTPDisconnect(reply, r.URL.Path) }
+	stopWatch := context.AfterFunc(r.Context(), disconnect)
+	return func() {
+		if stopWatch() && r.Context().Err() != nil {
+			disconnect()
 		}
 	}
 }
