@@ -17,8 +17,8 @@ type ServerConfig struct {
 	// ResponseTimeout bounds the wait for each part of an HTTP response
 	// (default 60 s); a request not answered in time gets 504. A request
 	// that a worker of this process consumes in the request's own goroutine
-	// (WorkerConfig.InlineLimit) is bounded, while it runs, by that
-	// worker's ConsumeTimeout, as the wait starts when the consumer returns.
+	// (WorkerConfig.InlineLimit) gets it when the consumer returns, if that
+	// is later: the goroutine answers nothing before.
 	ResponseTimeout time.Duration
 	// MaxMessageSize is the largest WebSocket message read (default 1 MiB);
 	// a larger one closes the connection with 1009.

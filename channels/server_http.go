@@ -42,7 +42,7 @@ func (s *Server) answerRequest(w http.ResponseWriter, r *http.Request) int {
 	// The request may be consumed in this goroutine (DirectLayer.HandOver),
 	// which then watches nothing else: the client's leaving is watched
 	// apart, for the whole request, and a response in parts is written by
-	// a goroutine of its own (responseStream).
+	// a goroutine of its own (see responseStream).
 	defer s.watchClient(r, reply)()
 	stream := s.streamWhileSending(w, r, ep, reply)
 	if !s.sendFirst(w, r, ep, newRequestMessage(newHTTPRequestScope(r, reply, body))) {
@@ -102,9 +102,11 @@ func (s *Server) sendFirst(w http.ResponseWriter, r *http.Request, ep *endpoint,
 }
 
 // writeResponse writes the consumer's response and returns its status.
-func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpoint, reply string) (status int) {
-	for {
-		c, err := s.awaitChunk(r.Context(), ep)
+// Its first part is awaited until firstBy, each other one for
+// ResponseTimeout.
+func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpoint, reply string, firstBy time.Time) (status int) {
+	for by := firstBy; ; by = time.Now().Add(s.cfg.ResponseTimeout) {
+		c, err := s.awaitChunk(r.Context(), ep, by)
 		if err != nil {
 			if r.Context().Err() != nil { // answerRequest sends http.disconnect
 				return cmp.Or(status, StatusClientClosed)
@@ -151,14 +153,14 @@ func (s *Server) writeResponse(w http.ResponseWriter, r *http.Request, ep *endpo
 
 var errResponseTimeout = errors.New("channels: response timed out")
 
-// awaitChunk returns the next part of the response, waiting for it for up
-// to ResponseTimeout. A part consumed in the request's goroutine waits
-// already: no timer is made for it.
-func (s *Server) awaitChunk(ctx context.Context, ep *endpoint) (Content, error) {
+// awaitChunk returns the next part of the response, waiting for it until
+// by. A part consumed in the request's goroutine waits already: no timer
+// is made for it.
+func (s *Server) awaitChunk(ctx context.Context, ep *endpoint, by time.Time) (Content, error) {
 	if c, ok := ep.next(); ok {
 		return c, nil
 	}
-	t := time.NewTimer(s.cfg.ResponseTimeout)
+	t := time.NewTimer(time.Until(by))
 	defer t.Stop()
 	for {
 		if c, ok := ep.next(); ok {
@@ -172,20 +174,6 @@ func (s *Server) awaitChunk(ctx context.Context, ep *endpoint) (Content, error) 
 			return nil, ErrClosed
 		case <-ctx.Done():
 			return nil, ctx.Err()
-		}
-	}
-}
-
-// watchClient sends the request's http.disconnect as soon as its client
-// leaves, until the returned stop is called. A context's AfterFunc starts
-// after its Done is closed: stop sends the disconnect itself when the
-// client has left and the watch has not started.
-func (s *Server) watchClient(r *http.Request, reply string) (stop func()) {
-	disconnect := func() { s.sendHTTPDisconnect(reply, r.URL.Path) }
-	stopWatch := context.AfterFunc(r.Context(), disconnect)
-	return func() {
-		if stopWatch() && r.Context().Err() != nil {
-			disconnect()
 		}
 	}
 }

@@ -84,7 +84,9 @@ type WorkerConfig struct {
 // InlineLimit below 0, or have the consumer run calls concurrently (the
 // JSON-RPC consumer's ConcurrentCalls), for a close seen during the call.
 // An HTTP request consumed in its handler's goroutine needs neither: the
-// server watches its client apart.
+// server watches its client apart. Its response, unless it comes in parts
+// (more_content), is written when the consumer returns: work that should
+// not delay it runs in a goroutine (Go).
 //
 // A websocket.disconnect that carries DrainKey comes from a server that is
 // shutting down and keeps the socket open meanwhile: once the consumer has

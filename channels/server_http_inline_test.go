@@ -6,9 +6,13 @@ import (
 	"io"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 )
+
+// Requests consumed in their handler's goroutine (inline) answer as those
+// consumed by a worker goroutine (queued) do.
 
 // A response in parts reaches the client part by part while its consumer
 // runs, whether the request is consumed in its handler's goroutine
@@ -56,5 +60,38 @@ func TestHTTPResponseStreamsWhileConsumed(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// ResponseTimeout counts from the send: without an answer, the client gets
+// 504 at ResponseTimeout, or, consumed inline by a consumer that returns
+// after that, as soon as the consumer returns.
+func TestHTTPResponseTimeoutCountsFromTheSend(t *testing.T) {
+	for name, inline := range map[string]int{"inline": 0, "queued": -1} {
+		for _, busy := range []time.Duration{0, time.Second, 3 * time.Second} {
+			t.Run(fmt.Sprintf("%s/busy %v", name, busy), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					silent := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+						time.Sleep(busy)
+						return nil
+					})
+					b := startBubble(t, nil, channels.ServerConfig{ResponseTimeout: 2 * time.Second},
+						channels.WorkerConfig{InlineLimit: inline}, channels.Route("http.request", silent))
+					start := time.Now()
+					resp, err := b.client.Get("http://pipe/")
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp.Body.Close()
+					want := 2 * time.Second
+					if inline == 0 {
+						want = max(busy, want)
+					}
+					if resp.StatusCode != 504 || time.Since(start) != want {
+						t.Errorf("status %d after %v, want 504 after %v", resp.StatusCode, time.Since(start), want)
+					}
+				})
+			})
+		}
 	}
 }
