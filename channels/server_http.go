@@ -46,7 +46,8 @@ func (s *Server) answerRequest(w http.ResponseWriter, r *http.Request) int {
 	defer s.watchClient(r, reply)()
 	stream := s.streamWhileSending(w, r, ep, reply)
 	if !s.sendFirst(w, r, ep, newRequestMessage(newHTTPRequestScope(r, reply, body))) {
-		return http.StatusServiceUnavailable // not consumed: nothing streams
+		stream.disarm() // not sent, not consumed: nothing streams
+		return http.StatusServiceUnavailable
 	}
 	return stream.end()
 }

@@ -51,14 +51,19 @@ func (rs *responseStream) start() {
 // end writes the response unless the stream's goroutine does, and returns
 // its status. The send is over: later parts wait for the writer as usual.
 func (rs *responseStream) end() int {
-	rs.ep.mu.Lock()
-	started := rs.ep.stream != rs
-	rs.ep.stream = nil
-	rs.ep.mu.Unlock()
-	if started {
+	if rs.disarm() {
 		return <-rs.status
 	}
 	return rs.s.writeResponse(rs.w, rs.r, rs.ep, rs.reply, rs.by)
+}
+
+// disarm ends the send, and tells whether the stream's goroutine started.
+func (rs *responseStream) disarm() (started bool) {
+	rs.ep.mu.Lock()
+	defer rs.ep.mu.Unlock()
+	started = rs.ep.stream != rs
+	rs.ep.stream = nil
+	return started
 }
 
 // watchClient sends the request's http.disconnect as soon as its client
