@@ -30,3 +30,12 @@ func BenchmarkEcho(b *testing.B) {
 		channelstest.RoundTrips(b, live.WebsocketURL("/"), conns, msg)
 	})
 }
+
+// BenchmarkChannelSessionKey is the session key an HTTP request's channel
+// session gets.
+func BenchmarkChannelSessionKey(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		channels.ChannelSessionKey("server.response.AnoQduwtco!rUkUjIQIbdwu")
+	}
+}

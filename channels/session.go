@@ -140,8 +140,12 @@ type SessionStore interface {
 // Channels derives it: "chn" followed by the first 29 hex digits of the
 // SHA-1 of the channel name.
 func ChannelSessionKey(replyChannel string) string {
-	sum := sha1.Sum([]byte(replyChannel))
-	return "chn" + hex.EncodeToString(sum[:])[:29]
+	var name [64]byte // on the stack for the names servers make
+	sum := sha1.Sum(append(name[:0], replyChannel...))
+	var key [3 + 30]byte
+	copy(key[:], "chn")
+	hex.Encode(key[3:], sum[:15])
+	return string(key[:3+29])
 }
 
 // DefaultSessionAge is how long a stored session lives without being saved
