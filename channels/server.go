@@ -288,7 +288,7 @@ func (s *Server) open(websocket bool) (*endpoint, string) {
 	for s.endpoints[local] != nil {
 		local = randomLetters(12)
 	}
-	ep := newEndpoint(local, s.cfg.SendQueue)
+	ep := newEndpoint(local, s.cfg.SendQueue, websocket)
 	s.endpoints[local] = ep
 	return ep, s.prefix + local
 }

@@ -15,7 +15,7 @@ type endpoint struct {
 	limit  int             // the most replies that may wait in waiting
 	ready  chan struct{}   // signalled when a reply is added to waiting
 	dead   chan struct{}   // closed by kill
-	ctx    context.Context // done once killed: ends waits for the layer
+	ctx    context.Context // a WebSocket's: done once killed, ending waits for the layer
 	cancel context.CancelFunc
 	once   sync.Once
 	code   int // the close code given to kill
@@ -25,7 +25,7 @@ type endpoint struct {
 	// a reply (each reply counts off one); see server_inflight.go.
 	awaiting  atomic.Int64
 	lastReply atomic.Int64  // Unix nanoseconds of the last reply, or of the first message awaiting one
-	replied   chan struct{} // signalled by each reply, for a reader at MaxInFlight
+	replied   chan struct{} // a WebSocket's: signalled by each reply, for a reader at MaxInFlight
 	websocket atomic.Bool   // an open WebSocket (CallTimeout applies)
 
 	mu       sync.Mutex
@@ -36,9 +36,18 @@ type endpoint struct {
 	draining bool
 }
 
-func newEndpoint(local string, queue int) *endpoint {
-	ep := &endpoint{local: local, limit: queue, ready: make(chan struct{}, 1), dead: make(chan struct{}), replied: make(chan struct{}, 1)}
-	ep.ctx, ep.cancel = context.WithCancel(context.Background())
+// newEndpoint returns the endpoint of a WebSocket or of an HTTP request.
+// Only a WebSocket's reader waits on ctx and replied: an HTTP request's
+// goroutine waits on its request's context and on dead, and its endpoint
+// costs neither.
+func newEndpoint(local string, queue int, websocket bool) *endpoint {
+	ep := &endpoint{local: local, limit: queue, ready: make(chan struct{}, 1), dead: make(chan struct{})}
+	if websocket {
+		ep.replied = make(chan struct{}, 1)
+		ep.ctx, ep.cancel = context.WithCancel(context.Background())
+	} else {
+		ep.ctx, ep.cancel = context.Background(), func() {}
+	}
 	return ep
 }
 
