@@ -11,8 +11,11 @@ import (
 	"github.com/gochannels/channels-jsonrpc/channels"
 )
 
-// Requests consumed in their handler's goroutine (inline) answer as those
-// consumed by a worker goroutine (queued) do.
+// inlineModes are the two ways a worker of the server's process consumes
+// an HTTP request: in the request's goroutine (inline, the default) or in
+// a goroutine of its own (queued). The tests below expect the same answers
+// from both.
+var inlineModes = map[string]int{"inline": 0, "queued": -1}
 
 // A response in parts reaches the client part by part while its consumer
 // runs, whether the request is consumed in its handler's goroutine
@@ -20,7 +23,7 @@ import (
 // has: more than ServerConfig.SendQueue here.
 func TestHTTPResponseStreamsWhileConsumed(t *testing.T) {
 	const parts = 40 // in bursts of 4, SendQueue is 8 below
-	for name, inline := range map[string]int{"inline": 0, "queued": -1} {
+	for name, inline := range inlineModes {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				read := make(chan struct{})
@@ -67,7 +70,7 @@ func TestHTTPResponseStreamsWhileConsumed(t *testing.T) {
 // 504 at ResponseTimeout, or, consumed inline by a consumer that returns
 // after that, as soon as the consumer returns.
 func TestHTTPResponseTimeoutCountsFromTheSend(t *testing.T) {
-	for name, inline := range map[string]int{"inline": 0, "queued": -1} {
+	for name, inline := range inlineModes {
 		for _, busy := range []time.Duration{0, time.Second, 3 * time.Second} {
 			t.Run(fmt.Sprintf("%s/busy %v", name, busy), func(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {

@@ -44,25 +44,30 @@ func newHTTPRequestScope(r *http.Request, reply string, body []byte) *requestSco
 	return &s
 }
 
-// content is the scope as an ASGI content.
+// The keys of a scope's content: those websocket.connect and http.request
+// share, then those of http.request.
+var (
+	scopeKeys   = []string{"reply_channel", "path", "query_string", "headers", "client", "server"}
+	requestKeys = append(scopeKeys[:len(scopeKeys):len(scopeKeys)], "http_version", "method", "root_path", "scheme", "body")
+)
+
+// content is the scope as an ASGI content: get of each of its keys, but
+// server when it is unknown.
 func (s *requestScope) content() Content {
-	c := Content{
-		"reply_channel": s.reply,
-		"path":          s.path,
-		"query_string":  []byte(s.query),
-		"headers":       asgiHeaders(s.host, s.header),
-		"client":        hostPort(s.client),
-	}
-	if s.server != "" {
-		c["server"] = hostPort(s.server)
-	}
+	keys := scopeKeys
 	if s.isRequest {
-		c["http_version"], c["method"], c["root_path"], c["scheme"], c["body"] = s.version, s.method, "", s.scheme, s.body
+		keys = requestKeys
+	}
+	c := make(Content, len(keys))
+	for _, key := range keys {
+		if key != "server" || s.server != "" {
+			c[key] = s.get(key)
+		}
 	}
 	return c
 }
 
-// get is content()[key], without building the map.
+// get is the value of key in the scope's content, without building it.
 func (s *requestScope) get(key string) any {
 	switch key {
 	case "reply_channel":

@@ -54,7 +54,7 @@ func TestCallContextEndsWhenTheWebsocketCloses(t *testing.T) {
 // The request is consumed in its own goroutine (inline) or by a worker
 // goroutine (InlineLimit < 0): either way its client's leaving cancels it.
 func TestCallContextEndsWhenTheHTTPClientLeaves(t *testing.T) {
-	for name, inline := range map[string]int{"inline": 0, "queued": -1} {
+	for name, inline := range inlineModes {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				call := newWaitsForCancel()
