@@ -24,7 +24,8 @@ type endpoint struct {
 	// awaiting counts the messages sent for the connection that wait for
 	// a reply (each reply counts off one); see server_inflight.go.
 	awaiting  atomic.Int64
-	lastReply atomic.Int64  // Unix nanoseconds of the last reply, or of the first message awaiting one
+	progress  atomic.Int64  // counts the replies, and each wait that starts (awaiting 0 to 1)
+	watched   progressSeen  // watchCalls's, under the server's mu
 	replied   chan struct{} // a WebSocket's: signalled by each reply, for a reader at MaxInFlight
 	websocket atomic.Bool   // an open WebSocket (CallTimeout applies)
 

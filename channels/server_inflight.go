@@ -20,7 +20,7 @@ import (
 // sentOne counts on a message sent for the connection.
 func (ep *endpoint) sentOne() {
 	if ep.awaiting.Add(1) == 1 {
-		ep.lastReply.Store(time.Now().UnixNano()) // the wait starts now
+		ep.progress.Add(1) // the wait starts now
 	}
 }
 
@@ -37,17 +37,31 @@ func (ep *endpoint) gotReply() {
 			break
 		}
 	}
-	ep.lastReply.Store(time.Now().UnixNano())
+	ep.progress.Add(1)
 	select {
 	case ep.replied <- struct{}{}:
 	default:
 	}
 }
 
-// stalled reports whether messages have waited longer than timeout with no
-// reply coming.
-func (ep *endpoint) stalled(now time.Time, timeout time.Duration) bool {
-	return ep.awaiting.Load() > 0 && now.Sub(time.Unix(0, ep.lastReply.Load())) > timeout
+// stalled is asked by watchCalls at each of its ticks. It reports whether
+// messages have awaited a reply for the last ticks ticks, with no reply
+// coming: a count of replies, not a clock, so that a call costs no clock
+// reading for it.
+func (ep *endpoint) stalled(ticks int) bool {
+	progress := ep.progress.Load()
+	if ep.awaiting.Load() == 0 || progress != ep.watched.progress {
+		ep.watched = progressSeen{progress: progress}
+		return false
+	}
+	ep.watched.quietTicks++
+	return ep.watched.quietTicks >= ticks
+}
+
+// progressSeen is what watchCalls saw of an endpoint at its last tick.
+type progressSeen struct {
+	progress   int64 // the endpoint's progress then
+	quietTicks int   // the ticks since it last changed
 }
 
 // awaitRoomInFlight holds the reader while the connection has MaxInFlight
@@ -75,23 +89,25 @@ func (s *Server) watchCalls(ctx context.Context) {
 	if timeout <= 0 {
 		return
 	}
-	tick := time.NewTicker(max(timeout/10, time.Millisecond))
+	every := max(timeout/10, time.Millisecond)
+	ticks := int((timeout + every - 1) / every)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-tick.C:
-			s.closeStalled(now, timeout)
+		case <-tick.C:
+			s.closeStalled(ticks, timeout)
 		}
 	}
 }
 
-func (s *Server) closeStalled(now time.Time, timeout time.Duration) {
+func (s *Server) closeStalled(ticks int, timeout time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ep := range s.endpoints {
-		if ep.websocket.Load() && ep.stalled(now, timeout) {
+		if ep.websocket.Load() && ep.stalled(ticks) {
 			s.log.Warn("channels: no reply within CallTimeout; closing", "connection", ep.local, "timeout", timeout)
 			ep.kill(CloseInternalError)
 		}

@@ -102,8 +102,7 @@ func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) 
 		// strings a method is given.
 		payload = bytes.ToValidUTF8(payload, []byte("\uFFFD"))
 	}
-	start := skipSpace(payload, 0)
-	v := payload[start:skipValue(payload, start)]
+	v := trimSpace(payload) // one valid value: no second scan for its end
 	if v[0] == '[' {
 		return d.batch(v)
 	}

@@ -32,6 +32,15 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
+// trimSpace returns b without the whitespace around it.
+func trimSpace(b []byte) []byte {
+	end := len(b)
+	for end > 0 && isSpace(b[end-1]) {
+		end--
+	}
+	return b[skipSpace(b[:end], 0):end]
+}
+
 // skipString returns the index just past the string starting at b[i] == '"'.
 func skipString(b []byte, i int) int {
 	for i++; i < len(b); i++ {
