@@ -109,7 +109,7 @@ func deliverAll(local []localDelivery, c Content) {
 	parts := min(runtime.GOMAXPROCS(0), len(local)/fanOutChunk)
 	if parts < 2 {
 		for _, d := range local {
-			d.receiver.Deliver(d.channel, c)
+			d.receiver.Deliver(d.channel, c, false)
 		}
 		return
 	}
@@ -118,12 +118,12 @@ func deliverAll(local []localDelivery, c Content) {
 	for chunk := range slices.Chunk(local[size:], size) {
 		wg.Go(func() {
 			for _, d := range chunk {
-				d.receiver.Deliver(d.channel, c)
+				d.receiver.Deliver(d.channel, c, false)
 			}
 		})
 	}
 	for _, d := range local[:size] {
-		d.receiver.Deliver(d.channel, c)
+		d.receiver.Deliver(d.channel, c, false)
 	}
 	wg.Wait()
 }

@@ -40,5 +40,5 @@ func TestDeliverAllLargeGroup(t *testing.T) {
 // deliverFunc is a LocalReceiver of contents only.
 type deliverFunc func(channel string, c Content)
 
-func (f deliverFunc) Deliver(channel string, c Content) { f(channel, c) }
-func (f deliverFunc) DeliverText(channel, text string)  { f(channel, Content{"text": text}) }
+func (f deliverFunc) Deliver(channel string, c Content, _ bool) { f(channel, c) }
+func (f deliverFunc) DeliverText(channel, text string)          { f(channel, Content{"text": text}) }

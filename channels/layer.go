@@ -63,9 +63,11 @@ type Closer interface {
 // DirectLayer (DeliverLocal), in the goroutine that sends them. Neither
 // method may block or call the layer.
 type LocalReceiver interface {
-	// Deliver takes content sent to channel. It belongs to the sender:
-	// copy what you keep.
-	Deliver(channel string, content Content)
+	// Deliver takes content sent to channel. When owned is set, content
+	// was handed over (SendOwned, or queued by the layer) and the receiver
+	// may keep it as it is; otherwise it belongs to the sender: copy what
+	// you keep.
+	Deliver(channel string, content Content, owned bool)
 	// DeliverText takes a text frame sent to channel with SendText: the
 	// content {"text": text}, without that map being built.
 	DeliverText(channel, text string)

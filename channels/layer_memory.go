@@ -175,7 +175,7 @@ func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 		if err != nil {
 			return err
 		}
-		r.Deliver(channel, c)
+		r.Deliver(channel, c, owned)
 		return nil
 	}
 	c := content

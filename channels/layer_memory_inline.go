@@ -106,7 +106,7 @@ func (l *MemoryLayer) DeliverLocal(nonLocal string, r LocalReceiver) (stop func(
 			q.items[q.head] = memEntry{}
 			q.head++
 			if now.Before(e.expires) {
-				r.Deliver(e.channel, e.contentOf())
+				r.Deliver(e.channel, e.contentOf(), true)
 			}
 		}
 		q.items, q.head = q.items[:0], 0

@@ -68,8 +68,8 @@ type textReceiver struct {
 	texts int // DeliverText calls
 }
 
-func (r *textReceiver) Deliver(ch string, c channels.Content) {
-	r.got = append(r.got, fmt.Sprintf("Deliver %s %v", ch, c))
+func (r *textReceiver) Deliver(ch string, c channels.Content, owned bool) {
+	r.got = append(r.got, fmt.Sprintf("Deliver %s %v owned=%v", ch, c, owned))
 }
 
 func (r *textReceiver) DeliverText(ch, text string) {
@@ -117,5 +117,28 @@ func TestMemorySendText(t *testing.T) {
 	l.Close()
 	if err := l.SendText(ctx, "reply!a", "x"); !errors.Is(err, channels.ErrClosed) {
 		t.Errorf("SendText on a closed layer = %v; want ErrClosed", err)
+	}
+}
+
+// TestMemoryDeliverLocalOwnership: a local receiver may keep what was
+// handed over (SendOwned, or queued before DeliverLocal) and must copy
+// what was sent with Send.
+func TestMemoryDeliverLocalOwnership(t *testing.T) {
+	ctx := context.Background()
+	l := channels.NewMemoryLayer(channels.MemoryConfig{})
+	l.Send(ctx, "reply!q", channels.Content{"n": int64(0)})
+	r := &textReceiver{}
+	if _, err := l.DeliverLocal("reply!", r); err != nil {
+		t.Fatal(err)
+	}
+	l.Send(ctx, "reply!a", channels.Content{"n": int64(1)})
+	l.SendOwned(ctx, "reply!a", channels.Content{"n": int64(2)})
+	want := []string{
+		"Deliver reply!q map[n:0] owned=true",
+		"Deliver reply!a map[n:1] owned=false",
+		"Deliver reply!a map[n:2] owned=true",
+	}
+	if fmt.Sprint(r.got) != fmt.Sprint(want) {
+		t.Errorf("delivered %q; want %q", r.got, want)
 	}
 }

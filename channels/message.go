@@ -67,6 +67,20 @@ func (m *Message) Path() string {
 	return m.Content().String("path")
 }
 
+// pathString is the message's "path" and whether it is a string, read
+// without boxing the path of a compact message (get would).
+func (m *Message) pathString() (string, bool) {
+	if f := m.compactFrame(); f != nil {
+		path, ok := f.path.(string)
+		return path, ok
+	}
+	if s := m.compactRequest(); s != nil {
+		return s.path, true
+	}
+	path, ok := m.Content()["path"].(string)
+	return path, ok
+}
+
 // QueryString is the raw query string of a connect or request message.
 func (m *Message) QueryString() string {
 	if s := m.compactRequest(); s != nil {
@@ -221,10 +235,18 @@ func (m *Message) Reply(ctx context.Context, content Content) error {
 	return m.reply(ctx, replyBody{content: content})
 }
 
-// replyBody is what a reply sends: content, or a text frame sent with
-// TextSender.SendText.
+// ReplyOwned is Reply of content that the caller hands over and never
+// touches again, such as a response built for the reply: a DirectLayer
+// takes it with SendOwned, and keeps it without a copy.
+func (m *Message) ReplyOwned(ctx context.Context, content Content) error {
+	return m.reply(ctx, replyBody{content: content, owned: true})
+}
+
+// replyBody is what a reply sends: content, handed over when owned, or a
+// text frame sent with TextSender.SendText.
 type replyBody struct {
 	content Content
+	owned   bool
 	text    string
 	isText  bool
 }
@@ -260,6 +282,9 @@ func (m *Message) reply(ctx context.Context, body replyBody) error {
 func (m *Message) sendReply(ctx context.Context, reply string, body replyBody) error {
 	if body.isText {
 		return m.Layer.(TextSender).SendText(ctx, reply, body.text)
+	}
+	if d, ok := m.Layer.(DirectLayer); ok && body.owned {
+		return d.SendOwned(ctx, reply, body.content)
 	}
 	return m.Layer.Send(ctx, reply, body.content)
 }

@@ -214,7 +214,7 @@ func (r *Router) Channels() []string { return slices.Clone(r.channels) }
 // groups its patterns matched; groups that took no part in the match are
 // left out. m is not changed.
 func (r *Router) Match(m *Message) (Consumer, map[string]string, bool) {
-	path, isString := m.get("path").(string)
+	path, isString := m.pathString()
 	if r.cache == nil || !isString {
 		return r.match(m)
 	}

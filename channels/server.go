@@ -216,12 +216,12 @@ func (s *Server) send(ctx context.Context, m *Message) error {
 }
 
 // localReplies is the server as the LocalReceiver of its reply channels,
-// on a DirectLayer: content belongs to the sender, and is copied before it
-// is kept.
+// on a DirectLayer: content that is not owned belongs to the sender, and is
+// copied before it is kept.
 type localReplies struct{ s *Server }
 
-func (r localReplies) Deliver(channel string, content Content) {
-	r.s.deliverTo(channel, content, false)
+func (r localReplies) Deliver(channel string, content Content, owned bool) {
+	r.s.deliverTo(channel, content, owned)
 }
 
 func (r localReplies) DeliverText(channel, text string) {

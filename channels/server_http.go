@@ -64,7 +64,14 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, 
 	if err := rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout)); err == nil {
 		defer rc.SetReadDeadline(time.Time{})
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodySize))
+	var body []byte
+	var err error
+	if n := r.ContentLength; n >= 0 { // within the limit, and the body ends there
+		body = make([]byte, n)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodySize))
+	}
 	if err == nil {
 		return body, 0, nil
 	}
@@ -195,8 +202,20 @@ func setResponseHeaders(h http.Header, v any) {
 		if !ok || len(pair) != 2 {
 			continue
 		}
-		h.Add(string(contentBytes(pair[0])), string(contentBytes(pair[1])))
+		h.Add(contentString(pair[0]), contentString(pair[1]))
 	}
+}
+
+// contentString is a header's name or value, bytes or a string, as a
+// string: a string is taken as it is.
+func contentString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return ""
 }
 
 func contentBytes(v any) []byte {

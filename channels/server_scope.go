@@ -17,7 +17,8 @@ type requestScope struct {
 	reply, path, query string
 	host               string      // r.Host, the "host" header
 	header             http.Header // the request's own
-	client, server     string      // host:port, "" when unknown
+	client             string      // host:port, "" when unknown
+	server             net.Addr    // the local address, nil when unknown: made a string only when asked
 
 	// http.request only.
 	isRequest               bool
@@ -28,9 +29,7 @@ type requestScope struct {
 func newRequestScope(r *http.Request, reply string) requestScope {
 	s := requestScope{reply: reply, path: r.URL.Path, query: r.URL.RawQuery, host: r.Host,
 		header: r.Header, client: r.RemoteAddr}
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		s.server = la.String()
-	}
+	s.server, _ = r.Context().Value(http.LocalAddrContextKey).(net.Addr)
 	return s
 }
 
@@ -60,7 +59,7 @@ func (s *requestScope) content() Content {
 	}
 	c := make(Content, len(keys))
 	for _, key := range keys {
-		if key != "server" || s.server != "" {
+		if key != "server" || s.server != nil {
 			c[key] = s.get(key)
 		}
 	}
@@ -81,8 +80,8 @@ func (s *requestScope) get(key string) any {
 	case "client":
 		return hostPort(s.client)
 	case "server":
-		if s.server != "" {
-			return hostPort(s.server)
+		if s.server != nil {
+			return hostPort(s.server.String())
 		}
 		return nil
 	}

@@ -107,14 +107,15 @@ func TestHTTPBodyLimits(t *testing.T) {
 			requests.Add(1)
 			return m.Reply(ctx, channels.Content{"status": 200})
 		})
-		b := startBubble(t, nil, channels.ServerConfig{}, channels.WorkerConfig{}, channels.Route("http.request", count))
+		b := startBubble(t, nil, channels.ServerConfig{MaxBodySize: 100}, channels.WorkerConfig{}, channels.Route("http.request", count))
 		for _, tt := range []struct {
 			name, head, body string
 			status           int
 			after            time.Duration
 		}{
 			{"huge Content-Length", "Content-Length: 1000000000000", "0123456789", 413, 0},
-			{"trickled body", "Content-Length: 1000", "0123456789", 408, 30 * time.Second},
+			{"chunked body over the limit", "Transfer-Encoding: chunked", "65\r\n" + strings.Repeat("b", 101) + "\r\n0\r\n\r\n", 413, 0},
+			{"trickled body", "Content-Length: 50", "0123456789", 408, 30 * time.Second},
 		} {
 			conn, err := b.ln.DialContext(context.Background(), "", "")
 			if err != nil {

@@ -336,11 +336,11 @@ func (h *handler) answer(ctx context.Context, m *channels.Message, r Reply) erro
 // serveHTTP answers one http.request: POST with a JSON body only.
 func (h *handler) serveHTTP(ctx context.Context, m *channels.Message) error {
 	if m.Method() != "POST" {
-		return m.Reply(ctx, httpResponse(405, "text/plain; charset=utf-8",
+		return m.ReplyOwned(ctx, httpResponse(405, "text/plain; charset=utf-8",
 			[]byte("JSON-RPC accepts POST only\n"), "Allow", "POST"))
 	}
 	if !isJSONContentType(m.Header("content-type")) {
-		return m.Reply(ctx, httpResponse(415, "text/plain; charset=utf-8",
+		return m.ReplyOwned(ctx, httpResponse(415, "text/plain; charset=utf-8",
 			[]byte("JSON-RPC needs Content-Type: application/json\n")))
 	}
 	if h.c.Sessions != nil && m.ChannelSession == nil {
@@ -350,13 +350,13 @@ func (h *handler) serveHTTP(ctx context.Context, m *channels.Message) error {
 	}
 	r := h.call(new(callContext), ctx, HTTP, m, m.Body())
 	if r.Body == nil {
-		return m.Reply(ctx, httpResponse(204, "", nil))
+		return m.ReplyOwned(ctx, httpResponse(204, "", nil))
 	}
 	status := 200
 	if h.c.HTTPStatusCodes && r.ErrorCode != 0 {
 		status = originalStatus(r.ErrorCode)
 	}
-	return m.Reply(ctx, httpResponse(status, "application/json", r.Body))
+	return m.ReplyOwned(ctx, httpResponse(status, "application/json", r.Body))
 }
 
 // originalStatus maps an error code to django-channels-jsonrpc's status.
@@ -371,19 +371,24 @@ func originalStatus(code Code) int {
 }
 
 func isJSONContentType(v string) bool {
-	if v == "" {
+	switch v {
+	case "":
 		return false
+	case jsonType: // as most clients send it: no parameters to parse
+		return true
 	}
 	mt, _, err := mime.ParseMediaType(v)
 	if err != nil {
 		return false
 	}
 	switch mt {
-	case "application/json", "application/json-rpc", "application/jsonrequest":
+	case jsonType, "application/json-rpc", "application/jsonrequest":
 		return true
 	}
 	return strings.HasSuffix(mt, "+json")
 }
+
+const jsonType = "application/json"
 
 // httpResponse builds an http.response; extra holds header name, value
 // pairs.

@@ -215,6 +215,8 @@ func TestHTTP(t *testing.T) {
 	}{
 		{"application/json", `{"jsonrpc":"2.0","method":"ping","id":1}`, 200, `{"jsonrpc":"2.0","id":1,"result":"pong"}`},
 		{"application/json; charset=utf-8", `{"jsonrpc":"2.0","method":"http_only","id":1}`, 200, `{"jsonrpc":"2.0","id":1,"result":"http"}`},
+		{"Application/JSON", `{"jsonrpc":"2.0","method":"ping","id":1}`, 200, `{"jsonrpc":"2.0","id":1,"result":"pong"}`},
+		{"application/vnd.api+json", `{"jsonrpc":"2.0","method":"ping","id":1}`, 200, `{"jsonrpc":"2.0","id":1,"result":"pong"}`},
 		{"application/json", `{"jsonrpc":"2.0","method":"ws_only","id":1}`, 200, `{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}}`},
 		{"application/json", `{"jsonrpc":"2.0","method":"ping"}`, 204, ``},
 		{"application/json", `[{"jsonrpc":"2.0","method":"ping"}]`, 204, ``},
