@@ -227,6 +227,7 @@ func (r localReplies) Deliver(channel string, content Content, owned bool) {
 func (r localReplies) DeliverText(channel, text string) {
 	if ep := r.s.replyEndpoint(channel); ep != nil {
 		ep.deliverText(text)
+		r.s.obs.MessageReceived(KindReply) // once written: the count waits, not the client
 	}
 }
 
@@ -236,11 +237,13 @@ func (r localReplies) DeliverText(channel, text string) {
 func (s *Server) deliverTo(channel string, content Content, owned bool) {
 	if ep := s.replyEndpoint(channel); ep != nil {
 		ep.deliver(content, owned)
+		s.obs.MessageReceived(KindReply)
 	}
 }
 
-// replyEndpoint is the connection a reply on channel is for, counted as
-// received; nil, and the reply dropped, when it is gone.
+// replyEndpoint is the connection a reply on channel is for; nil, and the
+// reply dropped, when it is gone. The caller counts the reply received
+// once it is delivered.
 func (s *Server) replyEndpoint(channel string) *endpoint {
 	s.mu.Lock()
 	ep := s.endpoints[strings.TrimPrefix(channel, s.prefix)]
@@ -249,7 +252,6 @@ func (s *Server) replyEndpoint(channel string) *endpoint {
 		s.log.Debug("channels: message for a closed connection dropped", "channel", channel)
 		return nil
 	}
-	s.obs.MessageReceived(KindReply)
 	return ep
 }
 

@@ -22,26 +22,27 @@ type Observer interface {
 
 // recorder is an Observer's answer for one method, kept beside it.
 type recorder struct {
-	obs    Observer
-	record func(Code, time.Duration)
+	obs        Observer
+	comparable bool // obs's type can be compared: it can be found again
+	record     func(Code, time.Duration)
 }
 
 // recorderIn returns the record function of obs for name, from slot when
 // it holds obs's answer, else asking obs and keeping the answer there.
 func recorderIn(slot *atomic.Pointer[recorder], obs Observer, name string) func(Code, time.Duration) {
-	if r := slot.Load(); r != nil && sameObserver(r.obs, obs) {
+	if r := slot.Load(); r != nil && r.answers(obs) {
 		return r.record
 	}
-	r := &recorder{obs: obs, record: obs.Method(name)}
+	r := &recorder{obs: obs, comparable: reflect.TypeOf(obs).Comparable(), record: obs.Method(name)}
 	slot.Store(r)
 	return r.record
 }
 
-// sameObserver reports whether a and b are the same observer; observers of
-// a type that cannot be compared never are.
-func sameObserver(a, b Observer) bool {
-	t := reflect.TypeOf(a)
-	return t == reflect.TypeOf(b) && t.Comparable() && a == b
+// answers reports whether r is obs's answer. Observers of a type that
+// cannot be compared never are found again; comparing an interface holding
+// a comparable type with any other never panics.
+func (r *recorder) answers(obs Observer) bool {
+	return r.comparable && r.obs == obs
 }
 
 // observe records a call of m (nil: no registered method) that ended with

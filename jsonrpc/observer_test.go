@@ -81,6 +81,15 @@ func TestIncomparableObserver(t *testing.T) {
 	if n != 3 {
 		t.Errorf("asked %d times, want 3", n)
 	}
+	// Taking turns with a comparable observer: each is asked again, and
+	// comparing the two never panics.
+	counting := &countingObserver{asked: map[string]int{}}
+	for _, o := range []Observer{counting, obs, counting} {
+		r.Dispatch(context.Background(), []byte(`{"jsonrpc":"2.0","id":1,"method":"ping"}`), &Options{Observer: o})
+	}
+	if n != 4 || counting.asked["ping"] != 2 || len(counting.calls) != 2 {
+		t.Errorf("asked %d times and the comparable observer %d times (calls %q), want 4, 2 and 2 calls", n, counting.asked["ping"], counting.calls)
+	}
 }
 
 func must(t *testing.T, err error) {
