@@ -142,7 +142,7 @@ func (l *MemoryLayer) SendOwned(ctx context.Context, channel string, content Con
 // once (see DeliverLocal) goes to its receiver's DeliverText, without a
 // map; any other is sent as Content{"text": text}.
 func (l *MemoryLayer) SendText(ctx context.Context, channel, text string) error {
-	if r := l.localReceiver(channel); r != nil && ValidateChannel(channel) == nil { // else send says why
+	if r := l.localReceiver(channel); r != nil && localPartValid(channel) { // else send says why
 		r.DeliverText(channel, text)
 		return nil
 	}
@@ -152,7 +152,8 @@ func (l *MemoryLayer) SendText(ctx context.Context, channel, text string) error 
 // localReceiver is the DeliverLocal receiver of a process-local channel,
 // or nil; nil too once l is closed (send then refuses under the lock).
 func (l *MemoryLayer) localReceiver(channel string) LocalReceiver {
-	if !IsProcessLocal(channel) {
+	bang := strings.IndexByte(channel, '!')
+	if bang < 0 {
 		return nil
 	}
 	l.mu.Lock()
@@ -160,7 +161,7 @@ func (l *MemoryLayer) localReceiver(channel string) LocalReceiver {
 	if l.closed {
 		return nil
 	}
-	return l.local[NonLocalName(channel)]
+	return l.local[channel[:bang+1]] // NonLocalName
 }
 
 func (l *MemoryLayer) send(channel string, content Content, owned bool) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
@@ -100,6 +101,15 @@ func TestMemorySendText(t *testing.T) {
 	}
 	if r.texts != 102 || len(r.got) != 1 {
 		t.Errorf("DeliverText called %d times (want 102), other calls %q", r.texts, r.got[1:])
+	}
+	// The receiver's name is valid: what follows its ! is checked.
+	for _, bad := range []string{"reply!bad name", "reply!a!b", "reply!a?", "reply!" + strings.Repeat("a", channels.MaxNameLength)} {
+		if err := l.SendText(ctx, bad, "x"); err == nil {
+			t.Errorf("SendText to the invalid name %q succeeded", bad)
+		}
+	}
+	if r.texts != 102 || len(r.got) != 1 {
+		t.Errorf("invalid names reached the receiver: %d DeliverText calls, others %q", r.texts, r.got[1:])
 	}
 
 	stop()

@@ -81,6 +81,21 @@ func checkName(kind, name string, typeChar bool) error {
 	return nil
 }
 
+// localPartValid reports whether a process-local channel name whose
+// non-local part is valid (a receiver was registered with it) is valid:
+// only the rest is checked.
+func localPartValid(channel string) bool {
+	if len(channel) > MaxNameLength {
+		return false
+	}
+	for i := strings.IndexByte(channel, '!') + 1; i < len(channel); i++ {
+		if !isNameChar(channel[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 func isNameChar(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
 		c == '.' || c == '-' || c == '_'

@@ -13,12 +13,8 @@ import (
 // are written by appending bytes; ids are copied from the request verbatim.
 
 var (
-	keyJSONRPC = []byte(`"jsonrpc"`)
-	keyMethod  = []byte(`"method"`)
-	keyParams  = []byte(`"params"`)
-	keyID      = []byte(`"id"`)
-	version2   = []byte(`"2.0"`)
-	jsonNull   = []byte("null")
+	version2 = []byte(`"2.0"`)
+	jsonNull = []byte("null")
 )
 
 // isSpace reports whether c is JSON whitespace.
@@ -184,18 +180,6 @@ func unquote(raw []byte) string {
 	return s
 }
 
-// keyIs reports whether the raw key equals want (both quoted), decoding
-// escapes in the rare keys that have them.
-func keyIs(key, want []byte) bool {
-	if bytes.Equal(key, want) {
-		return true
-	}
-	if bytes.IndexByte(key, '\\') < 0 {
-		return false
-	}
-	return unquote(key) == string(want[1:len(want)-1])
-}
-
 // request holds the raw members of a request object.
 type request struct {
 	jsonrpc, method, params, id []byte // nil when absent
@@ -207,18 +191,32 @@ func parseRequest(obj []byte) request {
 	var r request
 	it := newObjectIter(obj)
 	for key, val, ok := it.next(); ok; key, val, ok = it.next() {
-		switch {
-		case keyIs(key, keyID):
-			r.id = val
-		case keyIs(key, keyMethod):
-			r.method = val
-		case keyIs(key, keyParams):
-			r.params = val
-		case keyIs(key, keyJSONRPC):
-			r.jsonrpc = val
+		if member := r.member(key); member != nil {
+			*member = val
 		}
 	}
 	return r
+}
+
+// member is where the value of the raw key (quotes included) goes, or nil
+// for a key that is no request member. A key is decoded only when it has
+// an escape, which is rare.
+func (r *request) member(key []byte) *[]byte {
+	name := key[1 : len(key)-1]
+	if bytes.IndexByte(name, '\\') >= 0 {
+		name = []byte(unquote(key))
+	}
+	switch string(name) {
+	case "id":
+		return &r.id
+	case "method":
+		return &r.method
+	case "params":
+		return &r.params
+	case "jsonrpc":
+		return &r.jsonrpc
+	}
+	return nil
 }
 
 // isVersion2 reports whether a raw "jsonrpc" member is exactly "2.0".
