@@ -52,6 +52,11 @@ func (s *Server) answerRequest(w http.ResponseWriter, r *http.Request) int {
 	return stream.end()
 }
 
+// sizedBodyLimit is the largest Content-Length whose buffer is made before
+// the body comes; a larger body grows its buffer as it comes, so that a
+// client that announces much and sends little holds little.
+const sizedBodyLimit = 64 << 10
+
 // readBody reads the request body within MaxBodySize and BodyTimeout. A
 // Content-Length over the limit fails at once, before anything is read. A
 // failure comes with the status to answer.
@@ -66,7 +71,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, 
 	}
 	var body []byte
 	var err error
-	if n := r.ContentLength; n >= 0 { // within the limit, and the body ends there
+	if n := r.ContentLength; n >= 0 && n <= sizedBodyLimit { // the body ends there
 		body = make([]byte, n)
 		_, err = io.ReadFull(r.Body, body)
 	} else {
