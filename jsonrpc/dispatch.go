@@ -283,6 +283,24 @@ func (env *envelope) fail(buf []byte, code Code, data []byte) ([]byte, bool, Cod
 
 // appendValue appends the JSON encoding of a handler's value (invalid: no
 // value, null) with the dispatch Encoder.
+// predeclared holds, by kind, the predeclared type of the kinds
+// appendValue encodes itself: a value of a named type of the same kind may
+// have methods (MarshalJSON), and goes to encoding/json.
+var predeclared = [...]reflect.Type{
+	reflect.Bool:   reflect.TypeFor[bool](),
+	reflect.Int:    reflect.TypeFor[int](),
+	reflect.Int8:   reflect.TypeFor[int8](),
+	reflect.Int16:  reflect.TypeFor[int16](),
+	reflect.Int32:  reflect.TypeFor[int32](),
+	reflect.Int64:  reflect.TypeFor[int64](),
+	reflect.Uint:   reflect.TypeFor[uint](),
+	reflect.Uint8:  reflect.TypeFor[uint8](),
+	reflect.Uint16: reflect.TypeFor[uint16](),
+	reflect.Uint32: reflect.TypeFor[uint32](),
+	reflect.Uint64: reflect.TypeFor[uint64](),
+	reflect.String: reflect.TypeFor[string](),
+}
+
 func (d *dispatcher) appendValue(buf []byte, v reflect.Value) ([]byte, error) {
 	if v.IsValid() && v.Kind() == reflect.Interface {
 		v = v.Elem()
@@ -292,8 +310,8 @@ func (d *dispatcher) appendValue(buf []byte, v reflect.Value) ([]byte, error) {
 	}
 	if d.stdJSON {
 		// Predeclared types have no methods: encode them directly.
-		if t := v.Type(); t.PkgPath() == "" && t.Name() != "" {
-			switch v.Kind() {
+		if k := v.Kind(); int(k) < len(predeclared) && v.Type() == predeclared[k] {
+			switch k {
 			case reflect.String:
 				return appendJSONString(buf, v.String()), nil
 			case reflect.Bool:

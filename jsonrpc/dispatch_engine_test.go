@@ -298,9 +298,21 @@ func TestCustomEncoder(t *testing.T) {
 
 // TestResultEncodingMatchesEncodingJSON: the fast paths for predeclared
 // types give what json.Marshal gives.
+// loud and loudCount are of a predeclared type's kind, with a MarshalJSON
+// of their own, which the result's encoding must use.
+type (
+	loud      string
+	loudCount int
+)
+
+func (l loud) MarshalJSON() ([]byte, error) { return json.Marshal(strings.ToUpper(string(l))) }
+func (n loudCount) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + strings.Repeat("!", int(n)) + `"`), nil
+}
+
 func TestResultEncodingMatchesEncodingJSON(t *testing.T) {
 	type named string
-	values := []any{"x<>&\u2028", true, false, int8(-8), int64(-1 << 63), uint64(1<<64 - 1), uint8(255), 1.5, float32(0.1), 1e21, 1e-7, named("n"), []byte("hi"), nil, map[string]int{"b": 1, "a": 2}, json.RawMessage(`{ "a" : 1 }`)}
+	values := []any{"x<>&\u2028", true, false, int8(-8), int64(-1 << 63), uint64(1<<64 - 1), uint8(255), 1.5, float32(0.1), 1e21, 1e-7, named("n"), loud("hi"), loudCount(3), []byte("hi"), nil, map[string]int{"b": 1, "a": 2}, json.RawMessage(`{ "a" : 1 }`)}
 	for _, v := range values {
 		var r Registry
 		engMust(t, r.Register(func() any { return v }, Name("v")))
