@@ -281,8 +281,6 @@ func (env *envelope) fail(buf []byte, code Code, data []byte) ([]byte, bool, Cod
 	return appendError(buf, env.version, env.id, code, code.String(), data), true, code
 }
 
-// appendValue appends the JSON encoding of a handler's value (invalid: no
-// value, null) with the dispatch Encoder.
 // predeclared holds, by kind, the predeclared type of the kinds
 // appendValue encodes itself: a value of a named type of the same kind may
 // have methods (MarshalJSON), and goes to encoding/json.
@@ -301,6 +299,8 @@ var predeclared = [...]reflect.Type{
 	reflect.String: reflect.TypeFor[string](),
 }
 
+// appendValue appends the JSON encoding of a handler's value (invalid: no
+// value, null) with the dispatch Encoder.
 func (d *dispatcher) appendValue(buf []byte, v reflect.Value) ([]byte, error) {
 	if v.IsValid() && v.Kind() == reflect.Interface {
 		v = v.Elem()
