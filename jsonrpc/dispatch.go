@@ -91,6 +91,10 @@ func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) 
 	case JSONEncoder, *JSONEncoder:
 		d.stdJSON = true
 	}
+	if req, ok := parseObject(payload); ok { // the common payload, in one pass
+		env, ok := envelopeOf(req, false)
+		return replyOf(d.respond(make([]byte, 0, 64+len(payload)/4), env, ok))
+	}
 	valid, validUTF8 := validJSON(payload)
 	if !valid {
 		d.observe(nil, CodeParseError, 0)
@@ -106,11 +110,15 @@ func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) 
 	if v[0] == '[' {
 		return d.batch(v)
 	}
-	buf, answered, code := d.single(make([]byte, 0, 64+len(v)/4), v, false)
+	return replyOf(d.single(make([]byte, 0, 64+len(v)/4), v, false))
+}
+
+// replyOf is the Reply of a lone request's response, if it has one.
+func replyOf(body []byte, answered bool, code Code) Reply {
 	if !answered {
 		return Reply{}
 	}
-	return Reply{Body: buf, ErrorCode: code}
+	return Reply{Body: body, ErrorCode: code}
 }
 
 // errorReply is a lone 2.0 error response with id null.
@@ -178,6 +186,12 @@ func (d *dispatcher) batch(arr []byte) Reply {
 // nothing is to be sent; code is the error code of an error response.
 func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered bool, code Code) {
 	env, ok := readEnvelope(v, inBatch)
+	return d.respond(buf, env, ok)
+}
+
+// respond answers the request env reads, or its Invalid Request when ok is
+// false, as single does.
+func (d *dispatcher) respond(buf []byte, env envelope, ok bool) (out []byte, answered bool, code Code) {
 	if !ok {
 		d.observe(nil, CodeInvalidRequest, 0)
 		return appendError(buf, env.version, env.id, CodeInvalidRequest, CodeInvalidRequest.String(), nil), true, CodeInvalidRequest
@@ -234,7 +248,12 @@ func readEnvelope(v []byte, inBatch bool) (env envelope, ok bool) {
 	if v[0] != '{' {
 		return envelope{version: v2}, false
 	}
-	env.req = parseRequest(v)
+	return envelopeOf(parseRequest(v), inBatch)
+}
+
+// envelopeOf is readEnvelope of the request object whose members are req.
+func envelopeOf(req request, inBatch bool) (env envelope, ok bool) {
+	env.req = req
 	echo := env.req.id // the id to echo on an invalid request: only a valid one
 	if echo != nil && !validID2(echo) {
 		echo = nil

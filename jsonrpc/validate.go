@@ -31,6 +31,7 @@ type validator struct {
 	b     []byte
 	utf8  bool
 	depth int
+	base  int // value returns once the nesting is back to it
 	small [2]uint64
 	deep  []uint64
 }
@@ -79,7 +80,7 @@ func (v *validator) value(i int) int {
 		// After a value, or just inside a container: close what ends here
 		// and find the next value, if any.
 		for {
-			if v.depth == 0 {
+			if v.depth == v.base {
 				return i
 			}
 			i = v.space(i)
@@ -250,3 +251,51 @@ func (v *validator) digits(i int) int {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// parseObject checks b as validJSON does and, when b is an object, collects
+// its request members (see parseRequest) in the same pass: one scan for the
+// common payload instead of two. ok is false unless b is an object of
+// valid JSON and valid UTF-8; the caller then takes the general path.
+func parseObject(b []byte) (r request, ok bool) {
+	v := validator{b: b, utf8: true}
+	i := v.space(0)
+	if i >= len(b) || b[i] != '{' {
+		return request{}, false
+	}
+	v.push(true) // the members are inside it, as for validJSON
+	v.base = 1
+	if i = v.space(i + 1); i < len(b) && b[i] == '}' {
+		return r, v.space(i+1) == len(b) && v.utf8
+	}
+	for {
+		key := i
+		if i >= len(b) || b[i] != '"' {
+			return request{}, false
+		}
+		if i = v.str(i); i < 0 {
+			return request{}, false
+		}
+		member := r.member(b[key:i])
+		if i = v.space(i); i >= len(b) || b[i] != ':' {
+			return request{}, false
+		}
+		value := v.space(i + 1)
+		if i = v.value(value); i < 0 {
+			return request{}, false
+		}
+		if member != nil {
+			*member = b[value:i]
+		}
+		if i = v.space(i); i >= len(b) {
+			return request{}, false
+		}
+		switch b[i] {
+		case '}':
+			return r, v.space(i+1) == len(b) && v.utf8
+		case ',':
+			i = v.space(i + 1)
+		default:
+			return request{}, false
+		}
+	}
+}

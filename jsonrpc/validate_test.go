@@ -1,6 +1,7 @@
 package jsonrpc
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -44,5 +45,53 @@ func checkValidJSON(t *testing.T, b []byte) {
 	}
 	if want := utf8.Valid(b); validUTF8 != want {
 		t.Errorf("validJSON(%.80q) says valid UTF-8 %v, utf8.Valid %v", b, validUTF8, want)
+	}
+}
+
+// parseObjectSeeds are request objects, valid and not, for parseObject.
+var parseObjectSeeds = []string{
+	` {"jsonrpc":"2.0","method":"ping","params":[1,{"a":[]}],"id":"x"} `, `{"id":1,"id":2}`, `{"\u0069d":1,"method":"m"}`,
+	`{"method":"m","params":{"jsonrpc":"1.0","id":9}}`, `{"a":1,"b":[{}],"c":{"d":[1,2]}}`, `{"id":1,}`, `{"id" 1}`,
+	`{"id":1}x`, `{"id":01}`, "{\"method\":\"\xff\"}", "{\"\xff\":1}", `{"params":[}`, `{"method":"a\"b"}`, `{`, `{"id":1`,
+}
+
+// TestParseObjectAgreesWithTwoPasses checks that parseObject answers as
+// validJSON then parseRequest do, nesting limit included.
+func TestParseObjectAgreesWithTwoPasses(t *testing.T) {
+	cases := append(append([]string(nil), validJSONSeeds...), parseObjectSeeds...)
+	for _, depth := range []int{maxDepth - 1, maxDepth, maxDepth + 1} {
+		cases = append(cases, strings.Repeat(`{"id":`, depth)+"1"+strings.Repeat("}", depth),
+			`{"params":`+strings.Repeat("[", depth-1)+strings.Repeat("]", depth-1)+`}`)
+	}
+	for _, c := range cases {
+		checkParseObject(t, []byte(c))
+	}
+}
+
+func FuzzParseObject(f *testing.F) {
+	for _, s := range append(append([]string(nil), validJSONSeeds...), parseObjectSeeds...) {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkParseObject)
+}
+
+func checkParseObject(t *testing.T, b []byte) {
+	r, ok := parseObject(b)
+	valid, validUTF8 := validJSON(b)
+	object := valid && validUTF8 && trimSpace(b)[0] == '{'
+	if ok != object {
+		t.Fatalf("parseObject(%.80q) ok = %v; validJSON says valid %v, UTF-8 %v", b, ok, valid, validUTF8)
+	}
+	if !ok {
+		return
+	}
+	want := parseRequest(trimSpace(b))
+	for _, m := range []struct {
+		name      string
+		got, want []byte
+	}{{"jsonrpc", r.jsonrpc, want.jsonrpc}, {"method", r.method, want.method}, {"params", r.params, want.params}, {"id", r.id, want.id}} {
+		if !bytes.Equal(m.got, m.want) || (m.got == nil) != (m.want == nil) {
+			t.Errorf("parseObject(%.80q): %s %q, parseRequest says %q", b, m.name, m.got, m.want)
+		}
 	}
 }
