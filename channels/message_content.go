@@ -23,6 +23,7 @@ type receiveFrame struct {
 	text        string
 	bytes       []byte
 	binary      bool
+	sessionKey  string // ChannelSessionKey of reply, or "": not content
 }
 
 // NewMessage returns a message of content received on channel, as a

@@ -3,11 +3,15 @@ package channels_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 )
@@ -320,4 +324,34 @@ func TestChannelSessionReadWhenUsed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestChannelSessionOfServedFrames: the frames of a served WebSocket get
+// the session that its websocket.connect saved, under ChannelSessionKey of
+// the reply channel (the server makes the key once per connection).
+func TestChannelSessionOfServedFrames(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := channels.NewMemorySessionStore()
+		sessions := channels.ChannelSession(store)
+		connect := sessions(channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+			m.ChannelSession.Set("seen", "connect")
+			return m.Accept(ctx)
+		}))
+		receive := sessions(channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+			seen, _ := m.ChannelSession.Get("seen")
+			text, _ := m.Text()
+			m.ChannelSession.Set("seen", text)
+			ok := m.ChannelSession.Key() == channels.ChannelSessionKey(m.ReplyChannel())
+			return m.SendText(ctx, fmt.Sprintf("%v %v", seen, ok))
+		}))
+		b := startBubble(t, nil, channels.ServerConfig{}, channels.WorkerConfig{},
+			channels.Route("websocket.connect", connect), channels.Route("websocket.receive", receive))
+		conn := b.mustDial("/")
+		for _, tt := range []struct{ send, want string }{{"a", "connect true"}, {"b", "a true"}} {
+			conn.WriteMessage(websocket.TextMessage, []byte(tt.send))
+			if _, data, err := conn.ReadMessage(); err != nil || string(data) != tt.want {
+				t.Fatalf("sent %q: read %q, %v; want %q", tt.send, data, err, tt.want)
+			}
+		}
+	})
 }

@@ -47,6 +47,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	wc := &wsConn{srv: s, ep: ep, reply: reply, path: r.URL.Path, draining: make(chan struct{})}
 	wc.replyValue, wc.pathValue = wc.reply, wc.path
+	wc.sessionKey = ChannelSessionKey(reply)
 	first, early, ok := s.awaitAccept(r.Context(), ep)
 	if !ok {
 		http.Error(w, "connection rejected", http.StatusForbidden)
@@ -152,6 +153,9 @@ type wsConn struct {
 	// replyValue and pathValue are reply and path as the values of a
 	// message, boxed once per connection rather than once per frame.
 	replyValue, pathValue any
+	// sessionKey is the channel session key of reply, made once per
+	// connection for ChannelSession rather than looked up per frame.
+	sessionKey string
 	// closeCode is the code the server closed with, reported in
 	// websocket.disconnect when the client's own code is unknown.
 	closeCode atomic.Int64
@@ -344,7 +348,7 @@ func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int,
 	}
 	c.readDeadline()
 	c.order++
-	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order}
+	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order, sessionKey: c.sessionKey}
 	if kind == websocket.TextMessage {
 		frame.text = string(data)
 	} else {
