@@ -5,9 +5,9 @@ import "sync"
 // sessionKeys remembers the channel session keys of open WebSockets, so
 // that the SHA-1 of a reply channel is computed once per connection rather
 // than once per message; the frames the server hands over carry their
-// connection's key, and need no lookup. A connection's key is forgotten with its
-// websocket.disconnect; since that may be consumed by another process, the
-// cache also starts afresh whenever it holds maxSessionKeys.
+// connection's key, and need no lookup. A connection's key is forgotten
+// with its websocket.disconnect; since that may be consumed by another
+// process, the cache also starts afresh whenever it holds maxSessionKeys.
 type sessionKeys struct {
 	mu   sync.Mutex
 	keys map[string]string
