@@ -166,7 +166,7 @@ func (m *Message) Code() int {
 func (m *Message) Headers() []Header {
 	var out []Header
 	for name, value := range m.rawHeaders {
-		out = append(out, Header{strings.ToLower(asString(name)), asString(value)})
+		out = append(out, Header{strings.ToLower(stringValue(name)), stringValue(value)})
 	}
 	return out
 }
@@ -179,7 +179,7 @@ func (m *Message) Header(name string) string {
 	}
 	for n, value := range m.rawHeaders {
 		if equalName(n, name) {
-			return asString(value)
+			return stringValue(value)
 		}
 	}
 	return ""
@@ -215,16 +215,6 @@ func equalName(v any, name string) bool {
 		return bytes.EqualFold(v, []byte(name))
 	}
 	return false
-}
-
-func asString(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case []byte:
-		return string(v)
-	}
-	return ""
 }
 
 // Reply sends content to the message's reply channel. When the channel is

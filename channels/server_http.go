@@ -207,20 +207,8 @@ func setResponseHeaders(h http.Header, v any) {
 		if !ok || len(pair) != 2 {
 			continue
 		}
-		h.Add(contentString(pair[0]), contentString(pair[1]))
+		h.Add(stringValue(pair[0]), stringValue(pair[1]))
 	}
-}
-
-// contentString is a header's name or value, bytes or a string, as a
-// string: a string is taken as it is.
-func contentString(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case []byte:
-		return string(v)
-	}
-	return ""
 }
 
 func contentBytes(v any) []byte {
