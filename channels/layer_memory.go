@@ -152,13 +152,21 @@ func (l *MemoryLayer) SendText(ctx context.Context, channel, text string) error 
 // localReceiver is the DeliverLocal receiver of a process-local channel,
 // or nil; nil too once l is closed (send then refuses under the lock).
 func (l *MemoryLayer) localReceiver(channel string) LocalReceiver {
-	bang := strings.IndexByte(channel, '!')
-	if bang < 0 {
+	if strings.IndexByte(channel, '!') < 0 {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
+		return nil
+	}
+	return l.localReceiverLocked(channel)
+}
+
+// localReceiverLocked is localReceiver with l.mu held and l open.
+func (l *MemoryLayer) localReceiverLocked(channel string) LocalReceiver {
+	bang := strings.IndexByte(channel, '!')
+	if bang < 0 {
 		return nil
 	}
 	return l.local[channel[:bang+1]] // NonLocalName
@@ -189,12 +197,19 @@ func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
 	return l.enqueue(memEntry{channel: channel, content: c})
 }
 
-// enqueue pushes e unless l is closed.
+// enqueue pushes e unless l is closed. A process-local channel whose
+// receiver DeliverLocal registered since send looked for one gets e at
+// once, under the lock, as DeliverLocal delivers what was queued before it:
+// pushed, e would wait in a queue that nobody receives from.
 func (l *MemoryLayer) enqueue(e memEntry) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return ErrClosed
+	}
+	if r := l.localReceiverLocked(e.channel); r != nil {
+		r.Deliver(e.channel, e.contentOf(), true)
+		return nil
 	}
 	return l.push(e, time.Now())
 }

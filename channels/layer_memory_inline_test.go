@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
@@ -150,5 +151,41 @@ func TestMemoryDeliverLocalOwnership(t *testing.T) {
 	}
 	if fmt.Sprint(r.got) != fmt.Sprint(want) {
 		t.Errorf("delivered %q; want %q", r.got, want)
+	}
+}
+
+// countingReceiver counts what it is given, from any goroutine.
+type countingReceiver struct{ n atomic.Int64 }
+
+func (r *countingReceiver) Deliver(string, channels.Content, bool) { r.n.Add(1) }
+func (r *countingReceiver) DeliverText(string, string)             { r.n.Add(1) }
+
+// TestMemoryDeliverLocalWhileSending: a message sent while DeliverLocal
+// registers its receiver reaches that receiver, whichever comes first; it
+// is never left in a queue that nobody receives from.
+func TestMemoryDeliverLocalWhileSending(t *testing.T) {
+	ctx := context.Background()
+	for i := range 2000 {
+		l := channels.NewMemoryLayer(channels.MemoryConfig{})
+		r := &countingReceiver{}
+		sent, start := make(chan error, 1), make(chan struct{})
+		go func() {
+			<-start
+			if i%2 == 0 {
+				sent <- l.Send(ctx, "reply!a", channels.Content{"n": int64(i), "list": []any{"a", "b"}})
+			} else {
+				sent <- l.SendText(ctx, "reply!a", "text")
+			}
+		}()
+		close(start)
+		if _, err := l.DeliverLocal("reply!", r); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-sent; err != nil {
+			t.Fatal(err)
+		}
+		if n := r.n.Load(); n != 1 {
+			t.Fatalf("run %d: the receiver got %d messages; want 1", i, n)
+		}
 	}
 }
