@@ -71,7 +71,7 @@ func (l *MemoryLayer) GroupSend(ctx context.Context, group string, content Conte
 	first := true
 	members := l.liveMembers(group, now)
 	for _, ch := range members {
-		if r := l.local[NonLocalName(ch)]; r != nil {
+		if r := l.localReceiver(ch); r != nil {
 			local = append(local, localDelivery{r, ch})
 			continue
 		}

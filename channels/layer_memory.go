@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,8 +54,7 @@ type MemoryLayer struct {
 	mu     sync.Mutex
 	queues map[string]*memQueue            // by non-local channel name
 	groups map[string]map[string]time.Time // group -> channel -> last add
-	local  map[string]LocalReceiver        // DeliverLocal's receivers, by non-local name
-	inline map[string]func(*Message) bool  // ConsumeInline's functions, by channel
+	local  atomic.Pointer[localReceivers]  // DeliverLocal's receivers; nil once closed
 	next   uint                            // rotates the start of Receive's scan
 	closed bool
 }
@@ -97,8 +97,9 @@ func (e *memEntry) message() *Message {
 type memQueue struct {
 	items   []memEntry
 	head    int
-	waiters []memWaiter // blocked receivers
-	room    []memWaiter // senders waiting for room (WaitRoom), first come first woken
+	waiters []memWaiter           // blocked receivers
+	room    []memWaiter           // senders waiting for room (WaitRoom), first come first woken
+	inline  func(m *Message) bool // the channel's ConsumeInline function, or nil
 }
 
 // A memWaiter is one blocked Receive. Each wait makes a new one: a pooled
@@ -123,8 +124,6 @@ func NewMemoryLayer(cfg MemoryConfig) *MemoryLayer {
 		id:     randomLetters(10),
 		queues: make(map[string]*memQueue),
 		groups: make(map[string]map[string]time.Time),
-		local:  make(map[string]LocalReceiver),
-		inline: make(map[string]func(*Message) bool),
 	}
 }
 
@@ -147,29 +146,6 @@ func (l *MemoryLayer) SendText(ctx context.Context, channel, text string) error 
 		return nil
 	}
 	return l.send(channel, Content{"text": text}, true)
-}
-
-// localReceiver is the DeliverLocal receiver of a process-local channel,
-// or nil; nil too once l is closed (send then refuses under the lock).
-func (l *MemoryLayer) localReceiver(channel string) LocalReceiver {
-	if strings.IndexByte(channel, '!') < 0 {
-		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return nil
-	}
-	return l.localReceiverLocked(channel)
-}
-
-// localReceiverLocked is localReceiver with l.mu held and l open.
-func (l *MemoryLayer) localReceiverLocked(channel string) LocalReceiver {
-	bang := strings.IndexByte(channel, '!')
-	if bang < 0 {
-		return nil
-	}
-	return l.local[channel[:bang+1]] // NonLocalName
 }
 
 func (l *MemoryLayer) send(channel string, content Content, owned bool) error {
@@ -207,7 +183,7 @@ func (l *MemoryLayer) enqueue(e memEntry) error {
 	if l.closed {
 		return ErrClosed
 	}
-	if r := l.localReceiverLocked(e.channel); r != nil {
+	if r := l.localReceiver(e.channel); r != nil {
 		r.Deliver(e.channel, e.contentOf(), true)
 		return nil
 	}
@@ -218,12 +194,7 @@ func (l *MemoryLayer) enqueue(e memEntry) error {
 // Expiry from now, and wakes one receiver. l.mu is held.
 func (l *MemoryLayer) push(e memEntry, now time.Time) error {
 	channel := e.channel
-	key := NonLocalName(channel)
-	q := l.queues[key]
-	if q == nil {
-		q = &memQueue{}
-		l.queues[key] = q
-	}
+	q := l.queue(NonLocalName(channel))
 	q.dropExpired(now)
 	if capacity := l.capacity(channel); q.len() >= capacity {
 		return &ChannelFullError{Channel: channel, Capacity: capacity}
@@ -232,6 +203,17 @@ func (l *MemoryLayer) push(e memEntry, now time.Time) error {
 	q.items = append(q.items, e)
 	q.wakeOne()
 	return nil
+}
+
+// queue returns the queue of key, a non-local name, made if need be.
+// l.mu is held.
+func (l *MemoryLayer) queue(key string) *memQueue {
+	q := l.queues[key]
+	if q == nil {
+		q = &memQueue{}
+		l.queues[key] = q
+	}
+	return q
 }
 
 func (l *MemoryLayer) capacity(channel string) int {
@@ -283,7 +265,7 @@ func (l *MemoryLayer) Flush(ctx context.Context) error {
 	defer l.mu.Unlock()
 	for key, q := range l.queues {
 		q.wakeRoom(len(q.room))
-		if len(q.waiters) == 0 {
+		if len(q.waiters) == 0 && q.inline == nil {
 			delete(l.queues, key)
 			continue
 		}
@@ -299,6 +281,7 @@ func (l *MemoryLayer) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
+	l.local.Store(nil)
 	for _, q := range l.queues {
 		for len(q.waiters) > 0 {
 			q.wakeOne()

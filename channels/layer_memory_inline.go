@@ -3,8 +3,6 @@ package channels
 import (
 	"context"
 	"fmt"
-	"strings"
-	"time"
 )
 
 // ConsumeInline implements DirectLayer. A channel has one inline consumer
@@ -24,18 +22,23 @@ func (l *MemoryLayer) ConsumeInline(channels []string, consume func(m *Message) 
 		return nil, ErrClosed
 	}
 	for _, ch := range channels {
-		if l.inline[ch] != nil {
+		if q := l.queues[ch]; q != nil && q.inline != nil {
 			return nil, fmt.Errorf("channels: %s is already consumed inline", ch)
 		}
 	}
 	for _, ch := range channels {
-		l.inline[ch] = consume
+		l.queue(ch).inline = consume // the queue stays while it is set (idle)
 	}
 	return func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		for _, ch := range channels {
-			delete(l.inline, ch)
+			if q := l.queues[ch]; q != nil {
+				q.inline = nil
+				if q.len() == 0 && q.idle() && transient(ch) {
+					delete(l.queues, ch)
+				}
+			}
 		}
 	}, nil
 }
@@ -71,49 +74,9 @@ func (l *MemoryLayer) HandOver(ctx context.Context, m *Message) error {
 func (l *MemoryLayer) inlineConsumer(channel string) func(*Message) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	consume := l.inline[channel]
-	if consume == nil || l.closed {
+	q := l.queues[channel]
+	if q == nil || q.len() > 0 || l.closed {
 		return nil
 	}
-	if q := l.queues[channel]; q != nil && q.len() > 0 {
-		return nil
-	}
-	return consume
-}
-
-// DeliverLocal implements DirectLayer. r's methods run in the sending
-// goroutine, outside the layer's lock; messages already queued are
-// delivered under the lock, which is why r must not call the layer.
-func (l *MemoryLayer) DeliverLocal(nonLocal string, r LocalReceiver) (stop func(), err error) {
-	if err := ValidateReceiveChannel(nonLocal); err != nil {
-		return nil, err
-	}
-	if !strings.HasSuffix(nonLocal, "!") {
-		return nil, &NameError{"channel", nonLocal, "DeliverLocal takes a process-local name ending at its !"}
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return nil, ErrClosed
-	}
-	if l.local[nonLocal] != nil {
-		return nil, fmt.Errorf("channels: %s is already delivered locally", nonLocal)
-	}
-	l.local[nonLocal] = r
-	if q := l.queues[nonLocal]; q != nil { // what was sent before
-		for now := time.Now(); q.len() > 0; {
-			e := q.items[q.head]
-			q.items[q.head] = memEntry{}
-			q.head++
-			if now.Before(e.expires) {
-				r.Deliver(e.channel, e.contentOf(), true)
-			}
-		}
-		q.items, q.head = q.items[:0], 0
-	}
-	return func() {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		delete(l.local, nonLocal)
-	}, nil
+	return q.inline
 }

@@ -113,11 +113,7 @@ func (l *MemoryLayer) wait(ctx context.Context, channels []string) {
 	// testing/synctest bubble into another, which is fatal.
 	w := make(memWaiter, 1)
 	for _, key := range channels {
-		q := l.queues[key]
-		if q == nil {
-			q = &memQueue{}
-			l.queues[key] = q
-		}
+		q := l.queue(key)
 		q.waiters = append(q.waiters, w)
 	}
 	l.mu.Unlock()
@@ -144,8 +140,9 @@ func transient(key string) bool { return strings.ContainsAny(key, "!?") }
 
 func (q *memQueue) len() int { return len(q.items) - q.head }
 
-// idle reports whether nobody waits on the queue, to receive or to send.
-func (q *memQueue) idle() bool { return len(q.waiters) == 0 && len(q.room) == 0 }
+// idle reports whether nobody waits on the queue, to receive or to send,
+// and nobody consumes it inline: an empty idle queue may go.
+func (q *memQueue) idle() bool { return len(q.waiters) == 0 && len(q.room) == 0 && q.inline == nil }
 
 func (q *memQueue) dropExpired(now time.Time) {
 	dropped := 0

@@ -279,8 +279,9 @@ func (c *wsConn) readDeadline() {
 		return // closing: startClose set the deadline
 	}
 	if c.drainEnd.Load() == 0 {
-		now, slack := time.Now(), cfg.PongTimeout/16
-		if now.Sub(c.deadlineMoved) >= slack {
+		slack := cfg.PongTimeout / 16
+		if time.Since(c.deadlineMoved) >= slack { // reads the monotonic clock only
+			now := time.Now()
 			c.conn.SetReadDeadline(now.Add(cfg.PongTimeout + slack))
 			c.deadlineMoved = now
 		}

@@ -34,12 +34,14 @@ func newDeadlines(parent context.Context, timeout time.Duration) *deadlines {
 
 // get returns the context for a call that starts now.
 func (d *deadlines) get() context.Context {
-	now := time.Now()
-	if cur := d.current.Load(); cur != nil && now.Before(cur.until) {
+	// time.Until reads the monotonic clock only; time.Now reads the wall
+	// clock too, which only a new context needs.
+	if cur := d.current.Load(); cur != nil && time.Until(cur.until) > 0 {
 		return cur.ctx
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	now := time.Now()
 	if cur := d.current.Load(); cur != nil && now.Before(cur.until) {
 		return cur.ctx
 	}
