@@ -3,6 +3,7 @@ package channels
 import (
 	"fmt"
 	"sync/atomic"
+	"unsafe"
 )
 
 // A Message keeps its content in one of two forms: the map it was made
@@ -36,6 +37,31 @@ func NewMessage(channel string, content Content) *Message {
 // newReceiveMessage is a websocket.receive message in compact form.
 func newReceiveMessage(f receiveFrame) *Message {
 	return &Message{Channel: "websocket.receive", messageContent: messageContent{frame: f, compact: true}}
+}
+
+// shortText is the longest text frame newTextMessage copies into the
+// message's own allocation: a ping call and most calls of an API fit.
+const shortText = 96
+
+// messageWithText is a Message and the room for a short frame's text.
+type messageWithText struct {
+	Message
+	text [shortText]byte
+}
+
+// newTextMessage is newReceiveMessage of f with f.text a copy of text,
+// made in the message's allocation when it is short: one allocation
+// instead of two. The copy is never written again, so it may be a string.
+func newTextMessage(f receiveFrame, text []byte) *Message {
+	if len(text) > shortText || len(text) == 0 {
+		f.text = string(text)
+		return newReceiveMessage(f)
+	}
+	mt := &messageWithText{}
+	n := copy(mt.text[:], text)
+	f.text = unsafe.String(&mt.text[0], n)
+	mt.Message = Message{Channel: "websocket.receive", messageContent: messageContent{frame: f, compact: true}}
+	return &mt.Message
 }
 
 // newRequestMessage is an http.request message in compact form.

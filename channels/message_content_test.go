@@ -73,3 +73,29 @@ func TestNewMessageKeepsItsMap(t *testing.T) {
 		t.Error("a message made with nil content has content")
 	}
 }
+
+// TestTextMessageCopiesText: a text frame's message keeps a copy of the
+// frame's bytes, whatever their length, and a short one costs a single
+// allocation.
+func TestTextMessageCopiesText(t *testing.T) {
+	frame := receiveFrame{reply: "srv!abc", path: "/ws/", order: 1}
+	for _, n := range []int{0, 1, shortText, shortText + 1, 4096} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = 'a' + byte(i%26)
+		}
+		want := string(data)
+		m := newTextMessage(frame, data)
+		clear(data) // the reader's buffer, reused for the next frame
+		if got, ok := m.Text(); !ok || got != want {
+			t.Errorf("%d bytes: Text() = %q, %v; want the frame's text", n, got, ok)
+		}
+		if got := m.Content()["text"]; got != want {
+			t.Errorf("%d bytes: Content()[text] = %q; want the frame's text", n, got)
+		}
+	}
+	data := []byte(`{"jsonrpc":"2.0","method":"ping","id":1}`)
+	if n := testing.AllocsPerRun(100, func() { newTextMessage(frame, data) }); n != 1 {
+		t.Errorf("a short text frame's message: %v allocations; want 1", n)
+	}
+}

@@ -350,13 +350,15 @@ func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int,
 	c.readDeadline()
 	c.order++
 	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order, sessionKey: c.sessionKey}
+	var m *Message
 	if kind == websocket.TextMessage {
-		frame.text = string(data)
+		m = newTextMessage(frame, data)
 	} else {
 		frame.bytes, frame.binary = bytes.Clone(data), true
+		m = newReceiveMessage(frame)
 	}
 	c.ep.sentOne()
-	if err := c.srv.sendWaiting(c.ep.ctx, newReceiveMessage(frame), cfg.BackpressureTimeout, c.w.release); err != nil {
+	if err := c.srv.sendWaiting(c.ep.ctx, m, cfg.BackpressureTimeout, c.w.release); err != nil {
 		if c.ep.ctx.Err() != nil { // killed while waiting: the writer closes
 			return c.awaitClose(c.ep.code), false, true
 		}
