@@ -56,13 +56,23 @@ func (g *frameGuard) Read(p []byte) (int, error) {
 }
 
 // scan follows the frames in b and returns how many of its bytes come
-// before a frame that breaks a rule (len(b) when none does).
+// before a frame that breaks a rule (len(b) when none does). A header
+// that b holds whole is read in place; one split across reads is gathered
+// in g.header a byte at a time.
 func (g *frameGuard) scan(b []byte) int {
 	for i := 0; i < len(b); {
 		if g.skip > 0 {
 			k := min(uint64(len(b)-i), g.skip)
 			i += int(k)
 			g.skip -= k
+			continue
+		}
+		if rest := b[i:]; g.have == 0 && len(rest) >= 2 && len(rest) >= headerLength(rest[:2]) {
+			n := headerLength(rest[:2])
+			if !g.frame(rest[:n]) {
+				return i
+			}
+			i += n
 			continue
 		}
 		g.header[g.have] = b[i]
@@ -72,14 +82,24 @@ func (g *frameGuard) scan(b []byte) int {
 			continue
 		}
 		start := max(i-g.have, 0) // a header begun in an earlier read stops here
-		length := payloadLength(g.header[:g.have])
+		h := g.header[:g.have]
 		g.have = 0
-		if g.failed = g.check(g.header[0]&0x0f, length); g.failed != nil {
+		if !g.frame(h) {
 			return start
 		}
-		g.skip = length
 	}
 	return len(b)
+}
+
+// frame checks the frame whose whole header is h and passes its payload;
+// false when the frame breaks a rule (g.failed says which).
+func (g *frameGuard) frame(h []byte) bool {
+	length := payloadLength(h)
+	if g.failed = g.check(h[0]&0x0f, length); g.failed != nil {
+		return false
+	}
+	g.skip = length
+	return true
 }
 
 // check applies the rules to a frame of opcode op and payload length.

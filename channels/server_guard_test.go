@@ -78,3 +78,13 @@ func TestFrameGuardPassesWhatIsAllowed(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFrameGuardScan: the guard's look at a read holding one
+// JSON-RPC call's frame, as a client that waits for each answer sends it.
+func BenchmarkFrameGuardScan(b *testing.B) {
+	frame := clientFrame(opText, true, 40, []byte(`{"jsonrpc":"2.0","method":"ping","id":1}`))
+	g := newFrameGuard(nil, 1<<20)
+	for b.Loop() {
+		g.scan(frame)
+	}
+}
