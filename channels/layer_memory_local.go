@@ -48,8 +48,9 @@ func (l *MemoryLayer) localReceiver(channel string) LocalReceiver {
 }
 
 // DeliverLocal implements DirectLayer. r's methods run in the sending
-// goroutine, outside the layer's lock; messages already queued are
-// delivered under the lock, which is why r must not call the layer.
+// goroutine, outside the layer's lock; messages already queued, and one
+// whose sender looked for a receiver just before r came, are delivered
+// under the lock, which is why r must not call the layer.
 func (l *MemoryLayer) DeliverLocal(nonLocal string, r LocalReceiver) (stop func(), err error) {
 	if err := ValidateReceiveChannel(nonLocal); err != nil {
 		return nil, err

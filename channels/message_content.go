@@ -36,11 +36,17 @@ func NewMessage(channel string, content Content) *Message {
 
 // newReceiveMessage is a websocket.receive message in compact form.
 func newReceiveMessage(f receiveFrame) *Message {
-	return &Message{Channel: "websocket.receive", messageContent: messageContent{frame: f, compact: true}}
+	m := new(Message)
+	m.setFrame(f)
+	return m
+}
+
+func (m *Message) setFrame(f receiveFrame) {
+	m.Channel, m.messageContent = "websocket.receive", messageContent{frame: f, compact: true}
 }
 
 // shortText is the longest text frame newTextMessage copies into the
-// message's own allocation: a ping call and most calls of an API fit.
+// message's own allocation: a call with a few short params fits.
 const shortText = 96
 
 // messageWithText is a Message and the room for a short frame's text.
@@ -60,7 +66,7 @@ func newTextMessage(f receiveFrame, text []byte) *Message {
 	mt := &messageWithText{}
 	n := copy(mt.text[:], text)
 	f.text = unsafe.String(&mt.text[0], n)
-	mt.Message = Message{Channel: "websocket.receive", messageContent: messageContent{frame: f, compact: true}}
+	mt.setFrame(f)
 	return &mt.Message
 }
 
