@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,13 +133,30 @@ func TestTableHasEveryTarget(t *testing.T) {
 			{answers: 50, elapsed: time.Second, p50: time.Millisecond, p99: 3 * time.Millisecond, cpu: []time.Duration{time.Millisecond}},
 		})
 	}
+	r.turns = [][]ratioRange{{{low: 1, high: 1, n: 3}, {low: 0.45, high: 0.55, n: 3}}}
 	r.fanout = [][]fanoutResult{{{members: 10, rounds: 2}, {members: 10, failure: "skipped: test"}}}
 	r.idle = []idleResult{{conns: 10, rssAfter: 100, goroutinesAfter: 10}, {conns: 10, goroutinesBefore: -1}}
 	table := r.table()
-	for _, want := range []string{"raw echo rps", "example rps", "0.50x", "WS 50x16", "skipped: test", "n/a", "1.00"} {
+	for _, want := range []string{"raw echo rps", "example rps", "0.50x", "turns", "0.45-0.55", "WS 50x16", "skipped: test", "n/a", "1.00"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}
+	}
+}
+
+// TestTurnRatios compares each run with the first target's run of the
+// same turn, not with its median.
+func TestTurnRatios(t *testing.T) {
+	run := func(answers int64) shapeResult { return shapeResult{answers: answers, elapsed: time.Second} }
+	runs := [][]shapeResult{
+		{run(100), run(200), run(0)},  // the echo; its third turn failed
+		{run(90), run(100), run(50)},  // 0.90 and 0.50; the third is not a ratio
+		{run(100), run(300), run(10)}, // 1.00 and 1.50
+	}
+	got := turnRatios(runs)
+	want := []ratioRange{{1, 1, 2}, {0.5, 0.9, 2}, {1, 1.5, 2}}
+	if !slices.Equal(got, want) {
+		t.Errorf("turnRatios = %v, want %v", got, want)
 	}
 }
 

@@ -37,8 +37,10 @@
 //     pipelined: a new call as each answer arrives), HTTP 1x1 and HTTP 50x1
 //     (keep-alive clients, one call at a time each). Each runs -warmup
 //     (0.5 s) unmeasured, then -duration (3 s), -repeat times (3) per target,
-//     the targets taking turns, the median run kept: answers per second, latency
-//     p50 and p99, errors (answers other than pong, sockets closed, transport
+//     the targets taking turns, the median run kept: answers per second, its
+//     ratio to the echo's (and "turns": the lowest and highest ratio of a
+//     single turn, the echo's run beside the target's), latency p50 and p99,
+//     errors (answers other than pong, sockets closed, transport
 //     errors, over warm-up and window), the CPU time (utime+stime of
 //     /proc/PID/stat) each server process used in the window per answer,
 //     and the heap allocations it made per answer (runtime.MemStats.Mallocs

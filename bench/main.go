@@ -167,7 +167,32 @@ func measureShapes(ctx context.Context, res *results, o *options, progress io.Wr
 			row[i] = medianRun(runs[i])
 		}
 		res.shapes = append(res.shapes, row)
+		res.turns = append(res.turns, turnRatios(runs))
 	}
+}
+
+// turnRatios is, for each target, the lowest and the highest ratio of its
+// throughput to the first target's in the same turn: how far one run's
+// ratio can stray from the median's on this machine.
+func turnRatios(runs [][]shapeResult) []ratioRange {
+	spread := make([]ratioRange, len(runs))
+	for i := range runs {
+		for n, r := range runs[i] {
+			base := runs[0][n].rps()
+			if base <= 0 {
+				continue
+			}
+			x := r.rps() / base
+			if spread[i].n == 0 || x < spread[i].low {
+				spread[i].low = x
+			}
+			if spread[i].n == 0 || x > spread[i].high {
+				spread[i].high = x
+			}
+			spread[i].n++
+		}
+	}
+	return spread
 }
 
 // medianRun is the run of median throughput; its errors are those of all

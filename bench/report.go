@@ -18,6 +18,7 @@ type results struct {
 	targets []*target
 	idle    []idleResult     // by target
 	shapes  [][]shapeResult  // by shape, then target
+	turns   [][]ratioRange   // by shape, then target: the ratios of single turns
 	fanout  [][]fanoutResult // by -fanout size, then target
 	sizes   []int
 	rounds  int
@@ -30,7 +31,7 @@ func newResults(targets []*target, o *options) *results {
 		{"machine", fmt.Sprintf("%s, %d CPUs", commandOutput("uname", "-m"), runtime.NumCPU())},
 		{"go", runtime.Version()},
 		{"commit", binaryCommit(o.exampleBin)},
-		{"shapes", fmt.Sprintf("%v measured after a %v warm-up, %d runs per target taking turns, the median shown; every server a child process on loopback, driven from the bench process", o.duration, o.warmup, o.repeat)},
+		{"shapes", fmt.Sprintf("%v measured after a %v warm-up, %d runs per target taking turns, the median shown (turns: the lowest and highest ratio of a single turn); every server a child process on loopback, driven from the bench process", o.duration, o.warmup, o.repeat)},
 	}
 	return r
 }
@@ -102,19 +103,42 @@ func (r *results) writeShapes(b *strings.Builder) {
 	b.WriteString("\nThroughput and latency: answers per second, its ratio to the raw echo, latency p50 / p99, errors\n")
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\t", leftAligned("shape"))
-	for _, t := range r.targets {
-		fmt.Fprintf(tw, "|\t%s rps\tx echo\tp50\tp99\terr\t", t.label)
+	for j, t := range r.targets {
+		fmt.Fprintf(tw, "|\t%s rps\tx echo\t", t.label)
+		if j > 0 {
+			fmt.Fprintf(tw, "turns\t")
+		}
+		fmt.Fprintf(tw, "p50\tp99\terr\t")
 	}
 	fmt.Fprintln(tw)
 	for i, row := range r.shapes {
 		fmt.Fprintf(tw, "%s\t", leftAligned(shapes[i].name))
-		for _, s := range row {
-			fmt.Fprintf(tw, "|\t%.0f\t%s\t%s\t%s\t%d\t", s.rps(), ratio(s.rps(), row[0].rps()),
-				formatDuration(s.p50), formatDuration(s.p99), s.errors)
+		for j, s := range row {
+			fmt.Fprintf(tw, "|\t%.0f\t%s\t", s.rps(), ratio(s.rps(), row[0].rps()))
+			if j > 0 {
+				fmt.Fprintf(tw, "%s\t", r.turnRange(i, j))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t", formatDuration(s.p50), formatDuration(s.p99), s.errors)
 		}
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+}
+
+// ratioRange is the lowest and the highest of n ratios.
+type ratioRange struct {
+	low, high float64
+	n         int
+}
+
+// turnRange is the range of shape i's ratios of target j, turn by turn,
+// or "-" when there is none.
+func (r *results) turnRange(i, j int) string {
+	if i >= len(r.turns) || j >= len(r.turns[i]) || r.turns[i][j].n == 0 {
+		return "-"
+	}
+	t := r.turns[i][j]
+	return fmt.Sprintf("%.2f-%.2f", t.low, t.high)
 }
 
 // writeCPU is the CPU time each server process used per answer.
