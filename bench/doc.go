@@ -40,8 +40,8 @@
 //     the targets taking turns, the median run kept: answers per second, its
 //     ratio to the echo's (and "turns": the lowest and highest ratio of a
 //     single turn, the echo's run beside the target's), latency p50 and p99,
-//     errors (answers other than pong, sockets closed, transport
-//     errors, over warm-up and window), the CPU time (utime+stime of
+//     errors (answers other than pong, sockets closed, transport errors,
+//     over warm-up and window), the CPU time (utime+stime of
 //     /proc/PID/stat) each server process used in the window per answer,
 //     and the heap allocations it made per answer (runtime.MemStats.Mallocs
 //     from the heap profile every server serves: the echo beside its

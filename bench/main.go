@@ -171,6 +171,12 @@ func measureShapes(ctx context.Context, res *results, o *options, progress io.Wr
 	}
 }
 
+// ratioRange is the lowest and the highest of n ratios.
+type ratioRange struct {
+	low, high float64
+	n         int
+}
+
 // turnRatios is, for each target, the lowest and the highest ratio of its
 // throughput to the first target's in the same turn: how far one run's
 // ratio can stray from the median's on this machine.

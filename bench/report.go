@@ -125,12 +125,6 @@ func (r *results) writeShapes(b *strings.Builder) {
 	tw.Flush()
 }
 
-// ratioRange is the lowest and the highest of n ratios.
-type ratioRange struct {
-	low, high float64
-	n         int
-}
-
 // turnRange is the range of shape i's ratios of target j, turn by turn,
 // or "-" when there is none.
 func (r *results) turnRange(i, j int) string {
