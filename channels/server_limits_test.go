@@ -131,3 +131,31 @@ func TestPongTimeoutWindow(t *testing.T) {
 		}
 	})
 }
+
+// TestLongCallKeepsReadDeadline: a frame consumed longer than PongTimeout
+// in the reader's goroutine does not use up the connection's read
+// deadline: the deadline counts from the end of the call, so the client's
+// next frame is read and answered.
+func TestLongCallKeepsReadDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const pong = 16 * time.Second
+		echo := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+			text, _ := m.Text()
+			if text == "slow" {
+				time.Sleep(3 * pong)
+			}
+			return m.SendText(ctx, text)
+		})
+		b := startBubble(t, nil, channels.ServerConfig{PingInterval: time.Hour, PongTimeout: pong},
+			channels.WorkerConfig{ConsumeTimeout: -1}, channels.Route("websocket.receive", echo))
+		conn := b.mustDial("/")
+		for _, text := range []string{"slow", "next"} {
+			if err := conn.WriteMessage(websocket.TextMessage, []byte(text)); err != nil {
+				t.Fatalf("send %q: %v", text, err)
+			}
+			if got := readText(t, conn); got != text {
+				t.Fatalf("got %q, want %q", got, text)
+			}
+		}
+	})
+}

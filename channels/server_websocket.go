@@ -265,14 +265,15 @@ func (c *wsConn) awaitAnswers() {
 	}
 }
 
-// readDeadline sets the reader's deadline after a frame or a pong: the
-// pong timeout, or during a drain the idle time. The drain flag is read
+// readDeadline sets the reader's deadline before each read, once the
+// frame before is handled, and on a pong: the pong timeout, or during a
+// drain the idle time. The drain flag is read
 // after the deadline is set, so a drain that starts meanwhile is not missed.
 //
 // The pong timeout's deadline is moved at most once per sixteenth of it
 // (a deadline is a timer to change, for every frame otherwise), a
 // sixteenth further out: a client is cut off between PongTimeout and
-// 17/16 of it after its last frame, never sooner.
+// 17/16 of it after its last frame was handled, never sooner.
 func (c *wsConn) readDeadline() {
 	cfg := &c.srv.cfg
 	if c.closeCode.Load() != 0 {
@@ -295,7 +296,6 @@ func (c *wsConn) readDeadline() {
 // connection ends, and returns the close code to report; drained tells
 // that reading stopped for a drain, with the socket still open.
 func (c *wsConn) readLoop() (code int, drained bool) {
-	c.readDeadline()
 	c.conn.SetPongHandler(func(string) error { c.readDeadline(); return nil })
 	in := new(frameBuffer)
 	var holding bool
@@ -308,6 +308,10 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 			}
 			return c.awaitClose(c.ep.code), false
 		}
+		// The deadline counts from here, where reading resumes: a call
+		// consumed in this goroutine, or a wait for room in flight, does
+		// not use it up while the client's frames wait unread.
+		c.readDeadline()
 		kind, r, err := c.conn.NextReader()
 		if err != nil {
 			return c.readErrorCode(err)
@@ -347,7 +351,6 @@ func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int,
 		c.startClose(CloseInvalidPayload, true)
 		return c.awaitClose(CloseInvalidPayload), false, true
 	}
-	c.readDeadline()
 	c.order++
 	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order, sessionKey: c.sessionKey}
 	var m *Message
