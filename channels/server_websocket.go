@@ -267,8 +267,8 @@ func (c *wsConn) awaitAnswers() {
 
 // readDeadline sets the reader's deadline before each read, once the
 // frame before is handled, and on a pong: the pong timeout, or during a
-// drain the idle time. The drain flag is read
-// after the deadline is set, so a drain that starts meanwhile is not missed.
+// drain the idle time. The drain flag is read after the deadline is set,
+// so a drain that starts meanwhile is not missed.
 //
 // The pong timeout's deadline is moved at most once per sixteenth of it
 // (a deadline is a timer to change, for every frame otherwise), a
