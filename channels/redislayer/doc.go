@@ -73,16 +73,20 @@
 //
 // # Receiving
 //
-// Receive pops normal and single-reader channels itself, with BZPOPMIN on
-// their keys (on every host at once when there are several; of messages
-// popped together the oldest is kept and the others are put back with
-// their scores). When the context is cancelled during a BZPOPMIN, the pop
-// is woken through a private wake key ("<Prefix>$wake.<ClientPrefix>.<n>",
+// Receive pops normal and single-reader channels itself, with a blocking
+// pop on their keys: BZMPOP on one host, which also takes up to 8 more
+// messages waiting in the key for the receives to come (Redis 7 and later;
+// an older server gets a pop script and BZPOPMIN, found at the first
+// "unknown command"), BZPOPMIN on every host at once when there are
+// several (of messages popped together the oldest is kept and the others
+// are put back with their scores). When the context is cancelled during a
+// blocking pop, the pop is woken through a private wake key ("<Prefix>$wake.<ClientPrefix>.<n>",
 // deleted afterwards), never abandoned: a message Redis popped for it is
 // returned, not lost.
 //
 // Process-local names ("x!") are fetched by one receive loop per host and
-// layer, with one BZPOPMIN on the keys of all the names being received.
+// layer, with one blocking pop (BZMPOP, up to 64 messages) on the keys of
+// all the names being received.
 // The loop fans messages out, by their reserved key, into one in-process
 // queue per name; a queue that holds the name's capacity is left out of the
 // pop, so that a slow receiver fills Redis and senders get ErrChannelFull.

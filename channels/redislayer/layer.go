@@ -37,6 +37,7 @@ type Layer struct {
 	rotate    atomic.Uint32 // rotates the channel order of Receive
 	wakeSeq   atomic.Uint64
 	lastScore atomic.Uint64 // math.Float64bits of the last score given
+	noBZMPop  atomic.Bool   // a host has no BZMPOP (Redis < 7): see popBatch
 
 	done       context.Context // cancelled by Close
 	cancelDone context.CancelFunc

@@ -22,9 +22,9 @@ import (
 // batching mode, one batch in flight at a time, was slower than no
 // pipelining at all (4.1k against 6.4k in one pair of runs).
 //
-// What stays on the plain client: BZPOPMIN (blocking commands are never
-// batched), the group pipelines (already one round trip each) and Close's
-// clean-up. Nothing is retried when the connection drops, as no command of
+// What stays on the plain client: BZMPOP and BZPOPMIN (blocking commands
+// are never batched), the group pipelines (already one round trip each)
+// and Close's clean-up. Nothing is retried when the connection drops, as no command of
 // the clients New makes is (MaxRetries -1): a message is delivered at most
 // once. A command's context deadline is not honoured once it is queued;
 // the connection's read and write timeouts, CallTimeout by default, bound

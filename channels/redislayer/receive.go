@@ -13,15 +13,16 @@ import (
 // Receiving works in two ways.
 //
 // Normal and single-reader channels are popped by the receiving goroutine
-// itself: what waits first, several messages at a time (receive_batch.go),
-// then BZPOPMIN on the channels' keys; or a script that pops the first
-// non-empty key when the context is already done. A blocked BZPOPMIN is
-// never abandoned, since Redis may already have popped a message for it:
-// cancelling it adds a member to a wake key it also waits on, and the
-// message it returns, if any, is the receiver's.
+// itself: with one blocking pop on the channels' keys, which also takes
+// several messages at a time when they wait (receive_block.go,
+// receive_batch.go); or with a script that pops the first non-empty key
+// when the context is already done. A blocked pop is never abandoned,
+// since Redis may already have popped a message for it: cancelling it adds
+// a member to a wake key it also waits on, and the message it returns, if
+// any, is the receiver's.
 //
 // Process-local names ("x!") are popped by one receive loop per shard of
-// the layer, which waits with one BZPOPMIN on the keys of every such name
+// the layer, which waits with one blocking pop on the keys of every such name
 // being received and fans each message out, by its reserved key, into the
 // in-process queue of its name. Receive waits on those queues. A name stays
 // in the loop for about BlockTimeout after its last Receive; a queue that
@@ -139,14 +140,11 @@ func (l *Layer) receiveBlocking(ctx context.Context, locals, normals []string) (
 
 // popNormals pops one message of normals, the channels received when none
 // of them is process-local.
-func (l *Layer) popNormals(ctx context.Context, normals []string) (d delivery, ok bool, err error) {
-	if len(l.clients) == 1 { // what waits first, several at a time
-		d, ok, err = l.popNormalBatch(ctx, l.shardKeys(normals)[0])
+func (l *Layer) popNormals(ctx context.Context, normals []string) (delivery, bool, error) {
+	if len(l.clients) == 1 { // several at a time
+		return l.popNormalBatch(ctx, l.shardKeys(normals)[0])
 	}
-	if !ok && err == nil {
-		d, ok, err = l.popNormal(ctx, normals)
-	}
-	return d, ok, err
+	return l.popNormal(ctx, normals)
 }
 
 // popNormalsWhileWaiting pops one message of normals until w, registered

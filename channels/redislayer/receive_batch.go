@@ -8,11 +8,10 @@ import (
 )
 
 // Batched receives. A process under load finds several messages waiting
-// in its keys; it takes up to a batch of them in one round trip
-// (popManyScript) before it blocks in BZPOPMIN for one. The receive loop of
-// process-local names dispatches the batch to its queues; a receive of
-// normal channels keeps what it does not return, in pop order, for the
-// next receives of this process (prefetched).
+// in its keys; it takes up to a batch of them in one round trip (popBatch).
+// The receive loop of process-local names dispatches the batch to its
+// queues; a receive of normal channels keeps what it does not return, in
+// pop order, for the next receives of this process (prefetched).
 
 // prefetchBatch is the most messages of normal channels one receive takes
 // from Redis. They leave Redis for this process, and no longer count
@@ -23,16 +22,17 @@ const prefetchBatch = 8
 // one round trip.
 const localBatch = 64
 
-// popMany pops up to n waiting members of keys on shard, without blocking.
+// popMany pops up to n waiting members of keys on shard, without blocking
+// (a server without BZMPOP: see popBatch).
 func (l *Layer) popMany(ctx context.Context, shard int, keys []string, n int) ([]popped, error) {
 	cctx, cancel := l.pipedCtx(context.WithoutCancel(ctx))
 	defer cancel()
 	res, err := popManyScript.Run(cctx, l.cmds[shard], keys, n).Slice()
 	if err != nil {
-		return nil, l.redisError("receive", shard, err)
+		return nil, err
 	}
 	if len(res)%3 != 0 {
-		return nil, l.redisError("receive", shard, errors.New("unexpected pop script reply"))
+		return nil, errors.New("unexpected pop script reply")
 	}
 	out := make([]popped, 0, len(res)/3)
 	for i := 0; i < len(res); i += 3 {
@@ -41,7 +41,7 @@ func (l *Layer) popMany(ctx context.Context, shard int, keys []string, n int) ([
 		scoreText, _ := res[i+2].(string)
 		score, err := strconv.ParseFloat(scoreText, 64)
 		if err != nil {
-			return nil, l.redisError("receive", shard, errors.New("unexpected pop script score"))
+			return nil, errors.New("unexpected pop script score")
 		}
 		out = append(out, popped{shard, key, member, score})
 	}
@@ -62,13 +62,14 @@ func (l *Layer) takePrefetched(names []string) (delivery, bool) {
 	return delivery{}, false
 }
 
-// popNormalBatch takes up to prefetchBatch waiting messages of normal
-// channels on one shard: it returns the first and keeps the others for
-// later receives. ok is false when none waits (or none could be opened).
+// popNormalBatch takes up to prefetchBatch messages of normal channels on
+// one shard, waiting for the first as popBatch does: it returns the first
+// and keeps the others for later receives. ok is false when none came (or
+// none could be opened).
 func (l *Layer) popNormalBatch(ctx context.Context, keys []string) (delivery, bool, error) {
-	ps, err := l.popMany(ctx, 0, keys, prefetchBatch)
+	ps, err := l.popBatch(ctx, 0, keys, prefetchBatch)
 	if err != nil {
-		return delivery{}, false, err
+		return delivery{}, false, l.redisError("receive", 0, err)
 	}
 	var first delivery
 	found := false

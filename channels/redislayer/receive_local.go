@@ -2,7 +2,6 @@ package redislayer
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
@@ -82,8 +81,8 @@ type shardLoop struct {
 	shard    int
 	wakeKey  string
 	running  bool
-	blocking bool // in BZPOPMIN
-	wakeSent bool // a wake was added for the current BZPOPMIN
+	blocking bool // in its blocking pop
+	wakeSent bool // a wake was added for the current blocking pop
 	kick     chan struct{}
 	errSeq   uint64
 	err      error
@@ -177,11 +176,14 @@ func (l *Layer) runLoop(sl *shardLoop) {
 			l.pause(l.blockWait, sl.kick)
 			continue
 		}
-		if l.popReady(sl, keys, queues) { // unlocks l.mu
+		room := loopRoom(queues)
+		if !l.noBZMPop.Load() { // popBlocking takes what waits too
+			l.mu.Unlock()
+		} else if l.popReady(sl, keys, queues, room) { // unlocks l.mu
 			backoff = 50 * time.Millisecond
 			continue
 		}
-		stop, err := l.popBlocking(sl, keys, queues)
+		stop, err := l.popBlocking(sl, keys, queues, room)
 		if stop {
 			return
 		}
@@ -206,14 +208,20 @@ func (l *Layer) pause(d time.Duration, kick <-chan struct{}) {
 	t.Stop()
 }
 
-// popReady pops, without blocking, the messages waiting in keys, as many as
-// every queue of queues has room for, and dispatches them. It reports
-// whether it found any. l.mu is held on entry and released.
-func (l *Layer) popReady(sl *shardLoop, keys []string, queues []*localQueue) bool {
+// loopRoom is how many messages the loop may take for queues at once: as
+// many as each of them has room for, up to localBatch. l.mu is held.
+func loopRoom(queues []*localQueue) int {
 	room := localBatch
 	for _, q := range queues {
 		room = min(room, q.limit-q.len())
 	}
+	return room
+}
+
+// popReady pops, without blocking, up to room messages waiting in keys and
+// dispatches them: a server without BZMPOP (see popBatch). It reports
+// whether it found any. l.mu is held on entry and released.
+func (l *Layer) popReady(sl *shardLoop, keys []string, queues []*localQueue, room int) bool {
 	l.mu.Unlock()
 	ps, err := l.popMany(l.done, sl.shard, keys, room)
 	if err != nil || len(ps) == 0 {
@@ -228,11 +236,12 @@ func (l *Layer) popReady(sl *shardLoop, keys []string, queues []*localQueue) boo
 	return true
 }
 
-// popBlocking waits with one BZPOPMIN on keys and the wake key of sl and
-// dispatches the message it pops. When the pop fails, it keeps the error
+// popBlocking waits on keys and the wake key of sl, with one BZMPOP that
+// takes up to room messages (or BZPOPMIN, for one, on a server without
+// it), and dispatches what it pops. When the pop fails, it keeps the error
 // for the receivers of queues and wakes them; stop reports that it failed
 // because the layer closed, which ends the loop.
-func (l *Layer) popBlocking(sl *shardLoop, keys []string, queues []*localQueue) (stop bool, err error) {
+func (l *Layer) popBlocking(sl *shardLoop, keys []string, queues []*localQueue, room int) (stop bool, err error) {
 	l.mu.Lock()
 	if l.closed { // Close came after the loop's check: it wakes only loops already blocking
 		sl.running = false
@@ -242,15 +251,13 @@ func (l *Layer) popBlocking(sl *shardLoop, keys []string, queues []*localQueue) 
 	sl.blocking, sl.wakeSent = true, false
 	l.mu.Unlock()
 
-	p, ok, err := l.bzpopmin(l.done, sl.shard, append(keys, sl.wakeKey))
-	var (
-		c     channels.Content
-		route any
-	)
-	if ok && p.key != sl.wakeKey {
-		c, route, ok = l.decode(p)
-	} else {
-		ok = false
+	keys = append(keys, sl.wakeKey)
+	ps, ok, err := l.bzmpop(l.done, sl.shard, keys, room)
+	if !ok {
+		ps, err = l.blockPop(l.done, sl.shard, keys, 1)
+	}
+	if len(ps) > 0 && ps[0].key == sl.wakeKey { // one key's members
+		ps = nil
 	}
 
 	l.mu.Lock()
@@ -272,10 +279,7 @@ func (l *Layer) popBlocking(sl *shardLoop, keys []string, queues []*localQueue) 
 		l.mu.Unlock()
 		return false, err
 	}
-	if ok {
-		name := strings.TrimPrefix(p.key, l.cfg.Prefix)
-		l.dispatch(l.queue(name), route, c)
-	}
+	l.dispatchPopped(ps)
 	l.mu.Unlock()
 	return false, nil
 }

@@ -3,7 +3,6 @@ package redislayer
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -171,57 +170,4 @@ func (l *Layer) putBack(p popped) {
 	if err != nil {
 		l.cfg.Logger.Warn("redislayer: a message popped twice could not be put back and is lost", "key", p.key, "err", err)
 	}
-}
-
-// bzpopmin runs BZPOPMIN on keys for up to BlockTimeout. When ctx is done
-// first, it adds to a wake key of its own that it also waits on, so that
-// the pop returns without abandoning a message Redis may be sending; ok is
-// false when no channel message was popped.
-func (l *Layer) bzpopmin(ctx context.Context, shard int, keys []string) (popped, bool, error) {
-	if ctx != l.done { // the loops are counted in l.busy already
-		l.mu.Lock()
-		if l.closed {
-			l.mu.Unlock()
-			return popped{}, false, channels.ErrClosed
-		}
-		l.busy.Add(1)
-		l.mu.Unlock()
-		defer l.busy.Done()
-	}
-	var wake string
-	var woke chan struct{}
-	stop := func() bool { return true }
-	if ctx != l.done {
-		wake = l.key("$wake." + l.clientID + "." + strconv.FormatUint(l.wakeSeq.Add(1), 36))
-		keys = append(slices.Clip(keys), wake)
-		woke = make(chan struct{})
-		wctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		stopClose := context.AfterFunc(l.done, cancel)
-		defer stopClose()
-		stop = context.AfterFunc(wctx, func() {
-			defer close(woke)
-			l.pushWake(shard, wake)
-		})
-	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.blockWait+l.cfg.CallTimeout)
-	defer cancel()
-	res, err := l.clients[shard].BZPopMin(cctx, l.blockWait, keys...).Result()
-	if !stop() {
-		<-woke
-		dctx, cancel := l.callCtx(context.Background())
-		l.clients[shard].Del(dctx, wake)
-		cancel()
-	}
-	if errors.Is(err, redis.Nil) {
-		return popped{}, false, nil
-	}
-	if err != nil {
-		return popped{}, false, err
-	}
-	if res.Key == wake {
-		return popped{}, false, nil
-	}
-	member, _ := res.Member.(string)
-	return popped{shard, res.Key, member, res.Score}, true, nil
 }
