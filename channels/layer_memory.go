@@ -55,6 +55,7 @@ type MemoryLayer struct {
 	queues map[string]*memQueue            // by non-local channel name
 	groups map[string]map[string]time.Time // group -> channel -> last add
 	local  atomic.Pointer[localReceivers]  // DeliverLocal's receivers; nil once closed
+	inline atomic.Pointer[inlineSet]       // ConsumeInline's consumers; nil once closed
 	next   uint                            // rotates the start of Receive's scan
 	closed bool
 }
@@ -100,6 +101,7 @@ type memQueue struct {
 	waiters []memWaiter           // blocked receivers
 	room    []memWaiter           // senders waiting for room (WaitRoom), first come first woken
 	inline  func(m *Message) bool // the channel's ConsumeInline function, or nil
+	queued  atomic.Int32          // len(), for HandOver without the lock (see inlineSet)
 }
 
 // A memWaiter is one blocked Receive. Each wait makes a new one: a pooled
@@ -201,6 +203,7 @@ func (l *MemoryLayer) push(e memEntry, now time.Time) error {
 	}
 	e.expires = now.Add(l.cfg.Expiry)
 	q.items = append(q.items, e)
+	q.counted()
 	q.wakeOne()
 	return nil
 }
@@ -271,6 +274,7 @@ func (l *MemoryLayer) Flush(ctx context.Context) error {
 		}
 		clear(q.items)
 		q.items, q.head = q.items[:0], 0
+		q.counted()
 	}
 	clear(l.groups)
 	return nil
@@ -282,6 +286,7 @@ func (l *MemoryLayer) Close() error {
 	defer l.mu.Unlock()
 	l.closed = true
 	l.local.Store(nil)
+	l.inline.Store(nil)
 	for _, q := range l.queues {
 		for len(q.waiters) > 0 {
 			q.wakeOne()

@@ -29,6 +29,7 @@ func (l *MemoryLayer) ConsumeInline(channels []string, consume func(m *Message) 
 	for _, ch := range channels {
 		l.queue(ch).inline = consume // the queue stays while it is set (idle)
 	}
+	l.publishInline()
 	return func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -40,7 +41,34 @@ func (l *MemoryLayer) ConsumeInline(channels []string, consume func(m *Message) 
 				}
 			}
 		}
+		l.publishInline()
 	}, nil
+}
+
+// inlineSet is the channels consumed inline, by name, for HandOver to
+// find without the layer's lock: it is made anew (under the lock) each
+// time a consumer comes or goes, and each frame of every connection reads
+// it.
+type inlineSet map[string]inlineQueue
+
+type inlineQueue struct {
+	q       *memQueue
+	consume func(m *Message) bool
+}
+
+// publishInline makes the inlineSet of the queues' inline consumers.
+// l.mu is held.
+func (l *MemoryLayer) publishInline() {
+	if l.closed {
+		return
+	}
+	set := inlineSet{}
+	for ch, q := range l.queues {
+		if q.inline != nil {
+			set[ch] = inlineQueue{q, q.inline}
+		}
+	}
+	l.inline.Store(&set)
 }
 
 // HandOver implements DirectLayer: a message to a channel with an inline
@@ -70,13 +98,16 @@ func (l *MemoryLayer) HandOver(ctx context.Context, m *Message) error {
 }
 
 // inlineConsumer returns the inline consumer of channel when no message
-// waits there (those go first), or nil.
+// waits there (those go first), or nil. It takes no lock: a message the
+// same sender queued before is counted already (see memQueue.counted).
 func (l *MemoryLayer) inlineConsumer(channel string) func(*Message) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	q := l.queues[channel]
-	if q == nil || q.len() > 0 || l.closed {
+	set := l.inline.Load()
+	if set == nil {
 		return nil
 	}
-	return q.inline
+	iq, ok := (*set)[channel]
+	if !ok || iq.q.queued.Load() > 0 {
+		return nil
+	}
+	return iq.consume
 }

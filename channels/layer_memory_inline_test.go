@@ -49,6 +49,11 @@ func TestMemoryHandOverConsumesInline(t *testing.T) {
 	if len(got) != 1 {
 		t.Errorf("consumed inline %q, want only the first", got)
 	}
+	// Once the queue is empty again, messages are consumed inline again.
+	l.HandOver(ctx, channels.NewMessage("work", channels.Content{"n": "3b"}))
+	if len(got) != 2 || got[1] != "3b" {
+		t.Fatalf("consumed inline %q, want [1 3b]", got)
+	}
 
 	// Plain sends and stopped consumers queue.
 	l.SendOwned(ctx, "work", channels.Content{"n": "4"})
@@ -59,7 +64,7 @@ func TestMemoryHandOverConsumesInline(t *testing.T) {
 			t.Fatalf("received %v, %v; want n=%s", c, err, want)
 		}
 	}
-	if len(got) != 1 {
+	if len(got) != 2 {
 		t.Errorf("consumed inline %q after SendOwned and stop", got)
 	}
 }

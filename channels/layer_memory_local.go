@@ -82,6 +82,7 @@ func (l *MemoryLayer) DeliverLocal(nonLocal string, r LocalReceiver) (stop func(
 			}
 		}
 		q.items, q.head = q.items[:0], 0
+		q.counted()
 	}
 	return func() { l.stopLocal(nonLocal) }, nil
 }

@@ -81,6 +81,7 @@ func (l *MemoryLayer) pop(channels []string, now time.Time) (memEntry, bool) {
 		e := q.items[q.head]
 		q.items[q.head] = memEntry{}
 		q.head++
+		q.counted()
 		q.wakeRoom(1)
 		if q.len() == 0 {
 			q.items, q.head = q.items[:0], 0
@@ -140,6 +141,12 @@ func transient(key string) bool { return strings.ContainsAny(key, "!?") }
 
 func (q *memQueue) len() int { return len(q.items) - q.head }
 
+// counted publishes len() for the readers without the lock: after every
+// change of the items. A count that lags behind a pop only sends a
+// message through the queue rather than inline; the push, the one change
+// that makes it grow, always publishes. l.mu is held.
+func (q *memQueue) counted() { q.queued.Store(int32(q.len())) }
+
 // idle reports whether nobody waits on the queue, to receive or to send,
 // and nobody consumes it inline: an empty idle queue may go.
 func (q *memQueue) idle() bool { return len(q.waiters) == 0 && len(q.room) == 0 && q.inline == nil }
@@ -151,6 +158,7 @@ func (q *memQueue) dropExpired(now time.Time) {
 		q.head++
 		dropped++
 	}
+	q.counted()
 	q.wakeRoom(dropped)
 	if q.head > 0 && q.head*2 >= len(q.items) {
 		n := copy(q.items, q.items[q.head:])

@@ -24,7 +24,8 @@ type receiveFrame struct {
 	text        string
 	bytes       []byte
 	binary      bool
-	sessionKey  string // ChannelSessionKey of reply, or "": not content
+	sessionKey  string     // ChannelSessionKey of reply, or "": not content
+	route       *routeMemo // the connection's last route match, or nil: not content
 }
 
 // NewMessage returns a message of content received on channel, as a
@@ -102,6 +103,15 @@ func (m *Message) Content() Content {
 func (m *Message) compactFrame() *receiveFrame {
 	if m.compact && m.request == nil && m.built.Load() == nil {
 		return &m.frame
+	}
+	return nil
+}
+
+// routeMemo is the route memo of the connection a compact frame came
+// from, or nil.
+func (m *Message) routeMemo() *routeMemo {
+	if f := m.compactFrame(); f != nil {
+		return f.route
 	}
 	return nil
 }

@@ -218,13 +218,18 @@ func (r *Router) Match(m *Message) (Consumer, map[string]string, bool) {
 	if r.cache == nil || !isString {
 		return r.match(m)
 	}
-	key := routeKey{m.Channel, path}
-	if rm, ok := r.cache.lookup(key); ok {
+	memo := m.routeMemo()
+	if rm, ok := memo.lookup(r, m.Channel); ok {
 		return rm.consumer, rm.kwargs, rm.ok
 	}
-	c, kw, ok := r.match(m)
-	r.cache.remember(key, routeMatch{c, kw, ok})
-	return c, kw, ok
+	key := routeKey{m.Channel, path}
+	rm, ok := r.cache.lookup(key)
+	if !ok {
+		rm.consumer, rm.kwargs, rm.ok = r.match(m)
+		r.cache.remember(key, rm)
+	}
+	memo.remember(r, m.Channel, rm)
+	return rm.consumer, rm.kwargs, rm.ok
 }
 
 func (r *Router) match(m *Message) (Consumer, map[string]string, bool) {

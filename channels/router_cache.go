@@ -3,6 +3,7 @@ package channels
 import (
 	"maps"
 	"sync"
+	"sync/atomic"
 )
 
 // matchCache remembers the routes of the (channel, path) pairs a router has
@@ -65,4 +66,44 @@ func (c *matchCache) remember(key routeKey, rm routeMatch) {
 		rm.kwargs = maps.Clone(rm.kwargs)
 		c.matched[key] = rm
 	}
+}
+
+// routeMemo is the last route match of one connection's messages, which
+// share their path: the match of its frames by a router is then found with
+// no lookup in the router's cache. It is the connection's, and the
+// messages the server makes for it point to it (Message.routeMemo).
+type routeMemo struct {
+	last atomic.Pointer[memoEntry]
+}
+
+type memoEntry struct {
+	router  *Router
+	channel string
+	match   routeMatch // kwargs: the memo's own copy
+}
+
+// lookup returns the match r made for channel, if it is the last one;
+// the kwargs are the caller's own copy. m may be nil.
+func (m *routeMemo) lookup(r *Router, channel string) (routeMatch, bool) {
+	if m == nil {
+		return routeMatch{}, false
+	}
+	e := m.last.Load()
+	if e == nil || e.router != r || e.channel != channel {
+		return routeMatch{}, false
+	}
+	rm := e.match
+	if rm.kwargs != nil {
+		rm.kwargs = maps.Clone(rm.kwargs)
+	}
+	return rm, true
+}
+
+// remember keeps rm as the match r made for channel. m may be nil.
+func (m *routeMemo) remember(r *Router, channel string, rm routeMatch) {
+	if m == nil {
+		return
+	}
+	rm.kwargs = maps.Clone(rm.kwargs)
+	m.last.Store(&memoEntry{router: r, channel: channel, match: rm})
 }

@@ -156,6 +156,9 @@ type wsConn struct {
 	// sessionKey is the channel session key of reply, made once per
 	// connection for ChannelSession rather than looked up per frame.
 	sessionKey string
+	// route is the last route match of the connection's frames, which
+	// share their path: a router matches a connection once, not per frame.
+	route routeMemo
 	// closeCode is the code the server closed with, reported in
 	// websocket.disconnect when the client's own code is unknown.
 	closeCode atomic.Int64
@@ -352,7 +355,7 @@ func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int,
 		return c.awaitClose(CloseInvalidPayload), false, true
 	}
 	c.order++
-	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order, sessionKey: c.sessionKey}
+	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order, sessionKey: c.sessionKey, route: &c.route}
 	var m *Message
 	if kind == websocket.TextMessage {
 		m = newTextMessage(frame, data)
