@@ -44,9 +44,10 @@ func (l *Layer) bzmpop(ctx context.Context, shard int, keys []string, n int) (ps
 	}
 	ps, err = l.blockPop(ctx, shard, keys, n)
 	if unknownCommand(err) {
-		l.noBZMPop.Store(true)
-		l.cfg.Logger.Info("redislayer: the server has no BZMPOP (Redis before 7); receiving with BZPOPMIN",
-			"host", l.addrs[shard])
+		if l.noBZMPop.CompareAndSwap(false, true) { // said once, whoever finds it
+			l.cfg.Logger.Info("redislayer: the server has no BZMPOP (Redis before 7); receiving with BZPOPMIN",
+				"host", l.addrs[shard])
+		}
 		return nil, false, nil
 	}
 	return ps, true, err
