@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 	"github.com/gochannels/channels-jsonrpc/channels/redislayer"
-	channelstest "github.com/gochannels/channels-jsonrpc/testing"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -43,20 +43,6 @@ func TestReceiveWithoutBZMPOP(t *testing.T) {
 	if stats := commandCalls(t, srv); stats["bzpopmin"] == 0 {
 		t.Errorf("no BZPOPMIN ran: %v", stats)
 	}
-}
-
-// The conformance suite on a redis-server without BZMPOP.
-func TestLayerRedisServerWithoutBZMPOP(t *testing.T) {
-	cfg := suiteConfig
-	cfg.Hosts = []string{startRedis(t, "--rename-command", "BZMPOP", "").url()}
-	channelstest.TestLayer(t, func(t *testing.T) channels.Layer {
-		l, err := redislayer.New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { l.Close() })
-		return l
-	}, channelstest.Features{Capacity: suiteCapacity(1)})
 }
 
 func newServerLayer(t *testing.T, srv *redisServer, log *slog.Logger) *redislayer.Layer {
@@ -150,14 +136,11 @@ func commandCalls(t *testing.T, srv *redisServer) map[string]int {
 		if !ok {
 			continue
 		}
-		n := 0
-		for _, r := range rest {
-			if r < '0' || r > '9' {
-				break
-			}
-			n = n*10 + int(r-'0')
+		n, _, _ := strings.Cut(rest, ",")
+		calls[name], err = strconv.Atoi(n)
+		if err != nil {
+			t.Fatalf("INFO commandstats: %q: %v", line, err)
 		}
-		calls[name] = n
 	}
 	return calls
 }
