@@ -126,7 +126,7 @@ func TestChartIsWellFormedXML(t *testing.T) {
 
 func TestTableHasEveryTarget(t *testing.T) {
 	targets := []*target{{label: "raw echo", procs: []*child{{}}}, {label: "example", procs: []*child{{}}}}
-	r := newResults(targets, &options{duration: time.Second, fanout: []int{10}, rounds: 2})
+	r := newResults(targets, &options{duration: time.Second, fanout: []int{10}, rounds: 2, shapes: shapes})
 	for range shapes {
 		r.shapes = append(r.shapes, []shapeResult{
 			{answers: 100, elapsed: time.Second, p50: time.Millisecond, p99: 2 * time.Millisecond, cpu: []time.Duration{time.Millisecond}},
@@ -225,5 +225,25 @@ func TestCommitOfBuildSettings(t *testing.T) {
 		if got := commitOf(settings); got != want {
 			t.Errorf("commitOf(%v) = %q, want %q", settings, got, want)
 		}
+	}
+}
+
+func TestPickShapes(t *testing.T) {
+	picked, err := pickShapes(" http 50x1, WS 1x1 ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, sh := range picked {
+		names = append(names, sh.name)
+	}
+	if got := strings.Join(names, ","); got != "WS 1x1,HTTP 50x1" {
+		t.Errorf("picked %s, want the table's order: WS 1x1,HTTP 50x1", got)
+	}
+	if all, _ := pickShapes(""); len(all) != len(shapes) {
+		t.Errorf("an empty list picks %d shapes, want all %d", len(all), len(shapes))
+	}
+	if _, err := pickShapes("WS 2x2"); err == nil || !strings.Contains(err.Error(), `"WS 2x2"`) {
+		t.Errorf("an unknown shape gives %v, want an error naming it", err)
 	}
 }

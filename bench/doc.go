@@ -5,6 +5,7 @@
 //	go run ./bench [flags]
 //	go run ./bench -duration 5s -fanout 1000
 //	go run ./bench -example-bin /tmp/example -redis redis://127.0.0.1:6379/0
+//	go run ./bench -shapes "WS 1x1" -repeat 15 -fanout "" -idle 0
 //
 // # Targets
 //
@@ -46,6 +47,8 @@
 //     and the heap allocations it made per answer (runtime.MemStats.Mallocs
 //     from the heap profile every server serves: the echo beside its
 //     handlers, the example processes on their -pprof listeners).
+//     -shapes names the ones to run (all by default): more turns of one
+//     shape narrow its ratio on a noisy machine in the same time.
 //   - Fan-out: for each -fanout size (1000,10000), that many sockets join a
 //     group, then one more calls group.send -rounds times (20), each once
 //     every member has the one before; p50 and p99 of the time from the

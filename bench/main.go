@@ -21,6 +21,7 @@ type options struct {
 	duration   time.Duration
 	warmup     time.Duration
 	fanout     []int
+	shapes     []shape // the shapes to measure, in the table's order
 	rounds     int
 	repeat     int
 	idle       int
@@ -65,6 +66,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 3*time.Second, "measured time of each shape")
 	fs.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "unmeasured time before each shape")
 	fanout := fs.String("fanout", "1000,10000", "group sizes of the fan-out test, comma-separated (empty: none)")
+	only := fs.String("shapes", "", `the shapes to measure, comma-separated, e.g. "WS 1x1,HTTP 50x1" (empty: all)`)
 	fs.IntVar(&o.rounds, "rounds", 20, "group.send calls per fan-out size")
 	fs.IntVar(&o.repeat, "repeat", 3, "runs of each shape per target, taking turns; the table shows each target's median run")
 	fs.IntVar(&o.idle, "idle", 5000, "idle WebSockets per target (0: no idle test)")
@@ -83,6 +85,9 @@ func parseFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("-fanout: %w", err)
 	}
 	o.fanout = sizes
+	if o.shapes, err = pickShapes(*only); err != nil {
+		return nil, fmt.Errorf("-shapes: %w", err)
+	}
 	if o.duration <= 0 || o.warmup < 0 || o.rounds <= 0 || o.repeat <= 0 || o.idle < 0 {
 		return nil, errors.New("-duration, -rounds and -repeat must be positive, -warmup and -idle not negative")
 	}
@@ -103,6 +108,30 @@ func parseSizes(list string) ([]int, error) {
 		sizes = append(sizes, n)
 	}
 	return sizes, nil
+}
+
+// pickShapes is the shapes a -shapes list names (case and spaces aside),
+// in the order of the table; all of them for an empty list.
+func pickShapes(list string) ([]shape, error) {
+	if strings.TrimSpace(list) == "" {
+		return shapes, nil
+	}
+	key := func(name string) string { return strings.ToLower(strings.ReplaceAll(name, " ", "")) }
+	named := map[string]bool{}
+	for field := range strings.SplitSeq(list, ",") {
+		k := key(field)
+		if !slices.ContainsFunc(shapes, func(sh shape) bool { return key(sh.name) == k }) {
+			return nil, fmt.Errorf("no shape %q (the shapes: WS 1x1, WS 50x1, WS 50x16, HTTP 1x1, HTTP 50x1)", strings.TrimSpace(field))
+		}
+		named[k] = true
+	}
+	var picked []shape
+	for _, sh := range shapes {
+		if named[key(sh.name)] {
+			picked = append(picked, sh)
+		}
+	}
+	return picked, nil
 }
 
 // run starts the targets, measures them, and writes the report.
@@ -154,7 +183,7 @@ func measureIdle(ctx context.Context, res *results, o *options, progress io.Writ
 // taking turns so that a slow moment of a shared machine does not fall on
 // one target only, and keeps each target's median run.
 func measureShapes(ctx context.Context, res *results, o *options, progress io.Writer) {
-	for _, sh := range shapes {
+	for _, sh := range o.shapes {
 		runs := make([][]shapeResult, len(res.targets))
 		for n := range o.repeat {
 			for i, t := range res.targets {

@@ -17,6 +17,7 @@ type results struct {
 	header  [][2]string
 	targets []*target
 	idle    []idleResult     // by target
+	names   []string         // of the shapes measured
 	shapes  [][]shapeResult  // by shape, then target
 	turns   [][]ratioRange   // by shape, then target: the ratios of single turns
 	fanout  [][]fanoutResult // by -fanout size, then target
@@ -26,6 +27,9 @@ type results struct {
 
 func newResults(targets []*target, o *options) *results {
 	r := &results{targets: targets, sizes: o.fanout, rounds: o.rounds}
+	for _, sh := range o.shapes {
+		r.names = append(r.names, sh.name)
+	}
 	r.header = [][2]string{
 		{"date", time.Now().Format(time.RFC3339)},
 		{"machine", fmt.Sprintf("%s, %d CPUs", commandOutput("uname", "-m"), runtime.NumCPU())},
@@ -112,7 +116,7 @@ func (r *results) writeShapes(b *strings.Builder) {
 	}
 	fmt.Fprintln(tw)
 	for i, row := range r.shapes {
-		fmt.Fprintf(tw, "%s\t", leftAligned(shapes[i].name))
+		fmt.Fprintf(tw, "%s\t", leftAligned(r.names[i]))
 		for j, s := range row {
 			fmt.Fprintf(tw, "|\t%.0f\t%s\t", s.rps(), ratio(s.rps(), row[0].rps()))
 			if j > 0 {
@@ -166,7 +170,7 @@ func (r *results) writeRedis(b *strings.Builder) {
 		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "%s\tcommands\tredis-server µs\tall µs\tx echo CPU\t\n", leftAligned("shape"))
 		for i, row := range r.shapes {
-			fmt.Fprintf(tw, "%s\t%s\n", leftAligned(shapes[i].name), redisCells(row[j], row[0], len(t.procs)))
+			fmt.Fprintf(tw, "%s\t%s\n", leftAligned(r.names[i]), redisCells(row[j], row[0], len(t.procs)))
 		}
 		tw.Flush()
 	}
@@ -207,7 +211,7 @@ func (r *results) writePerProcess(b *strings.Builder, title string, cell func(s 
 	}
 	fmt.Fprintln(tw)
 	for i, row := range r.shapes {
-		fmt.Fprintf(tw, "%s\t", leftAligned(shapes[i].name))
+		fmt.Fprintf(tw, "%s\t", leftAligned(r.names[i]))
 		for j, s := range row {
 			for k := range r.targets[j].procs {
 				fmt.Fprintf(tw, "%s\t", cell(s, k))
@@ -315,7 +319,7 @@ func (r *results) chart() chart {
 		c.series = append(c.series, t.label)
 	}
 	for i, row := range r.shapes {
-		c.groups = append(c.groups, shapes[i].name)
+		c.groups = append(c.groups, r.names[i])
 		values := make([]float64, len(row))
 		for j, s := range row {
 			values[j] = s.rps()

@@ -195,10 +195,11 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 }
 
 // call dispatches payload with cc, WithCall's context (the Call and the
-// context in one allocation), made here from ctx.
-func (h *handler) call(cc *callContext, ctx context.Context, t Transport, m *channels.Message, payload []byte) Reply {
+// context in one allocation), made here from ctx. The Observer's record of
+// the call is the caller's to make, once the answer is sent.
+func (h *handler) call(cc *callContext, ctx context.Context, t Transport, m *channels.Message, payload []byte) (Reply, observation) {
 	*cc = callContext{Context: ctx, call: Call{Transport: t, Message: m, Consumer: h.user}}
-	return h.c.Dispatch(cc, payload, &h.c.Options)
+	return h.c.dispatch(cc, payload, &h.c.Options)
 }
 
 // receive answers one frame: a request, a notification or a batch. A binary
@@ -214,9 +215,12 @@ func (h *handler) receive(ctx context.Context, m *channels.Message) error {
 	}
 	held, _ := ctx.Value(heldAnswerKey{}).(*heldAnswer)
 	if held == nil {
-		return h.answer(ctx, m, h.call(new(callContext), ctx, Websocket, m, payload))
+		reply, later := h.call(new(callContext), ctx, Websocket, m, payload)
+		defer later.done()
+		return h.answer(ctx, m, reply)
 	}
-	held.reply, held.set = h.call(&held.call, ctx, Websocket, m, payload), true
+	held.reply, held.later = h.call(&held.call, ctx, Websocket, m, payload)
+	held.set = true
 	return nil
 }
 
@@ -230,6 +234,7 @@ type heldAnswer struct {
 	context.Context
 	reply Reply
 	set   bool
+	later observation // the call's record, made once reply is sent
 	call  callContext
 }
 
@@ -249,6 +254,7 @@ func (h *handler) consumeFrame(ctx context.Context, m *channels.Message) error {
 		return h.ws.Consume(ctx, m)
 	}
 	held := &heldAnswer{Context: ctx}
+	defer held.later.done()
 	err := h.ws.Consume(held, m)
 	if held.set {
 		err = errors.Join(err, h.answer(ctx, m, held.reply))
@@ -348,7 +354,8 @@ func (h *handler) serveHTTP(ctx context.Context, m *channels.Message) error {
 		// starts empty and is never stored, so it costs the store nothing.
 		m.ChannelSession = channels.NewSession(channels.ChannelSessionKey(m.ReplyChannel()), nil)
 	}
-	r := h.call(new(callContext), ctx, HTTP, m, m.Body())
+	r, later := h.call(new(callContext), ctx, HTTP, m, m.Body())
+	defer later.done()
 	if r.Body == nil {
 		return m.ReplyOwned(ctx, httpResponse(204, "", nil))
 	}

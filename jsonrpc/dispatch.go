@@ -73,10 +73,19 @@ type Reply struct {
 // context.Context receives ctx carrying a copy of that Call with Version,
 // Method and ID filled in. Batch requests run one after another, in order.
 func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) Reply {
+	reply, later := r.dispatch(ctx, payload, opts)
+	later.done()
+	return reply
+}
+
+// dispatch is Dispatch, leaving the Observer's record of a lone request to
+// the caller, to make once the answer is sent. The calls of a batch are
+// recorded as they end.
+func (r *Registry) dispatch(ctx context.Context, payload []byte, opts *Options) (Reply, observation) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	d := dispatcher{ctx: ctx, reg: r, state: r.snapshot(), call: CallFrom(ctx), maxBatch: DefaultMaxBatch, enc: JSONEncoder{}}
+	d := dispatcher{ctx: ctx, reg: r, state: r.snapshot(), call: CallFrom(ctx), maxBatch: DefaultMaxBatch, enc: JSONEncoder{}, hold: true}
 	if opts != nil {
 		d.obs, d.errorData = opts.Observer, opts.ErrorData
 		if opts.MaxBatch != 0 {
@@ -91,6 +100,12 @@ func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) 
 	case JSONEncoder, *JSONEncoder:
 		d.stdJSON = true
 	}
+	reply := d.payload(payload)
+	return reply, d.held
+}
+
+// payload answers a whole payload.
+func (d *dispatcher) payload(payload []byte) Reply {
 	if req, ok := parseObject(payload); ok { // the common payload, in one pass
 		env, ok := envelopeOf(req, false)
 		return replyOf(d.respond(make([]byte, 0, 64+len(payload)/4), env, ok))
@@ -108,6 +123,7 @@ func (r *Registry) Dispatch(ctx context.Context, payload []byte, opts *Options) 
 	}
 	v := trimSpace(payload) // one valid value: no second scan for its end
 	if v[0] == '[' {
+		d.hold = false
 		return d.batch(v)
 	}
 	return replyOf(d.single(make([]byte, 0, 64+len(v)/4), v, false))
@@ -137,6 +153,8 @@ type dispatcher struct {
 	enc       Encoder
 	stdJSON   bool // enc is JSONEncoder
 	logger    *slog.Logger
+	hold      bool        // observe leaves its record in held
+	held      observation // the record of a lone request
 }
 
 func (d *dispatcher) log() *slog.Logger {

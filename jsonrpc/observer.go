@@ -16,7 +16,9 @@ type Observer interface {
 	// that what clients send cannot make up names. Dispatch asks once per
 	// method and keeps the answer: a call costs no lookup. The function
 	// runs on the hot path; code is 0 for a success, and took is how long
-	// the method ran (0 when it did not run).
+	// the method ran (0 when it did not run). Dispatch calls it before it
+	// returns; the Consumer calls it for a lone request once its answer is
+	// sent, so that the client does not wait for it.
 	Method(name string) func(code Code, took time.Duration)
 }
 
@@ -46,18 +48,40 @@ func (r *recorder) answers(obs Observer) bool {
 }
 
 // observe records a call of m (nil: no registered method) that ended with
-// code after took.
+// code after took, or holds the record in d.held.
 func (d *dispatcher) observe(m *method, code Code, took time.Duration) {
 	if d.obs == nil {
 		return
 	}
+	var record func(Code, time.Duration)
 	switch {
 	case m != nil:
-		recorderIn(&m.recorder, d.obs, m.info.Name)(code, took)
+		record = recorderIn(&m.recorder, d.obs, m.info.Name)
 	case d.reg != nil:
-		recorderIn(&d.reg.unknown, d.obs, "")(code, took)
+		record = recorderIn(&d.reg.unknown, d.obs, "")
 	default:
-		d.obs.Method("")(code, took)
+		record = d.obs.Method("")
+	}
+	if d.hold {
+		d.held = observation{record: record, code: code, took: took}
+		return
+	}
+	record(code, took)
+}
+
+// observation is the record of a lone call, held back until its answer is
+// sent: the Observer's work does not delay the client.
+type observation struct {
+	record func(Code, time.Duration) // nil: nothing to record
+	code   Code
+	took   time.Duration
+}
+
+// done makes the record o holds, once.
+func (o *observation) done() {
+	if o.record != nil {
+		o.record(o.code, o.took)
+		o.record = nil
 	}
 }
 
