@@ -117,11 +117,17 @@ func pickShapes(list string) ([]shape, error) {
 		return shapes, nil
 	}
 	key := func(name string) string { return strings.ToLower(strings.ReplaceAll(name, " ", "")) }
+	known := map[string]bool{}
+	var names []string
+	for _, sh := range shapes {
+		known[key(sh.name)] = true
+		names = append(names, sh.name)
+	}
 	named := map[string]bool{}
 	for field := range strings.SplitSeq(list, ",") {
 		k := key(field)
-		if !slices.ContainsFunc(shapes, func(sh shape) bool { return key(sh.name) == k }) {
-			return nil, fmt.Errorf("no shape %q (the shapes: WS 1x1, WS 50x1, WS 50x16, HTTP 1x1, HTTP 50x1)", strings.TrimSpace(field))
+		if !known[k] {
+			return nil, fmt.Errorf("no shape %q (the shapes: %s)", strings.TrimSpace(field), strings.Join(names, ", "))
 		}
 		named[k] = true
 	}
