@@ -22,7 +22,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // skipSpace returns the index of the first non-whitespace byte at or after i.
 func skipSpace(b []byte, i int) int {
-	for i < len(b) && isSpace(b[i]) {
+	for i < len(b) && b[i] <= ' ' && isSpace(b[i]) { // most bytes are above ' '
 		i++
 	}
 	return i
@@ -202,8 +202,13 @@ func parseRequest(obj []byte) request {
 // for a key that is no request member. A key is decoded only when it has
 // an escape, which is rare.
 func (r *request) member(key []byte) *[]byte {
+	return r.memberEscaped(key, bytes.IndexByte(key, '\\') >= 0)
+}
+
+// memberEscaped is member when the caller knows whether key has an escape.
+func (r *request) memberEscaped(key []byte, escaped bool) *[]byte {
 	name := key[1 : len(key)-1]
-	if bytes.IndexByte(name, '\\') >= 0 {
+	if escaped {
 		name = []byte(unquote(key))
 	}
 	switch string(name) {

@@ -1,6 +1,10 @@
 package jsonrpc
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+)
 
 // A payload is checked once, before anything reads it: it must be one JSON
 // value (RFC 8259), as json.Valid says, and whether it is valid UTF-8 is
@@ -28,12 +32,14 @@ func validJSON(b []byte) (valid, validUTF8 bool) {
 // bits, 1 for an object: in small for the first 128, in deep (allocated
 // only for payloads that nest deeper) for the others.
 type validator struct {
-	b     []byte
-	utf8  bool
-	depth int
-	base  int // value returns once the nesting is back to it
-	small [2]uint64
-	deep  []uint64
+	b    []byte
+	utf8 bool
+	// escaped is set by str when a string has an escape.
+	escaped bool
+	depth   int
+	base    int // value returns once the nesting is back to it
+	small   [2]uint64
+	deep    []uint64
 }
 
 func (v *validator) word(d int) *uint64 {
@@ -175,30 +181,69 @@ func (v *validator) literal(i int, lit string) int {
 	return i + len(lit)
 }
 
-// str checks the string whose opening quote is at i.
+// str checks the string whose opening quote is at i. Plain bytes (see
+// plainInString), the most of any string, take a table lookup each; the
+// rest, escapes and non-ASCII, are strRest's.
 func (v *validator) str(i int) int {
-	for i++; i < len(v.b); i++ {
-		switch c := v.b[i]; {
+	b := v.b
+	for i++; len(b)-i >= 8; i += 8 { // a word at a time, while there is one
+		if n := plainBytes(binary.LittleEndian.Uint64(b[i:])); n < 8 {
+			i += n
+			if b[i] == '"' {
+				return i + 1
+			}
+			return v.strRest(i)
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; !plainInString[c] {
+			if c == '"' {
+				return i + 1
+			}
+			return v.strRest(i)
+		}
+	}
+	return -1
+}
+
+// plainBytes returns how many of the bytes of the little-endian word x,
+// from the first, are plain in a string (see plainInString), with the
+// usual tests for a zero byte (exact at the lowest hit) for the quote,
+// the backslash and control bytes, and the high bit.
+func plainBytes(x uint64) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := x^(ones*'"'), x^(ones*'\\')
+	stop := ((quote - ones) &^ quote) | ((backslash - ones) &^ backslash) | ((x - ones*0x20) &^ x) | x
+	return bits.TrailingZeros64(stop&highs) / 8
+}
+
+// strRest is str from i, a byte that is not plain, on.
+func (v *validator) strRest(i int) int {
+	b := v.b
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case plainInString[c]:
 		case c == '"':
 			return i + 1
 		case c < 0x20:
 			return -1
 		case c == '\\':
-			if i++; i >= len(v.b) {
+			v.escaped = true
+			if i++; i >= len(b) {
 				return -1
 			}
-			switch v.b[i] {
+			switch b[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
-				if len(v.b)-i <= 4 || !isHex(v.b[i+1]) || !isHex(v.b[i+2]) || !isHex(v.b[i+3]) || !isHex(v.b[i+4]) {
+				if len(b)-i <= 4 || !isHex(b[i+1]) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) {
 					return -1
 				}
 				i += 4
 			default:
 				return -1
 			}
-		case c >= utf8.RuneSelf:
-			r, size := utf8.DecodeRune(v.b[i:])
+		default: // c >= utf8.RuneSelf
+			r, size := utf8.DecodeRune(b[i:])
 			if r == utf8.RuneError && size == 1 {
 				v.utf8 = false
 			}
@@ -206,6 +251,30 @@ func (v *validator) str(i int) int {
 		}
 	}
 	return -1
+}
+
+// plainInString tells the bytes that stand for themselves in a JSON
+// string: ASCII, neither a control byte, the quote nor the backslash.
+var plainInString = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// memberValue is value for a member of the outermost object: a string or
+// a number, the usual values of a request's members, go straight to their
+// scanners.
+func (v *validator) memberValue(i int) int {
+	if i < len(v.b) {
+		switch c := v.b[i]; {
+		case c == '"':
+			return v.str(i)
+		case c == '-' || isDigit(c):
+			return v.number(i)
+		}
+	}
+	return v.value(i)
 }
 
 func isHex(c byte) bool {
@@ -272,15 +341,16 @@ func parseObject(b []byte) (r request, ok bool) {
 		if i >= len(b) || b[i] != '"' {
 			return request{}, false
 		}
+		v.escaped = false
 		if i = v.str(i); i < 0 {
 			return request{}, false
 		}
-		member := r.member(b[key:i])
+		member := r.memberEscaped(b[key:i], v.escaped)
 		if i = v.space(i); i >= len(b) || b[i] != ':' {
 			return request{}, false
 		}
 		value := v.space(i + 1)
-		if i = v.value(value); i < 0 {
+		if i = v.memberValue(value); i < 0 {
 			return request{}, false
 		}
 		if member != nil {

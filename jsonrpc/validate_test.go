@@ -95,3 +95,13 @@ func checkParseObject(t *testing.T, b []byte) {
 		}
 	}
 }
+
+func BenchmarkParseObject(b *testing.B) {
+	payload := []byte(`{"jsonrpc":"2.0","method":"ping","id":1234}`)
+	b.SetBytes(int64(len(payload)))
+	for b.Loop() {
+		if _, ok := parseObject(payload); !ok {
+			b.Fatal("not parsed")
+		}
+	}
+}
