@@ -100,10 +100,9 @@ type Worker struct {
 	cfg      WorkerConfig
 	log      *slog.Logger
 
-	receiving sync.Mutex // held by the one goroutine receiving, when ordered
-	mu        sync.Mutex
-	inHand    map[string]inHand // by reply channel: the connections with a message in hand
-	detached  sync.WaitGroup    // goroutines started with Go
+	receiving sync.Mutex     // held by the one goroutine receiving, when ordered
+	hand      *handTable     // the connections with a message in hand
+	detached  sync.WaitGroup // goroutines started with Go
 }
 
 // DrainKey is the key of a websocket.disconnect sent by a draining server:
@@ -141,7 +140,7 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 		consumer: Recover(cfg.Logger)(consumer), // a panic fails one message, not the worker
 		cfg:      cfg,
 		log:      cfg.Logger,
-		inHand:   make(map[string]inHand),
+		hand:     newHandTable(),
 	}
 }
 
@@ -234,58 +233,14 @@ func (w *Worker) message(channel string, content Content) *Message {
 	return m
 }
 
-// inHand is a connection's message being consumed, and those queued
-// behind it.
-type inHand struct {
-	running *Message
-	queue   []*Message
-}
-
-// claim marks m's connection busy and returns true, or queues m behind the
-// message of that connection in hand and returns false. A disconnect
-// queued so cancels the call in hand: its client has gone.
-func (w *Worker) claim(m *Message) bool {
-	reply := m.ReplyChannel()
-	if reply == "" {
-		return true
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if h, busy := w.inHand[reply]; busy {
-		h.queue = append(h.queue, m)
-		w.inHand[reply] = h
-		w.cfg.Observer.WorkerQueue(1)
-		if isDisconnect(m.Channel) {
-			h.running.call.cancel(context.Canceled)
-		}
-		return false
-	}
-	w.inHand[reply] = inHand{running: m}
-	return true
-}
+// claim marks m's connection busy and returns true, or queues m behind
+// the message of that connection in hand and returns false (see
+// handTable.claim).
+func (w *Worker) claim(m *Message) bool { return w.hand.claim(m, w.cfg.Observer) }
 
 // release returns the next message queued behind done, or marks done's
 // connection idle and returns nil.
-func (w *Worker) release(done *Message) *Message {
-	reply := done.ReplyChannel()
-	if reply == "" {
-		return nil
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	h := w.inHand[reply]
-	if len(h.queue) == 0 {
-		delete(w.inHand, reply)
-		return nil
-	}
-	next := h.queue[0]
-	w.inHand[reply] = inHand{running: next, queue: h.queue[1:]}
-	w.cfg.Observer.WorkerQueue(-1)
-	if len(h.queue) > 1 && isDisconnect(h.queue[len(h.queue)-1].Channel) {
-		next.call.cancel(context.Canceled) // its client has gone too
-	}
-	return next
-}
+func (w *Worker) release(done *Message) *Message { return w.hand.release(done, w.cfg.Observer) }
 
 // Handle consumes one message in the calling goroutine, with the worker's
 // error handling. The test harness uses it to consume synchronously.

@@ -182,8 +182,9 @@ func (v *validator) literal(i int, lit string) int {
 }
 
 // str checks the string whose opening quote is at i. Plain bytes (see
-// plainInString), the most of any string, take a table lookup each; the
-// rest, escapes and non-ASCII, are strRest's.
+// plainInString), the most of any string, are skipped a word at a time
+// (a table lookup each near the end); the rest, escapes and non-ASCII,
+// are strRest's.
 func (v *validator) str(i int) int {
 	b := v.b
 	for i++; len(b)-i >= 8; i += 8 { // a word at a time, while there is one
