@@ -102,7 +102,11 @@ func TestWebsocketEchoThroughLayerAndWorker(t *testing.T) {
 	a := startApp(t, nil, channels.ServerConfig{},
 		channels.Route("websocket.receive", channels.ConsumerFunc(echo)))
 	conn := a.dial(t, "/echo/")
-	for _, msg := range []string{"hello", "world", strings.Repeat("x", 70000)} {
+	var sizes []string // around the longest frame read without a buffer, 96 bytes
+	for _, n := range []int{0, 1, 95, 96, 97, 98, 200} {
+		sizes = append(sizes, strings.Repeat("0123456789", 20)[:n])
+	}
+	for _, msg := range append([]string{"hello", "world", strings.Repeat("x", 70000)}, sizes...) {
 		if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
 			t.Fatal(err)
 		}

@@ -330,8 +330,33 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 // does the handling of a frame (receiveFrame), so that the goroutine of an
 // idle connection, parked in the read, uses little of its stack.
 type frameBuffer struct {
-	buf     bytes.Buffer
+	short   [shortText + 1]byte // a short frame, read as it is
+	buf     bytes.Buffer        // a longer one
 	limited io.LimitedReader
+}
+
+// read reads the frame r gives, up to limit bytes and one more (so that a
+// longer frame shows). A short frame, the usual call, is read straight
+// into in.short; only a longer one goes through in.buf.
+func (in *frameBuffer) read(r io.Reader, limit int64) ([]byte, error) {
+	n := 0
+	for n < len(in.short) {
+		k, err := r.Read(in.short[n:])
+		n += k
+		if err == io.EOF {
+			return in.short[:n], nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	in.buf.Reset()
+	in.buf.Write(in.short[:n])
+	in.limited = io.LimitedReader{R: r, N: limit + 1 - int64(n)}
+	if _, err := in.buf.ReadFrom(&in.limited); err != nil {
+		return nil, err
+	}
+	return in.buf.Bytes(), nil
 }
 
 // receiveFrame reads the frame r gives into in and sends it as a
@@ -339,13 +364,11 @@ type frameBuffer struct {
 // drained (see readLoop).
 func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int, drained, stop bool) {
 	cfg := &c.srv.cfg
-	in.buf.Reset()
-	in.limited = io.LimitedReader{R: r, N: cfg.MaxMessageSize + 1}
-	if _, err := in.buf.ReadFrom(&in.limited); err != nil {
+	data, err := in.read(r, cfg.MaxMessageSize)
+	if err != nil {
 		code, drained := c.readErrorCode(err)
 		return code, drained, true
 	}
-	data := in.buf.Bytes()
 	if int64(len(data)) > cfg.MaxMessageSize {
 		c.startClose(CloseMessageTooBig, true)
 		return c.awaitClose(CloseMessageTooBig), false, true

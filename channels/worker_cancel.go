@@ -18,6 +18,7 @@ import (
 // the Message, so that a call that never selects on it costs nothing.
 type callCtx struct {
 	parent context.Context
+	worker *Worker // whose call it is: Value answers workerKey without a walk up the parents
 	mu     sync.Mutex
 	done   chan struct{} // made by Done
 	err    error         // context.Canceled once cancelled
@@ -25,7 +26,13 @@ type callCtx struct {
 }
 
 func (c *callCtx) Deadline() (time.Time, bool) { return c.parent.Deadline() }
-func (c *callCtx) Value(key any) any           { return c.parent.Value(key) }
+
+func (c *callCtx) Value(key any) any {
+	if _, ok := key.(workerKey); ok && c.worker != nil {
+		return c.worker
+	}
+	return c.parent.Value(key)
+}
 
 func (c *callCtx) Done() <-chan struct{} {
 	c.mu.Lock()

@@ -136,7 +136,7 @@ func (r *workerRun) consumeInOrder(m *Message) {
 // cancels when m's client goes away meanwhile (see claim).
 func (r *workerRun) consumeCancellable(m *Message) {
 	m.call.mu.Lock()
-	m.call.parent = r.ctx()
+	m.call.parent, m.call.worker = r.ctx(), r.w
 	m.call.mu.Unlock()
 	r.w.consume(&m.call, m)
 	m.call.end()

@@ -257,7 +257,9 @@ func (h *handler) consumeFrame(ctx context.Context, m *channels.Message) error {
 	defer held.later.done()
 	err := h.ws.Consume(held, m)
 	if held.set {
-		err = errors.Join(err, h.answer(ctx, m, held.reply))
+		if aerr := h.answer(ctx, m, held.reply); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
 	}
 	return err
 }
