@@ -12,7 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -373,7 +372,7 @@ func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int,
 		c.startClose(CloseMessageTooBig, true)
 		return c.awaitClose(CloseMessageTooBig), false, true
 	}
-	if kind == websocket.TextMessage && !utf8.Valid(data) { // RFC 6455 8.1
+	if kind == websocket.TextMessage && !validUTF8(data) { // RFC 6455 8.1
 		c.startClose(CloseInvalidPayload, true)
 		return c.awaitClose(CloseInvalidPayload), false, true
 	}

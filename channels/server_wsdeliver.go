@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // What reaches an open WebSocket: replies turned into frames, typed events
@@ -35,7 +34,7 @@ func (c *wsConn) send(f []byte, kind frameKind, inline bool) {
 // sendText is send for a text frame. A text frame is UTF-8 (RFC 6455
 // 5.6): invalid bytes a consumer sent become U+FFFD.
 func (c *wsConn) sendText(text string, inline bool) {
-	if !utf8.ValidString(text) {
+	if !validUTF8String(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
 	c.cutIfFull(c.w.sendText(opText, text, inline))
