@@ -47,7 +47,12 @@ func Example() {
 		return
 	}
 	defer conn.Close()
+	// A call is counted once its answer is sent, and the calls of one
+	// connection run in order: the answer to a second call tells that the
+	// first is counted.
 	conn.WriteMessage(websocket.TextMessage, []byte(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	conn.WriteMessage(websocket.TextMessage, []byte(`{"jsonrpc":"2.0","id":2,"method":"none"}`))
+	conn.ReadMessage()
 	conn.ReadMessage()
 
 	resp, err := http.Get(ts.URL + "/metrics")
