@@ -6,6 +6,7 @@
 //	go run ./bench -duration 5s -fanout 1000
 //	go run ./bench -example-bin /tmp/example -redis redis://127.0.0.1:6379/0
 //	go run ./bench -shapes "WS 1x1" -repeat 15 -fanout "" -idle 0
+//	go run ./bench -instructions
 //
 // # Targets
 //
@@ -58,6 +59,19 @@
 //
 // The bench and the servers share the machine's CPUs, so the numbers
 // compare targets with each other rather than stand alone.
+//
+// # Instructions
+//
+// With -instructions the bench times nothing: it runs the echo and the
+// example under valgrind's callgrind (the Debian package valgrind) and
+// prints the instructions each server executes per call at -shapes (WS
+// 1x1 and HTTP 1x1 unless named), counted over -duration after -warmup,
+// and the example's ratio to the echo's. A count moves by a percent or two
+// from run to run where the answers per second of a shared machine move
+// by a tenth, so it shows a change of the hot path that the timed table
+// cannot; it does not show what costs time without costing instructions
+// (cache misses, waits, the scheduler's wake-ups). Under callgrind a
+// server runs some fifty times slower, with GOMAXPROCS=1.
 //
 // # Output
 //

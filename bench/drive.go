@@ -43,6 +43,9 @@ type shapeResult struct {
 	// in the window, -1 when unknown or when the target has none.
 	redisCPU      time.Duration
 	redisCommands int64
+	// instructions is what the target's server executed in the window
+	// under callgrind (-instructions), -1 when unknown or not counted.
+	instructions int64
 }
 
 func (r shapeResult) rps() float64 {
@@ -50,6 +53,15 @@ func (r shapeResult) rps() float64 {
 		return 0
 	}
 	return float64(r.answers) / r.elapsed.Seconds()
+}
+
+// instructionsPerCall is the instructions the server executed per answer,
+// and whether they are known.
+func (r shapeResult) instructionsPerCall() (float64, bool) {
+	if r.instructions < 0 || r.answers == 0 {
+		return 0, false
+	}
+	return float64(r.instructions) / float64(r.answers), true
 }
 
 // allocsPerCall is the heap allocations process i made per answer, and
@@ -121,15 +133,17 @@ func runShape(ctx context.Context, sh shape, t *target, pids []int, warmup, wind
 	if sh.http {
 		newClient = func() client { return httpClient(t.rpcURL()) }
 	}
-	return measure(ctx, sh.conns, newClient, meters{pids, t.heapURLs, t.redis}, warmup, window)
+	return measure(ctx, sh.conns, newClient, meters{pids, t.heapURLs, t.redis, t.callgrind}, warmup, window)
 }
 
 // meters are what a measurement reads at the window's ends besides the
-// clients' answers: CPU time, allocations and a redis-server's counters.
+// clients' answers: CPU time, allocations, a redis-server's counters and
+// the instructions of a server under callgrind.
 type meters struct {
-	pids     []int
-	heapURLs []string
-	redis    *redisProbe // nil: none
+	pids      []int
+	heapURLs  []string
+	redis     *redisProbe     // nil: none
+	callgrind *callgrindProbe // nil: none
 }
 
 func measure(ctx context.Context, conns int, newClient func() client, ms meters, warmup, window time.Duration) shapeResult {
@@ -146,6 +160,7 @@ func measure(ctx context.Context, conns int, newClient func() client, ms meters,
 	mallocs := startMallocs(ms.heapURLs)
 	redisUse := startRedis(ms.redis)
 	cpu := startCPU(ms.pids)
+	instructions := startInstructions(ms.callgrind)
 	start := time.Now()
 	phase.Store(measuring)
 	sleepContext(ctx, window)
@@ -153,6 +168,7 @@ func measure(ctx context.Context, conns int, newClient func() client, ms meters,
 	r := shapeResult{elapsed: time.Since(start), cpu: cpu.used()}
 	r.redisCPU, r.redisCommands = redisUse.used()
 	r.mallocs = mallocs.used()
+	r.instructions = instructions.used()
 	stop()
 	wg.Wait()
 

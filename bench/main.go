@@ -29,6 +29,8 @@ type options struct {
 	redisURL   string
 	out        string
 	svg        string
+	// instructions runs the -instructions mode instead (instructions.go).
+	instructions bool
 }
 
 // settleAfterMany is the pause after closing many sockets, so that the
@@ -53,6 +55,10 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	run := run
+	if o.instructions {
+		run = runInstructions
+	}
 	if err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		stop()
@@ -74,6 +80,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.redisURL, "redis", "", "also bench the example split into -mode server and -mode worker on this Redis, e.g. redis://127.0.0.1:6379/0")
 	fs.StringVar(&o.out, "out", "bench-results.txt", "the table's file (empty: none)")
 	fs.StringVar(&o.svg, "svg", "bench-results.svg", "the chart's file (empty: none)")
+	fs.BoolVar(&o.instructions, "instructions", false, `instead of timing, count the instructions per call of the echo and the example under valgrind's callgrind (Debian package valgrind), at -shapes (default "WS 1x1,HTTP 1x1")`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -85,6 +92,9 @@ func parseFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("-fanout: %w", err)
 	}
 	o.fanout = sizes
+	if o.instructions && strings.TrimSpace(*only) == "" {
+		*only = "WS 1x1,HTTP 1x1" // the others take long under callgrind
+	}
 	if o.shapes, err = pickShapes(*only); err != nil {
 		return nil, fmt.Errorf("-shapes: %w", err)
 	}

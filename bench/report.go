@@ -32,12 +32,17 @@ func newResults(targets []*target, o *options) *results {
 	}
 	r.header = [][2]string{
 		{"date", time.Now().Format(time.RFC3339)},
-		{"machine", fmt.Sprintf("%s, %d CPUs", commandOutput("uname", "-m"), runtime.NumCPU())},
+		{"machine", machineLine()},
 		{"go", runtime.Version()},
 		{"commit", binaryCommit(o.exampleBin)},
 		{"shapes", fmt.Sprintf("%v measured after a %v warm-up, %d runs per target taking turns, the median shown (turns: the lowest and highest ratio of a single turn); every server a child process on loopback, driven from the bench process", o.duration, o.warmup, o.repeat)},
 	}
 	return r
+}
+
+// machineLine names the machine: its architecture and CPU count.
+func machineLine() string {
+	return fmt.Sprintf("%s, %d CPUs", commandOutput("uname", "-m"), runtime.NumCPU())
 }
 
 // note adds a line to the header.

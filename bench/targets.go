@@ -40,6 +40,9 @@ type target struct {
 	heapURLs []string
 	// redis is the split target's redis-server, nil for the others.
 	redis *redisProbe
+	// callgrind probes the server of a target run under callgrind
+	// (-instructions), nil otherwise.
+	callgrind *callgrindProbe
 }
 
 func (t *target) wsURL() string  { return "ws://" + t.addr + "/ws/" }
