@@ -245,7 +245,7 @@ func (d *dispatcher) respond(buf []byte, env envelope, ok bool) (out []byte, ans
 		args[0] = reflect.ValueOf(&inv.ctx).Elem()
 		ctx = inv.ctx
 	}
-	return d.invokeObserved(buf, m, env.version, env.id, env.notification, func() (reflect.Value, error) { return m.call(ctx, args) })
+	return d.invokeObserved(buf, m, env.version, env.id, env.notification, func() (result, error) { return m.call(ctx, args) })
 }
 
 // envelope is what a request object says about how to answer it, read
@@ -334,6 +334,15 @@ var predeclared = [...]reflect.Type{
 	reflect.Uint32: reflect.TypeFor[uint32](),
 	reflect.Uint64: reflect.TypeFor[uint64](),
 	reflect.String: reflect.TypeFor[string](),
+}
+
+// appendResult is appendValue of a method's result; a text goes to the
+// standard encoder unboxed.
+func (d *dispatcher) appendResult(buf []byte, r result) ([]byte, error) {
+	if r.isText && d.stdJSON {
+		return appendJSONString(buf, r.text), nil
+	}
+	return d.appendValue(buf, r.reflectValue())
 }
 
 // appendValue appends the JSON encoding of a handler's value (invalid: no

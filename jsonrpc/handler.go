@@ -280,7 +280,7 @@ func checkDecodable(t reflect.Type) error {
 
 // call runs the function with args, or with ctx when it is called
 // directly. res is invalid when it returns no value.
-func (m *method) call(ctx context.Context, args []reflect.Value) (res reflect.Value, err error) {
+func (m *method) call(ctx context.Context, args []reflect.Value) (res result, err error) {
 	if m.direct != nil {
 		return m.direct(ctx)
 	}
@@ -296,7 +296,7 @@ func (m *method) call(ctx context.Context, args []reflect.Value) (res reflect.Va
 		}
 	}
 	if m.result {
-		res = out[0]
+		res.value = out[0]
 	}
 	return res, err
 }

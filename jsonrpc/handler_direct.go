@@ -17,17 +17,45 @@ import (
 
 // directCall calls a method's function with ctx, the handler's context
 // (used only by functions that take one), and gives its result as
-// method.call does: invalid when it returns no value.
-type directCall func(ctx context.Context) (reflect.Value, error)
+// method.call does.
+type directCall func(ctx context.Context) (result, error)
+
+// result is what a method's function returned: its value, invalid when it
+// returns none (encoded as null); or, from a direct call of a function
+// returning a string, the string, which a reflect.Value would have had to
+// box (an allocation per call).
+type result struct {
+	value  reflect.Value
+	text   string
+	isText bool
+}
+
+// reflectValue is r as a reflect.Value, boxing a text.
+func (r result) reflectValue() reflect.Value {
+	if r.isText {
+		return reflect.ValueOf(r.text)
+	}
+	return r.value
+}
+
+func textResult(s string, err error) (result, error) { return result{text: s, isText: true}, err }
 
 // directCallOf is fn's direct call, or nil when fn is called through
 // reflect.
 func directCallOf(fn any) directCall {
 	switch f := fn.(type) {
 	case func() error:
-		return func(context.Context) (reflect.Value, error) { return reflect.Value{}, f() }
+		return func(context.Context) (result, error) { return result{}, f() }
 	case func(context.Context) error:
-		return func(ctx context.Context) (reflect.Value, error) { return reflect.Value{}, f(ctx) }
+		return func(ctx context.Context) (result, error) { return result{}, f(ctx) }
+	case func() string:
+		return func(context.Context) (result, error) { return textResult(f(), nil) }
+	case func() (string, error):
+		return func(context.Context) (result, error) { return textResult(f()) }
+	case func(context.Context) string:
+		return func(ctx context.Context) (result, error) { return textResult(f(ctx), nil) }
+	case func(context.Context) (string, error):
+		return func(ctx context.Context) (result, error) { return textResult(f(ctx)) }
 	}
 	for _, of := range directResults {
 		if call := of(fn); call != nil {
@@ -37,10 +65,9 @@ func directCallOf(fn any) directCall {
 	return nil
 }
 
-// directResults are the result types of direct calls.
+// directResults are the result types of direct calls besides string.
 var directResults = []func(fn any) directCall{
 	directCallReturning[any],
-	directCallReturning[string],
 	directCallReturning[bool],
 	directCallReturning[int],
 	directCallReturning[int64],
@@ -52,19 +79,19 @@ var directResults = []func(fn any) directCall{
 func directCallReturning[T any](fn any) directCall {
 	switch f := fn.(type) {
 	case func() T:
-		return func(context.Context) (reflect.Value, error) { return resultValue(f(), nil) }
+		return func(context.Context) (result, error) { return resultValue(f(), nil) }
 	case func() (T, error):
-		return func(context.Context) (reflect.Value, error) { return resultValue(f()) }
+		return func(context.Context) (result, error) { return resultValue(f()) }
 	case func(context.Context) T:
-		return func(ctx context.Context) (reflect.Value, error) { return resultValue(f(ctx), nil) }
+		return func(ctx context.Context) (result, error) { return resultValue(f(ctx), nil) }
 	case func(context.Context) (T, error):
-		return func(ctx context.Context) (reflect.Value, error) { return resultValue(f(ctx)) }
+		return func(ctx context.Context) (result, error) { return resultValue(f(ctx)) }
 	}
 	return nil
 }
 
 // resultValue is v as the result reflect's call would have given: a nil
 // interface is an invalid value, which is encoded as null.
-func resultValue[T any](v T, err error) (reflect.Value, error) {
-	return reflect.ValueOf(v), err
+func resultValue[T any](v T, err error) (result, error) {
+	return result{value: reflect.ValueOf(v)}, err
 }

@@ -90,7 +90,7 @@ func (d *dispatcher) callContext(cc *callContext, m *method, version int, id []b
 
 // invoke runs a call of m and appends its response (none for a
 // notification). A panic of run, or of the encoders, is an Internal error.
-func (d *dispatcher) invoke(buf []byte, m *method, version int, id []byte, notification bool, run func() (reflect.Value, error)) (out []byte, answered bool, code Code) {
+func (d *dispatcher) invoke(buf []byte, m *method, version int, id []byte, notification bool, run func() (result, error)) (out []byte, answered bool, code Code) {
 	mark := len(buf)
 	out, answered, code = buf, !notification, 0
 	stage := "handler"
@@ -122,7 +122,7 @@ func (d *dispatcher) invoke(buf []byte, m *method, version int, id []byte, notif
 	}
 	stage = "result encoder"
 	out = appendResultOpen(buf, version, id)
-	out, err = d.appendValue(out, res)
+	out, err = d.appendResult(out, res)
 	if err != nil {
 		d.log().Error("jsonrpc: cannot encode result", "method", m.info.Name, "error", err)
 		return appendError(buf[:mark], version, id, CodeInternalError, CodeInternalError.String(), nil), true, CodeInternalError

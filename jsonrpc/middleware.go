@@ -68,13 +68,13 @@ func (d *dispatcher) intercepted(buf []byte, m *method, params []byte, version i
 			args[0] = reflect.ValueOf(&ctx).Elem()
 		}
 		res, err := m.call(ctx, args)
-		if !res.IsValid() {
-			return nil, err
+		if v := res.reflectValue(); v.IsValid() {
+			return v.Interface(), err
 		}
-		return res.Interface(), err
+		return nil, err
 	})
-	return d.invokeObserved(buf, m, version, id, notification, func() (reflect.Value, error) {
+	return d.invokeObserved(buf, m, version, id, notification, func() (result, error) {
 		res, err := call(cc, params)
-		return reflect.ValueOf(res), err
+		return result{value: reflect.ValueOf(res)}, err
 	})
 }

@@ -86,7 +86,7 @@ func (o *observation) done() {
 }
 
 // invokeObserved is invoke, timed and recorded when there is an observer.
-func (d *dispatcher) invokeObserved(buf []byte, m *method, version int, id []byte, notification bool, run func() (reflect.Value, error)) ([]byte, bool, Code) {
+func (d *dispatcher) invokeObserved(buf []byte, m *method, version int, id []byte, notification bool, run func() (result, error)) ([]byte, bool, Code) {
 	if d.obs == nil {
 		return d.invoke(buf, m, version, id, notification, run)
 	}
