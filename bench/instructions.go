@@ -125,16 +125,11 @@ func runInstructions(ctx context.Context, o *options, stdout, progress io.Writer
 			return fmt.Errorf("-instructions needs %s (Debian package valgrind)", tool)
 		}
 	}
-	dir, err := os.MkdirTemp("", "bench-")
+	dir, err := workDir(o)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if o.exampleBin == "" {
-		if o.exampleBin, err = buildExample(dir); err != nil {
-			return err
-		}
-	}
 	self, err := os.Executable()
 	if err != nil {
 		return err

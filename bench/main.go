@@ -150,22 +150,33 @@ func pickShapes(list string) ([]shape, error) {
 	return picked, nil
 }
 
+// workDir makes the bench's temporary directory, the children's logs'
+// place, and builds the example into it unless -example-bin names one.
+func workDir(o *options) (string, error) {
+	dir, err := os.MkdirTemp("", "bench-")
+	if err != nil {
+		return "", err
+	}
+	if o.exampleBin == "" {
+		if o.exampleBin, err = buildExample(dir); err != nil {
+			os.RemoveAll(dir)
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
 // run starts the targets, measures them, and writes the report.
 func run(ctx context.Context, o *options, stdout, progress io.Writer) error {
 	fileLimit, err := raiseFileLimit()
 	if err != nil {
 		fmt.Fprintln(progress, "open-file limit not raised:", err)
 	}
-	dir, err := os.MkdirTemp("", "bench-")
+	dir, err := workDir(o)
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if o.exampleBin == "" {
-		if o.exampleBin, err = buildExample(dir); err != nil {
-			return err
-		}
-	}
 	fmt.Fprintln(progress, "starting the targets")
 	targets, err := startTargets(ctx, dir, o.exampleBin, o.redisURL)
 	if err != nil {

@@ -34,9 +34,8 @@ const sweepFloor = 64
 func newHandTable() *handTable { return &handTable{byReply: make(map[string]*inHand)} }
 
 // claim marks m's connection busy and returns true, or queues m behind the
-// message of that connection in hand and returns false (obs counts it).
-// A disconnect queued so cancels the call in hand: its client has
-// gone.
+// message of that connection in hand and returns false (obs counts it). A
+// disconnect queued so cancels the call in hand: its client has gone.
 func (t *handTable) claim(m *Message, obs Observer) bool {
 	reply := m.ReplyChannel()
 	if reply == "" {
@@ -63,7 +62,9 @@ func (t *handTable) claim(m *Message, obs Observer) bool {
 	return true
 }
 
-// release returns the next message queued behind done (obs counts it), or marks done's connection idle and returns nil.
+// release returns the next message queued behind done (obs counts it),
+// or marks done's connection idle and returns nil. A consumer that changed
+// done's reply_channel finds no entry: nothing is queued under the new name.
 func (t *handTable) release(done *Message, obs Observer) *Message {
 	reply := done.ReplyChannel()
 	if reply == "" {
@@ -72,6 +73,9 @@ func (t *handTable) release(done *Message, obs Observer) *Message {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	h := t.byReply[reply]
+	if h == nil || h.running != done {
+		return nil
+	}
 	if len(h.queue) == 0 {
 		h.running, h.queue = nil, nil
 		t.idle++

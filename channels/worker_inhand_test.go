@@ -94,3 +94,23 @@ func TestHandTableDisconnectCancelsTheCallInHand(t *testing.T) {
 		t.Fatal("the call in hand was not cancelled by its connection's disconnect")
 	}
 }
+
+// TestHandTableReleaseOfARenamedMessage checks that a message whose reply
+// channel a consumer changed is released without a panic and without
+// touching the entry of another connection.
+func TestHandTableReleaseOfARenamedMessage(t *testing.T) {
+	tab := newHandTable()
+	obs := observerOr(nil)
+	m := handMessage("websocket.receive", "r!1")
+	other := handMessage("websocket.receive", "r!2")
+	if !tab.claim(m, obs) || !tab.claim(other, obs) {
+		t.Fatal("a message of an idle connection did not run")
+	}
+	m.Content()["reply_channel"] = "r!2"
+	if next := tab.release(m, obs); next != nil {
+		t.Fatalf("release of the renamed message gave %p", next)
+	}
+	if tab.claim(handMessage("websocket.receive", "r!2"), obs) {
+		t.Fatal("the release of the renamed message freed the other connection")
+	}
+}

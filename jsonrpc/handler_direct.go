@@ -48,14 +48,6 @@ func directCallOf(fn any) directCall {
 		return func(context.Context) (result, error) { return result{}, f() }
 	case func(context.Context) error:
 		return func(ctx context.Context) (result, error) { return result{}, f(ctx) }
-	case func() string:
-		return func(context.Context) (result, error) { return textResult(f(), nil) }
-	case func() (string, error):
-		return func(context.Context) (result, error) { return textResult(f()) }
-	case func(context.Context) string:
-		return func(ctx context.Context) (result, error) { return textResult(f(ctx), nil) }
-	case func(context.Context) (string, error):
-		return func(ctx context.Context) (result, error) { return textResult(f(ctx)) }
 	}
 	for _, of := range directResults {
 		if call := of(fn); call != nil {
@@ -65,27 +57,29 @@ func directCallOf(fn any) directCall {
 	return nil
 }
 
-// directResults are the result types of direct calls besides string.
+// directResults are the result types of direct calls: a string is given
+// as it is, the others as a reflect.Value.
 var directResults = []func(fn any) directCall{
-	directCallReturning[any],
-	directCallReturning[bool],
-	directCallReturning[int],
-	directCallReturning[int64],
-	directCallReturning[float64],
+	func(fn any) directCall { return directCallReturning(fn, resultValue[any]) },
+	func(fn any) directCall { return directCallReturning(fn, textResult) },
+	func(fn any) directCall { return directCallReturning(fn, resultValue[bool]) },
+	func(fn any) directCall { return directCallReturning(fn, resultValue[int]) },
+	func(fn any) directCall { return directCallReturning(fn, resultValue[int64]) },
+	func(fn any) directCall { return directCallReturning(fn, resultValue[float64]) },
 }
 
-// directCallReturning is the direct call of fn when it returns a T, or
-// nil.
-func directCallReturning[T any](fn any) directCall {
+// directCallReturning is the direct call of fn when it returns a T, its
+// result made by wrap, or nil.
+func directCallReturning[T any](fn any, wrap func(T, error) (result, error)) directCall {
 	switch f := fn.(type) {
 	case func() T:
-		return func(context.Context) (result, error) { return resultValue(f(), nil) }
+		return func(context.Context) (result, error) { return wrap(f(), nil) }
 	case func() (T, error):
-		return func(context.Context) (result, error) { return resultValue(f()) }
+		return func(context.Context) (result, error) { return wrap(f()) }
 	case func(context.Context) T:
-		return func(ctx context.Context) (result, error) { return resultValue(f(ctx), nil) }
+		return func(ctx context.Context) (result, error) { return wrap(f(ctx), nil) }
 	case func(context.Context) (T, error):
-		return func(ctx context.Context) (result, error) { return resultValue(f(ctx)) }
+		return func(ctx context.Context) (result, error) { return wrap(f(ctx)) }
 	}
 	return nil
 }
