@@ -66,12 +66,14 @@
 // example under valgrind's callgrind (the Debian package valgrind) and
 // prints the instructions each server executes per call at -shapes (WS
 // 1x1 and HTTP 1x1 unless named), counted over -duration after -warmup,
-// and the example's ratio to the echo's. A count moves by a percent or two
-// from run to run where the answers per second of a shared machine move
-// by a tenth, so it shows a change of the hot path that the timed table
-// cannot; it does not show what costs time without costing instructions
-// (cache misses, waits, the scheduler's wake-ups). Under callgrind a
-// server runs some fifty times slower, with GOMAXPROCS=1.
+// and the example's ratio to the echo's. The example's count moves by
+// about a percent from run to run (the echo's, a shorter call beside the
+// runtime's background work, by several) where the answers per second of
+// a shared machine move by a tenth, so it shows a change of the hot path
+// that the timed table cannot; it does not show what costs time without
+// costing instructions (cache misses, waits, the scheduler's wake-ups).
+// Under callgrind a server runs some fifty times slower, with
+// GOMAXPROCS=1.
 //
 // # Output
 //

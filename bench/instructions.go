@@ -15,9 +15,11 @@ import (
 
 // Instructions per call (-instructions). On a shared 2-core machine the
 // answers per second of one server move by a tenth from one minute to the
-// next; the instructions it executes per call move by a percent or two
-// (the Go runtime's background work is counted too). So a change of the
-// hot path too small to show in the timed table shows here. Each server
+// next; the instructions the example executes per call move by about a
+// percent, the echo's (a short call, beside the Go runtime's background
+// work, which is counted too) by up to several percent. So a change of the
+// hot path too small to show in the timed table shows in the example's
+// count; its ratio to the echo's moves with the echo's. Each server
 // runs under valgrind's callgrind, with GOMAXPROCS=1 (callgrind runs one
 // thread at a time anyway) and GODEBUG=asyncpreemptoff=1 (callgrind 3.19
 // fails on the signals of the runtime's preemption). Its counters are

@@ -117,10 +117,3 @@ func (t *handTable) sweep() {
 	}
 	t.idle = 0
 }
-
-// size is the number of entries, idle ones included (for tests).
-func (t *handTable) size() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.byReply)
-}

@@ -31,7 +31,7 @@ func TestHandTableOrdersAConnection(t *testing.T) {
 	if next := tab.release(third, obs); next != nil {
 		t.Fatalf("after the last, release gave %p, want nil", next)
 	}
-	if n := tab.size(); n != 1 {
+	if n := len(tab.byReply); n != 1 {
 		t.Fatalf("%d entries once idle, want the idle connection's 1", n)
 	}
 	again := handMessage("websocket.receive", "r!1")
@@ -62,7 +62,7 @@ func TestHandTableSweepsIdleConnections(t *testing.T) {
 		if next := tab.release(m, obs); next != nil {
 			t.Fatalf("release of %d gave a message", i)
 		}
-		if n := tab.size(); n > 2*1+sweepFloor+1 {
+		if n := len(tab.byReply); n > 2*1+sweepFloor+1 {
 			t.Fatalf("after %d connections, %d entries for 1 in hand", i+1, n)
 		}
 	}
