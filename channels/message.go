@@ -252,6 +252,10 @@ func (m *Message) reply(ctx context.Context, body replyBody) error {
 		return err
 	}
 	obs := w.cfg.Observer
+	if err == nil {
+		obs.MessageSent(KindReply)
+		return nil
+	}
 	if errors.Is(err, ErrChannelFull) {
 		ctx, cancel := context.WithTimeout(ctx, w.cfg.ReplyTimeout)
 		defer cancel()

@@ -33,7 +33,10 @@ func ChannelSession(store SessionStore) Middleware {
 				m.ChannelSession = s
 			}
 			err := next.Consume(ctx, m)
-			return errors.Join(err, persistSession(ctx, store, s))
+			if perr := persistSession(ctx, store, s); perr != nil {
+				return errors.Join(err, perr)
+			}
+			return err
 		})
 	}
 }

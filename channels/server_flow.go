@@ -26,6 +26,9 @@ import (
 func (s *Server) sendWaiting(ctx context.Context, m *Message, wait time.Duration, onWait func()) error {
 	channel := m.Channel
 	err := s.send(ctx, m)
+	if err == nil {
+		return nil
+	}
 	if errors.Is(err, ErrChannelFull) {
 		if onWait != nil {
 			onWait()
@@ -33,10 +36,11 @@ func (s *Server) sendWaiting(ctx context.Context, m *Message, wait time.Duration
 		start := time.Now()
 		err = s.awaitRoom(ctx, m, err, wait)
 		s.obs.FullWait(KindOf(channel), time.Since(start))
+		if err == nil {
+			return nil
+		}
 	}
-	if err != nil {
-		s.obs.MessageRefused(KindOf(channel), errors.Is(err, ErrChannelFull))
-	}
+	s.obs.MessageRefused(KindOf(channel), errors.Is(err, ErrChannelFull))
 	return err
 }
 

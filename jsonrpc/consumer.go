@@ -207,11 +207,13 @@ func (h *handler) call(cc *callContext, ctx context.Context, t Transport, m *cha
 // Dispatch only reads its payload (the ids and raw params it shares are
 // not to be modified).
 func (h *handler) receive(ctx context.Context, m *channels.Message) error {
-	payload := m.Body()
+	var payload []byte
 	if text, ok := m.Text(); ok {
 		payload = unsafe.Slice(unsafe.StringData(text), len(text))
 	} else if b, ok := m.Bytes(); ok {
 		payload = b
+	} else {
+		payload = m.Body()
 	}
 	held, _ := ctx.Value(heldAnswerKey{}).(*heldAnswer)
 	if held == nil {

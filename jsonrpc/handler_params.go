@@ -9,6 +9,9 @@ import "reflect"
 // client-facing description of what is wrong, prefixed with the method
 // name, or "".
 func (m *method) bind(raw []byte, version int, args []reflect.Value) string {
+	if raw == nil && len(m.params) == 0 && m.mode != byField {
+		return "" // nothing given, nothing taken: the common call of a ping
+	}
 	kind := byte('[')
 	if raw != nil {
 		kind = raw[0]
