@@ -64,16 +64,20 @@
 //
 // With -instructions the bench times nothing: it runs the echo and the
 // example under valgrind's callgrind (the Debian package valgrind) and
-// prints the instructions each server executes per call at -shapes (WS
-// 1x1 and HTTP 1x1 unless named), counted over -duration after -warmup,
-// and the example's ratio to the echo's. The example's count moves by
-// about a percent from run to run (the echo's, a shorter call beside the
-// runtime's background work, by several) where the answers per second of
-// a shared machine move by a tenth, so it shows a change of the hot path
-// that the timed table cannot; it does not show what costs time without
-// costing instructions (cache misses, waits, the scheduler's wake-ups).
-// Under callgrind a server runs some fifty times slower, with
-// GOMAXPROCS=1.
+// prints, for each server at -shapes (WS 1x1 and HTTP 1x1 unless named),
+// counted over -duration after -warmup, the instructions it executes per
+// call and the lines of code a call runs through (the 64-byte lines whose
+// instructions ran 0.9 times a call or more), each with the example's
+// ratio to the echo's. The example's counts move by about a percent from
+// run to run (the echo's, a shorter call beside the runtime's background
+// work, by several) where the answers per second of a shared machine move
+// by a tenth, so they show a change of the hot path that the timed table
+// cannot. At one call in flight the lines tell more than the
+// instructions: between two calls the kernel and the load generator evict
+// the server's code from the instruction cache, and each line a call
+// needs is fetched again (footprint.go tells the experiment). Neither
+// shows waits or the scheduler's wake-ups. Under callgrind a server runs
+// some fifty times slower, with GOMAXPROCS=1.
 //
 // # Output
 //

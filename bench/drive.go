@@ -46,6 +46,7 @@ type shapeResult struct {
 	// instructions is what the target's server executed in the window
 	// under callgrind (-instructions), -1 when unknown or not counted.
 	instructions int64
+	code         codeCounts // the executions of each instruction address, with instructions; nil: unknown
 }
 
 func (r shapeResult) rps() float64 {
@@ -62,6 +63,15 @@ func (r shapeResult) instructionsPerCall() (float64, bool) {
 		return 0, false
 	}
 	return float64(r.instructions) / float64(r.answers), true
+}
+
+// codeLinesPerCall is the lines of code the server ran through per
+// answer (see codeCounts.linesRunBy), and whether they are known.
+func (r shapeResult) codeLinesPerCall() (int, bool) {
+	if r.code == nil || r.answers == 0 {
+		return 0, false
+	}
+	return r.code.linesRunBy(r.answers), true
 }
 
 // allocsPerCall is the heap allocations process i made per answer, and
@@ -168,7 +178,7 @@ func measure(ctx context.Context, conns int, newClient func() client, ms meters,
 	r := shapeResult{elapsed: time.Since(start), cpu: cpu.used()}
 	r.redisCPU, r.redisCommands = redisUse.used()
 	r.mallocs = mallocs.used()
-	r.instructions = instructions.used()
+	r.instructions, r.code = instructions.used()
 	stop()
 	wg.Wait()
 

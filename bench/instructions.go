@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -34,7 +33,7 @@ var callgrindTools = []string{"valgrind", "callgrind_control"}
 // underCallgrind is command run under callgrind, its dumps in outFile.N.
 func underCallgrind(outFile string, command []string) []string {
 	return append([]string{"env", "GODEBUG=asyncpreemptoff=1", "GOMAXPROCS=1",
-		"valgrind", "--tool=callgrind", "--callgrind-out-file=" + outFile}, command...)
+		"valgrind", "--tool=callgrind", "--dump-instr=yes", "--callgrind-out-file=" + outFile}, command...)
 }
 
 // callgrindProbe zeroes and dumps the counters of a process under
@@ -60,16 +59,17 @@ func startInstructions(p *callgrindProbe) *instructionMeter {
 }
 
 // used is the instructions executed since startInstructions, -1 when
-// unknown.
-func (m *instructionMeter) used() int64 {
+// unknown, and the executions of each instruction address (nil when
+// unknown).
+func (m *instructionMeter) used() (int64, codeCounts) {
 	if m == nil || !m.zeroed {
-		return -1
+		return -1, nil
 	}
-	n, err := m.p.dump()
+	n, code, err := m.p.dump()
 	if err != nil {
-		return -1
+		return -1, nil
 	}
-	return n
+	return n, code
 }
 
 // callgrindControl sends command to the process. callgrind_control exits
@@ -82,40 +82,20 @@ func callgrindControl(pid int, command string) error {
 	return nil
 }
 
-// dump has the process write its counters and returns the instructions
-// they count, once the dump is there.
-func (p *callgrindProbe) dump() (int64, error) {
+// dump has the process write its counters and returns what they count,
+// once the dump is there.
+func (p *callgrindProbe) dump() (int64, codeCounts, error) {
 	if err := callgrindControl(p.pid, "-d"); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	p.dumps++
 	path := fmt.Sprintf("%s.%d", p.outFile, p.dumps)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		n, err := readSummary(path)
+		n, code, err := readDump(path)
 		if err == nil || time.Now().After(deadline) {
-			return n, err
+			return n, code, err
 		}
 	}
-}
-
-// readSummary reads the instruction count a callgrind dump gives in its
-// header ("summary: N").
-func readSummary(path string) (int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "summary:"); ok {
-			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("%s: no summary line", path)
 }
 
 // runInstructions is the -instructions mode: the echo and the example
@@ -177,31 +157,44 @@ func startCallgrindTargets(ctx context.Context, dir string, specs [][]string) ([
 	return targets, nil
 }
 
-// writeInstructions prints each shape's instructions per call, and the
-// other targets' ratio to the first's.
+// writeInstructions prints each shape's instructions and lines of code
+// per call, with the other targets' ratios to the first's.
 func writeInstructions(w io.Writer, targets []*target, o *options, rows [][]shapeResult) {
-	fmt.Fprintf(w, "Instructions per call, counted by callgrind (GOMAXPROCS=1), %s, %s\n",
+	fmt.Fprintf(w, "Instructions and lines of code per call, counted by callgrind (GOMAXPROCS=1), %s, %s\n",
 		time.Now().UTC().Format("2006-01-02"), machineLine())
-	fmt.Fprintf(w, "example %s; warm-up %v, window %v\n\n", binaryCommit(o.exampleBin), o.warmup, o.duration)
+	fmt.Fprintf(w, "example %s; warm-up %v, window %v; lines: the %d-byte lines of code run %.1f times a call or more\n\n",
+		binaryCommit(o.exampleBin), o.warmup, o.duration, codeLine, hotShare)
 	fmt.Fprintf(w, "%-10s", "shape")
 	for _, t := range targets {
-		fmt.Fprintf(w, " | %-24s", t.label)
+		fmt.Fprintf(w, " | %-36s", t.label+": instructions, lines, calls")
 	}
 	fmt.Fprintln(w)
 	for i, sh := range o.shapes {
 		fmt.Fprintf(w, "%-10s", sh.name)
-		base, baseOK := rows[i][0].instructionsPerCall()
 		for j, r := range rows[i] {
-			per, ok := r.instructionsPerCall()
-			cell := "unknown"
-			if ok {
-				cell = fmt.Sprintf("%.0f (%d calls)", per, r.answers)
-				if j > 0 && baseOK {
-					cell = fmt.Sprintf("%.0f %.2fx (%d calls)", per, per/base, r.answers)
-				}
-			}
-			fmt.Fprintf(w, " | %-24s", cell)
+			fmt.Fprintf(w, " | %-36s", instructionsCell(r, rows[i][0], j == 0))
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// instructionsCell is r's instructions and lines per call, each with its
+// ratio to base's unless r is the base.
+func instructionsCell(r, base shapeResult, isBase bool) string {
+	ratio := func(v, b float64, bOK bool) string {
+		if isBase || !bOK || b == 0 {
+			return ""
+		}
+		return fmt.Sprintf(" %.2fx", v/b)
+	}
+	cell := "unknown"
+	if per, ok := r.instructionsPerCall(); ok {
+		b, bOK := base.instructionsPerCall()
+		cell = fmt.Sprintf("%.0f%s", per, ratio(per, b, bOK))
+	}
+	if lines, ok := r.codeLinesPerCall(); ok {
+		b, bOK := base.codeLinesPerCall()
+		cell += fmt.Sprintf(", %d%s", lines, ratio(float64(lines), float64(b), bOK))
+	}
+	return fmt.Sprintf("%s, %d", cell, r.answers)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,20 +11,70 @@ import (
 	"time"
 )
 
-func TestReadSummary(t *testing.T) {
+// TestReadDump reads a dump of callgrind --dump-instr=yes: its summary,
+// and each address's executions from cost lines whose positions are
+// absolute (hex or decimal), relative or repeated, leaving out what a
+// call cost its caller.
+func TestReadDump(t *testing.T) {
 	dir := t.TempDir()
 	dump := filepath.Join(dir, "x.callgrind.1")
-	head := "# callgrind format\nversion: 1\ncmd:  /tmp/example -addr 127.0.0.1:1\npart: 1\n\nevents: Ir\nsummary: 391036203\n\nfn=(1) main\n16 3\n"
-	if err := os.WriteFile(dump, []byte(head), 0o644); err != nil {
+	text := `# callgrind format
+version: 1
+cmd:  /tmp/example -addr 127.0.0.1:1
+positions: instr line
+events: Ir
+summary: 391036203
+
+ob=(1) /tmp/example
+fl=(1) /work/main/x.go
+fn=(1) main.f
+0x401000 10 5
++4 * 5
++3 11 2
+cfn=(2) main.g
+calls=5 0x402000 20
+* * 900
+-7 10 1
+fn=(2)
+4202496 20 7
+`
+	if err := os.WriteFile(dump, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := readSummary(dump); err != nil || n != 391036203 {
-		t.Errorf("readSummary = %d, %v; want 391036203", n, err)
+	total, code, err := readDump(dump)
+	if err != nil || total != 391036203 {
+		t.Fatalf("readDump = %d, %v; want 391036203", total, err)
+	}
+	want := codeCounts{0x401000: 6, 0x401004: 5, 0x401007: 2, 0x402000: 7}
+	if !maps.Equal(code, want) {
+		t.Errorf("executions %v, want %v", code, want)
 	}
 	bad := filepath.Join(dir, "y")
 	os.WriteFile(bad, []byte("events: Ir\n"), 0o644)
-	if _, err := readSummary(bad); err == nil || !strings.Contains(err.Error(), "no summary") {
+	if _, _, err := readDump(bad); err == nil || !strings.Contains(err.Error(), "no summary") {
 		t.Errorf("a dump without a summary gives %v", err)
+	}
+}
+
+// TestLinesRunBy counts the 64-byte lines whose instructions ran at least
+// 0.9 times per call.
+func TestLinesRunBy(t *testing.T) {
+	code := codeCounts{
+		0x1000: 100, 0x1004: 100, // one line, run every call
+		0x103f: 90,   // the same line
+		0x1040: 95,   // the next line, run nearly every call
+		0x1080: 89,   // not quite
+		0x2000: 5000, // a loop in some calls
+	}
+	if n := code.linesRunBy(100); n != 3 {
+		t.Errorf("lines run by 100 calls: %d, want 3", n)
+	}
+	r := shapeResult{answers: 100, code: code}
+	if n, ok := r.codeLinesPerCall(); !ok || n != 3 {
+		t.Errorf("codeLinesPerCall = %d %v, want 3", n, ok)
+	}
+	if _, ok := (shapeResult{answers: 100}).codeLinesPerCall(); ok {
+		t.Error("lines per call known without a dump")
 	}
 }
 
@@ -69,9 +120,9 @@ func TestCallgrindProbe(t *testing.T) {
 		t.Fatalf("callgrind_control -z never reached the shell:\n%s", logTail(c.log))
 	}
 	for i := 1; i <= 2; i++ {
-		if n := m.used(); n <= 0 {
+		if n, code := m.used(); n <= 0 || len(code) == 0 {
 			files, _ := filepath.Glob(out + "*")
-			t.Fatalf("dump %d: %d instructions, want some (files %v):\n%s", i, n, files, logTail(c.log))
+			t.Fatalf("dump %d: %d instructions at %d addresses, want some (files %v):\n%s", i, n, len(code), files, logTail(c.log))
 		}
 		if _, err := os.Stat(fmt.Sprintf("%s.%d", out, i)); err != nil {
 			t.Errorf("dump %d: %v", i, err)
