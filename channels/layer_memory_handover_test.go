@@ -13,14 +13,14 @@ import (
 func TestHandOverQueuesCompactMessages(t *testing.T) {
 	ctx := context.Background()
 	l := NewMemoryLayer(MemoryConfig{Capacity: 2})
-	first := newReceiveMessage(receiveFrame{reply: "srv!a", path: "/ws/", order: 1, text: "one"})
-	second := newReceiveMessage(receiveFrame{reply: "srv!a", path: "/ws/", order: 2, text: "two"})
+	first := newReceiveMessage(&receiveFrame{reply: "srv!a", path: "/ws/", order: 1, text: "one"})
+	second := newReceiveMessage(&receiveFrame{reply: "srv!a", path: "/ws/", order: 2, text: "two"})
 	for _, m := range []*Message{first, second} {
 		if err := l.HandOver(ctx, m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	third := newReceiveMessage(receiveFrame{reply: "srv!a", path: "/ws/", order: 3, text: "three"})
+	third := newReceiveMessage(&receiveFrame{reply: "srv!a", path: "/ws/", order: 3, text: "three"})
 	if err := l.HandOver(ctx, third); !errors.Is(err, ErrChannelFull) {
 		t.Errorf("HandOver beyond capacity: %v, want ErrChannelFull", err)
 	}

@@ -222,26 +222,26 @@ func equalName(v any, name string) bool {
 // for room for up to WorkerConfig.ReplyTimeout: the interface server reads
 // its reply channels as fast as its clients take their frames.
 func (m *Message) Reply(ctx context.Context, content Content) error {
-	return m.reply(ctx, replyBody{content: content})
+	return m.reply(ctx, &replyBody{content: content})
 }
 
 // ReplyOwned is Reply of content that the caller hands over and never
 // touches again, such as a response built for the reply: a DirectLayer
 // takes it with SendOwned, and keeps it without a copy.
 func (m *Message) ReplyOwned(ctx context.Context, content Content) error {
-	return m.reply(ctx, replyBody{content: content, owned: true})
+	return m.reply(ctx, &replyBody{content: content, owned: true})
 }
 
 // replyBody is what a reply sends: content, handed over when owned, or a
-// text frame sent with TextSender.SendText.
+// text frame sent with the layer's TextSender.SendText.
 type replyBody struct {
-	content Content
-	owned   bool
-	text    string
-	isText  bool
+	content    Content
+	owned      bool
+	text       string
+	textSender TextSender // the layer, when the reply is text
 }
 
-func (m *Message) reply(ctx context.Context, body replyBody) error {
+func (m *Message) reply(ctx context.Context, body *replyBody) error {
 	reply := m.ReplyChannel()
 	if reply == "" {
 		return ErrNoReplyChannel
@@ -273,9 +273,9 @@ func (m *Message) reply(ctx context.Context, body replyBody) error {
 	return err
 }
 
-func (m *Message) sendReply(ctx context.Context, reply string, body replyBody) error {
-	if body.isText {
-		return m.Layer.(TextSender).SendText(ctx, reply, body.text)
+func (m *Message) sendReply(ctx context.Context, reply string, body *replyBody) error {
+	if body.textSender != nil {
+		return body.textSender.SendText(ctx, reply, body.text)
 	}
 	if d, ok := m.Layer.(DirectLayer); ok && body.owned {
 		return d.SendOwned(ctx, reply, body.content)
@@ -297,8 +297,8 @@ func (m *Message) Reject(ctx context.Context) error {
 // SendText sends a text frame to the reply channel, with
 // TextSender.SendText when the layer has it.
 func (m *Message) SendText(ctx context.Context, text string) error {
-	if _, ok := m.Layer.(TextSender); ok {
-		return m.reply(ctx, replyBody{text: text, isText: true})
+	if ts, ok := m.Layer.(TextSender); ok {
+		return m.reply(ctx, &replyBody{text: text, textSender: ts})
 	}
 	return m.Reply(ctx, Content{"text": text})
 }

@@ -36,14 +36,15 @@ func NewMessage(channel string, content Content) *Message {
 }
 
 // newReceiveMessage is a websocket.receive message in compact form.
-func newReceiveMessage(f receiveFrame) *Message {
+func newReceiveMessage(f *receiveFrame) *Message {
 	m := new(Message)
 	m.setFrame(f)
 	return m
 }
 
-func (m *Message) setFrame(f receiveFrame) {
-	m.Channel, m.messageContent = "websocket.receive", messageContent{frame: f, compact: true}
+// setFrame makes a new message the websocket.receive of f.
+func (m *Message) setFrame(f *receiveFrame) {
+	m.Channel, m.frame, m.compact = "websocket.receive", *f, true
 }
 
 // shortText is the longest text frame newTextMessage copies into the
@@ -59,15 +60,16 @@ type messageWithText struct {
 // newTextMessage is newReceiveMessage of f with f.text a copy of text,
 // made in the message's allocation when it is short: one allocation
 // instead of two. The copy is never written again, so it may be a string.
-func newTextMessage(f receiveFrame, text []byte) *Message {
+func newTextMessage(f *receiveFrame, text []byte) *Message {
 	if len(text) > shortText || len(text) == 0 {
-		f.text = string(text)
-		return newReceiveMessage(f)
+		m := newReceiveMessage(f)
+		m.frame.text = string(text)
+		return m
 	}
 	mt := &messageWithText{}
 	n := copy(mt.text[:], text)
-	f.text = unsafe.String(&mt.text[0], n)
 	mt.setFrame(f)
+	mt.frame.text = unsafe.String(&mt.text[0], n)
 	return &mt.Message
 }
 

@@ -10,7 +10,7 @@ func TestReceiveMessageCompactContent(t *testing.T) {
 	frame := receiveFrame{reply: "srv!abc", path: "/ws/", order: 300, text: "hi"}
 	want := Content{"reply_channel": "srv!abc", "path": "/ws/", "order": int64(300), "text": "hi"}
 
-	m := newReceiveMessage(frame)
+	m := newReceiveMessage(&frame)
 	if m.ReplyChannel() != "srv!abc" || m.Path() != "/ws/" || m.QueryString() != "" || m.Code() != 0 {
 		t.Errorf("accessors read %q %q %q %d", m.ReplyChannel(), m.Path(), m.QueryString(), m.Code())
 	}
@@ -49,7 +49,7 @@ func TestReceiveMessageCompactContent(t *testing.T) {
 }
 
 func TestReceiveMessageCompactBytes(t *testing.T) {
-	m := newReceiveMessage(receiveFrame{reply: "srv!abc", path: "/", order: 1, bytes: []byte{0, 1}, binary: true})
+	m := newReceiveMessage(&receiveFrame{reply: "srv!abc", path: "/", order: 1, bytes: []byte{0, 1}, binary: true})
 	if b, ok := m.Bytes(); !ok || len(b) != 2 {
 		t.Errorf("Bytes() = %v, %v", b, ok)
 	}
@@ -85,7 +85,7 @@ func TestTextMessageCopiesText(t *testing.T) {
 			data[i] = 'a' + byte(i%26)
 		}
 		want := string(data)
-		m := newTextMessage(frame, data)
+		m := newTextMessage(&frame, data)
 		clear(data) // the reader's buffer, reused for the next frame
 		if got, ok := m.Text(); !ok || got != want {
 			t.Errorf("%d bytes: Text() = %q, %v; want the frame's text", n, got, ok)
@@ -95,7 +95,7 @@ func TestTextMessageCopiesText(t *testing.T) {
 		}
 	}
 	data := []byte(`{"jsonrpc":"2.0","method":"ping","id":1}`)
-	if n := testing.AllocsPerRun(100, func() { newTextMessage(frame, data) }); n != 1 {
+	if n := testing.AllocsPerRun(100, func() { newTextMessage(&frame, data) }); n != 1 {
 		t.Errorf("a short text frame's message: %v allocations; want 1", n)
 	}
 }

@@ -28,7 +28,7 @@ func TestRouteMemoPerConnection(t *testing.T) {
 	ra, rb := newRouter(a), newRouter(b)
 	var memo routeMemo
 	frame := func() *Message {
-		return newTextMessage(receiveFrame{reply: "r.x!y", path: "/chat/lobby/", route: &memo}, []byte("{}"))
+		return newTextMessage(&receiveFrame{reply: "r.x!y", path: "/chat/lobby/", route: &memo}, []byte("{}"))
 	}
 	for i := range 3 {
 		for _, want := range []struct {

@@ -380,10 +380,10 @@ func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int,
 	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order, sessionKey: c.sessionKey, route: &c.route}
 	var m *Message
 	if kind == websocket.TextMessage {
-		m = newTextMessage(frame, data)
+		m = newTextMessage(&frame, data)
 	} else {
 		frame.bytes, frame.binary = bytes.Clone(data), true
-		m = newReceiveMessage(frame)
+		m = newReceiveMessage(&frame)
 	}
 	c.ep.sentOne()
 	if err := c.srv.sendWaiting(c.ep.ctx, m, cfg.BackpressureTimeout, c.w.release); err != nil {

@@ -199,7 +199,7 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 // the call is the caller's to make, once the answer is sent.
 func (h *handler) call(cc *callContext, ctx context.Context, t Transport, m *channels.Message, payload []byte) (Reply, observation) {
 	*cc = callContext{Context: ctx, call: Call{Transport: t, Message: m, Consumer: h.user}}
-	return h.c.dispatch(cc, payload, &h.c.Options)
+	return h.c.dispatchCall(cc, &cc.call, payload, &h.c.Options)
 }
 
 // receive answers one frame: a request, a notification or a batch. A binary

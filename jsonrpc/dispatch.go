@@ -85,20 +85,20 @@ func (r *Registry) dispatch(ctx context.Context, payload []byte, opts *Options) 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	d := dispatcher{ctx: ctx, reg: r, state: r.snapshot(), call: CallFrom(ctx), maxBatch: DefaultMaxBatch, enc: JSONEncoder{}, hold: true}
+	return r.dispatchCall(ctx, CallFrom(ctx), payload, opts)
+}
+
+// dispatchCall is dispatch when the caller has the Call of ctx at hand.
+func (r *Registry) dispatchCall(ctx context.Context, call *Call, payload []byte, opts *Options) (Reply, observation) {
+	d := dispatcher{ctx: ctx, reg: r, state: r.snapshot(), call: call, maxBatch: DefaultMaxBatch, stdJSON: true, hold: true}
 	if opts != nil {
-		d.obs, d.errorData = opts.Observer, opts.ErrorData
+		d.obs, d.errorData, d.logger = opts.Observer, opts.ErrorData, opts.Logger
 		if opts.MaxBatch != 0 {
 			d.maxBatch = opts.MaxBatch
 		}
 		if opts.Encoder != nil {
-			d.enc = opts.Encoder
+			d.useEncoder(opts.Encoder)
 		}
-		d.logger = opts.Logger
-	}
-	switch d.enc.(type) {
-	case JSONEncoder, *JSONEncoder:
-		d.stdJSON = true
 	}
 	reply := d.payload(payload)
 	return reply, d.held
@@ -106,9 +106,10 @@ func (r *Registry) dispatch(ctx context.Context, payload []byte, opts *Options) 
 
 // payload answers a whole payload.
 func (d *dispatcher) payload(payload []byte) Reply {
-	if req, ok := parseObject(payload); ok { // the common payload, in one pass
-		env, ok := envelopeOf(req, false)
-		return replyOf(d.respond(make([]byte, 0, 64+len(payload)/4), env, ok))
+	var env envelope
+	if parseObject(payload, &env.req) { // the common payload, in one pass
+		ok := env.read(false)
+		return replyOf(d.respond(make([]byte, 0, 64+len(payload)/4), &env, ok))
 	}
 	valid, validUTF8 := validJSON(payload)
 	if !valid {
@@ -150,11 +151,21 @@ type dispatcher struct {
 	errorData bool
 	call      *Call // from ctx; may be nil
 	maxBatch  int
-	enc       Encoder
-	stdJSON   bool // enc is JSONEncoder
+	enc       Encoder // nil when stdJSON
+	stdJSON   bool    // the Encoder is JSONEncoder
 	logger    *slog.Logger
 	hold      bool        // observe leaves its record in held
 	held      observation // the record of a lone request
+}
+
+// useEncoder makes enc the dispatch's Encoder.
+func (d *dispatcher) useEncoder(enc Encoder) {
+	switch enc.(type) {
+	case JSONEncoder, *JSONEncoder:
+		d.enc, d.stdJSON = nil, true
+	default:
+		d.enc, d.stdJSON = enc, false
+	}
 }
 
 func (d *dispatcher) log() *slog.Logger {
@@ -203,13 +214,14 @@ func (d *dispatcher) batch(arr []byte) Reply {
 // invalid request), appending its response to buf. answered is false when
 // nothing is to be sent; code is the error code of an error response.
 func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered bool, code Code) {
-	env, ok := readEnvelope(v, inBatch)
-	return d.respond(buf, env, ok)
+	var env envelope
+	ok := env.readFrom(v, inBatch)
+	return d.respond(buf, &env, ok)
 }
 
 // respond answers the request env reads, or its Invalid Request when ok is
 // false, as single does.
-func (d *dispatcher) respond(buf []byte, env envelope, ok bool) (out []byte, answered bool, code Code) {
+func (d *dispatcher) respond(buf []byte, env *envelope, ok bool) (out []byte, answered bool, code Code) {
 	if !ok {
 		d.observe(nil, CodeInvalidRequest, 0)
 		return appendError(buf, env.version, env.id, CodeInvalidRequest, CodeInvalidRequest.String(), nil), true, CodeInvalidRequest
@@ -253,25 +265,27 @@ func (d *dispatcher) respond(buf []byte, env envelope, ok bool) (out []byte, ans
 type envelope struct {
 	req          request
 	version      int    // v1 or v2
-	id           []byte // the id to answer with; see readEnvelope
+	id           []byte // the id to answer with; see readFrom
 	notification bool   // no answer is wanted
 }
 
-// readEnvelope reads the version, id and method name of request v (any
-// valid JSON value; only an object can be a request). When v is a valid
-// request, ok is true and env.id is the id to answer with (jsonNull when
-// absent). Otherwise env.version and env.id (nil for null) are what its
-// Invalid Request error carries: the id is echoed only when it is valid.
-func readEnvelope(v []byte, inBatch bool) (env envelope, ok bool) {
+// readFrom reads the version, id and method name of request v (any valid
+// JSON value; only an object can be a request) into env. When v is a
+// valid request, it returns true and env.id is the id to answer with
+// (jsonNull when absent). Otherwise env.version and env.id (nil for null)
+// are what its Invalid Request error carries: the id is echoed only when
+// it is valid.
+func (env *envelope) readFrom(v []byte, inBatch bool) bool {
 	if v[0] != '{' {
-		return envelope{version: v2}, false
+		*env = envelope{version: v2}
+		return false
 	}
-	return envelopeOf(parseRequest(v), inBatch)
+	parseRequest(v, &env.req)
+	return env.read(inBatch)
 }
 
-// envelopeOf is readEnvelope of the request object whose members are req.
-func envelopeOf(req request, inBatch bool) (env envelope, ok bool) {
-	env.req = req
+// read is readFrom of the request object whose members are env.req.
+func (env *envelope) read(inBatch bool) bool {
 	echo := env.req.id // the id to echo on an invalid request: only a valid one
 	if echo != nil && !validID2(echo) {
 		echo = nil
@@ -279,20 +293,20 @@ func envelopeOf(req request, inBatch bool) (env envelope, ok bool) {
 	switch {
 	case env.req.jsonrpc != nil:
 		if !isVersion2(env.req.jsonrpc) {
-			return envelope{version: v2, id: echo}, false
+			return env.invalid(v2, echo)
 		}
 		env.version = v2
 	case inBatch: // batches are a 2.0 feature
-		return envelope{version: v2, id: echo}, false
+		return env.invalid(v2, echo)
 	case env.req.method == nil: // neither member: no telling the version
-		return envelope{version: v2, id: echo}, false
+		return env.invalid(v2, echo)
 	default:
 		env.version = v1
 	}
 	env.id = env.req.id
 	if env.version == v2 {
 		if env.id != nil && !validID2(env.id) {
-			return envelope{version: v2}, false
+			return env.invalid(v2, nil)
 		}
 		env.notification = env.id == nil
 	} else {
@@ -301,12 +315,19 @@ func envelopeOf(req request, inBatch bool) (env envelope, ok bool) {
 		echo = env.id
 	}
 	if env.req.method == nil || env.req.method[0] != '"' {
-		return envelope{version: env.version, id: echo}, false
+		return env.invalid(env.version, echo)
 	}
 	if env.id == nil {
 		env.id = jsonNull
 	}
-	return env, true
+	return true
+}
+
+// invalid makes env the envelope of an Invalid Request error answered
+// with version and id, and returns false.
+func (env *envelope) invalid(version int, id []byte) bool {
+	*env = envelope{version: version, id: id}
+	return false
 }
 
 // fail appends the error response to a request that cannot be called, or

@@ -185,17 +185,16 @@ type request struct {
 	jsonrpc, method, params, id []byte // nil when absent
 }
 
-// parseRequest collects the members of a valid JSON object; a repeated
-// member keeps its last value, as encoding/json does.
-func parseRequest(obj []byte) request {
-	var r request
+// parseRequest collects the members of a valid JSON object into r; a
+// repeated member keeps its last value, as encoding/json does.
+func parseRequest(obj []byte, r *request) {
+	*r = request{}
 	it := newObjectIter(obj)
 	for key, val, ok := it.next(); ok; key, val, ok = it.next() {
 		if member := r.member(key); member != nil {
 			*member = val
 		}
 	}
-	return r
 }
 
 // member is where the value of the raw key (quotes included) goes, or nil

@@ -323,50 +323,51 @@ func (v *validator) digits(i int) int {
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // parseObject checks b as validJSON does and, when b is an object, collects
-// its request members (see parseRequest) in the same pass: one scan for the
-// common payload instead of two. ok is false unless b is an object of
-// valid JSON and valid UTF-8; the caller then takes the general path.
-func parseObject(b []byte) (r request, ok bool) {
+// its request members into r, which is zero (see parseRequest), in the
+// same pass: one scan for the common payload instead of two. It returns false unless b is an
+// object of valid JSON and valid UTF-8 (r is then to be ignored); the
+// caller then takes the general path.
+func parseObject(b []byte, r *request) bool {
 	v := validator{b: b, utf8: true}
 	i := v.space(0)
 	if i >= len(b) || b[i] != '{' {
-		return request{}, false
+		return false
 	}
 	v.push(true) // the members are inside it, as for validJSON
 	v.base = 1
 	if i = v.space(i + 1); i < len(b) && b[i] == '}' {
-		return r, v.space(i+1) == len(b) && v.utf8
+		return v.space(i+1) == len(b) && v.utf8
 	}
 	for {
 		key := i
 		if i >= len(b) || b[i] != '"' {
-			return request{}, false
+			return false
 		}
 		v.escaped = false
 		if i = v.str(i); i < 0 {
-			return request{}, false
+			return false
 		}
 		member := r.memberEscaped(b[key:i], v.escaped)
 		if i = v.space(i); i >= len(b) || b[i] != ':' {
-			return request{}, false
+			return false
 		}
 		value := v.space(i + 1)
 		if i = v.memberValue(value); i < 0 {
-			return request{}, false
+			return false
 		}
 		if member != nil {
 			*member = b[value:i]
 		}
 		if i = v.space(i); i >= len(b) {
-			return request{}, false
+			return false
 		}
 		switch b[i] {
 		case '}':
-			return r, v.space(i+1) == len(b) && v.utf8
+			return v.space(i+1) == len(b) && v.utf8
 		case ',':
 			i = v.space(i + 1)
 		default:
-			return request{}, false
+			return false
 		}
 	}
 }

@@ -76,7 +76,8 @@ func FuzzParseObject(f *testing.F) {
 }
 
 func checkParseObject(t *testing.T, b []byte) {
-	r, ok := parseObject(b)
+	var r request
+	ok := parseObject(b, &r)
 	valid, validUTF8 := validJSON(b)
 	object := valid && validUTF8 && trimSpace(b)[0] == '{'
 	if ok != object {
@@ -85,7 +86,8 @@ func checkParseObject(t *testing.T, b []byte) {
 	if !ok {
 		return
 	}
-	want := parseRequest(trimSpace(b))
+	var want request
+	parseRequest(trimSpace(b), &want)
 	for _, m := range []struct {
 		name      string
 		got, want []byte
@@ -100,7 +102,7 @@ func BenchmarkParseObject(b *testing.B) {
 	payload := []byte(`{"jsonrpc":"2.0","method":"ping","id":1234}`)
 	b.SetBytes(int64(len(payload)))
 	for b.Loop() {
-		if _, ok := parseObject(payload); !ok {
+		if !parseObject(payload, new(request)) {
 			b.Fatal("not parsed")
 		}
 	}
