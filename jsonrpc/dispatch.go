@@ -233,7 +233,7 @@ func (d *dispatcher) respond(buf []byte, env *envelope, ok bool) (out []byte, an
 		return env.fail(buf, CodeMethodNotFound, nil)
 	}
 	if d.state.intercept != nil {
-		return d.intercepted(buf, m, env.req.params, env.version, env.id, env.notification)
+		return d.intercepted(buf, m, env)
 	}
 	// One allocation holds the handler's context and its arguments.
 	var inv *invocation
@@ -257,7 +257,7 @@ func (d *dispatcher) respond(buf []byte, env *envelope, ok bool) (out []byte, an
 		args[0] = reflect.ValueOf(&inv.ctx).Elem()
 		ctx = inv.ctx
 	}
-	return d.invokeObserved(buf, m, env.version, env.id, env.notification, func() (result, error) { return m.call(ctx, args) })
+	return d.invoke(buf, env, m, ctx, args, nil)
 }
 
 // envelope is what a request object says about how to answer it, read

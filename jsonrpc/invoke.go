@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime/debug"
+	"time"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 )
@@ -88,24 +89,38 @@ func (d *dispatcher) callContext(cc *callContext, m *method, version int, id []b
 	}
 }
 
-// invoke runs a call of m and appends its response (none for a
-// notification). A panic of run, or of the encoders, is an Internal error.
-func (d *dispatcher) invoke(buf []byte, m *method, version int, id []byte, notification bool, run func() (result, error)) (out []byte, answered bool, code Code) {
-	mark := len(buf)
+// invoke runs a call of m, with ctx and args (or through run, the
+// interceptors' call, when it is not nil), appends its response (none for
+// a notification) and, when there is an observer, records the call with
+// its time. A panic of the call, or of the encoders, is an Internal error.
+func (d *dispatcher) invoke(buf []byte, env *envelope, m *method, ctx context.Context, args []reflect.Value, run func() (result, error)) (out []byte, answered bool, code Code) {
+	mark, version, id, notification := len(buf), env.version, env.id, env.notification
 	out, answered, code = buf, !notification, 0
 	stage := "handler"
+	var start time.Duration
+	if d.obs != nil {
+		start = sinceEpoch()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			d.log().Error("jsonrpc: "+stage+" panicked", "method", m.info.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			if notification {
-				out, answered, code = buf[:mark], false, CodeInternalError
-				return
+			out, answered, code = buf[:mark], false, CodeInternalError
+			if !notification {
+				out = appendError(out, version, id, CodeInternalError, CodeInternalError.String(), nil)
+				answered = true
 			}
-			out = appendError(buf[:mark], version, id, CodeInternalError, CodeInternalError.String(), nil)
-			answered, code = true, CodeInternalError
+		}
+		if d.obs != nil {
+			d.observe(m, code, sinceEpoch()-start)
 		}
 	}()
-	res, err := run()
+	var res result
+	var err error
+	if run != nil {
+		res, err = run()
+	} else {
+		res, err = m.call(ctx, args)
+	}
 	if notification {
 		if err != nil {
 			d.log().Debug("jsonrpc: notification failed", "method", m.info.Name, "error", err)

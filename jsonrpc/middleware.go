@@ -56,9 +56,10 @@ func (r *Registry) MustRegisterNotification(fn any, opts ...Option) {
 }
 
 // intercepted runs a call of m through the registry's interceptors.
-func (d *dispatcher) intercepted(buf []byte, m *method, params []byte, version int, id []byte, notification bool) ([]byte, bool, Code) {
+func (d *dispatcher) intercepted(buf []byte, m *method, env *envelope) ([]byte, bool, Code) {
+	params, version := env.req.params, env.version
 	cc := &callContext{}
-	d.callContext(cc, m, version, id, notification)
+	d.callContext(cc, m, version, env.id, env.notification)
 	call := d.state.intercept(func(ctx context.Context, params json.RawMessage) (any, error) {
 		args := make([]reflect.Value, m.nargs)
 		if msg := m.bind(params, version, args); msg != "" {
@@ -73,7 +74,7 @@ func (d *dispatcher) intercepted(buf []byte, m *method, params []byte, version i
 		}
 		return nil, err
 	})
-	return d.invokeObserved(buf, m, version, id, notification, func() (result, error) {
+	return d.invoke(buf, env, m, nil, nil, func() (result, error) {
 		res, err := call(cc, params)
 		return result{value: reflect.ValueOf(res)}, err
 	})

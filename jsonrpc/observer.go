@@ -85,17 +85,6 @@ func (o *observation) done() {
 	}
 }
 
-// invokeObserved is invoke, timed and recorded when there is an observer.
-func (d *dispatcher) invokeObserved(buf []byte, m *method, version int, id []byte, notification bool, run func() (result, error)) ([]byte, bool, Code) {
-	if d.obs == nil {
-		return d.invoke(buf, m, version, id, notification, run)
-	}
-	start := sinceEpoch()
-	out, answered, code := d.invoke(buf, m, version, id, notification, run)
-	d.observe(m, code, sinceEpoch()-start)
-	return out, answered, code
-}
-
 // epoch is a fixed point of the monotonic clock: the time elapsed since it
 // (time.Since reads the monotonic clock alone) times a call at half the
 // cost of time.Now, which reads the wall clock too.
