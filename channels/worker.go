@@ -260,10 +260,12 @@ func (w *Worker) Handle(ctx context.Context, m *Message) error {
 }
 
 // consume runs the consumer on m with ctx, a context of the worker, and
-// answers what its error means for the client.
+// answers what its error means for the client. The message is counted
+// once consumed: the count waits, not the client.
 func (w *Worker) consume(ctx context.Context, m *Message) error {
-	w.cfg.Observer.MessageReceived(KindOf(m.Channel))
+	channel := m.Channel
 	err := w.consumer.Consume(ctx, m)
+	w.cfg.Observer.MessageReceived(KindOf(channel))
 	if err != nil {
 		w.answerError(ctx, m, err)
 	}
