@@ -149,7 +149,7 @@ type dispatcher struct {
 	state     *registryState
 	obs       Observer // may be nil
 	errorData bool
-	call      *Call // from ctx; may be nil
+	call      *Call // the Call of ctx; may be nil
 	maxBatch  int
 	enc       Encoder // nil when stdJSON
 	stdJSON   bool    // the Encoder is JSONEncoder
