@@ -65,10 +65,12 @@ func readDump(path string) (total int64, code codeCounts, err error) {
 // positions (the instruction address first, then the source line), each
 // absolute, relative to the same position of the line before ("+N",
 // "-N") or the same ("*"); the first event is Ir. The cost line after a
-// "calls=" line is what a call cost, already counted in the callee.
+// "calls=" line is what a call cost, already counted in the callee. The
+// summary comes first and the totals last: a dump without its totals is
+// still being written.
 func parseDump(r io.Reader) (total int64, code codeCounts, err error) {
 	code = make(codeCounts)
-	positions, summary := 1, false
+	positions, summary, complete := 1, false, false
 	var last []uint64
 	afterCall := false
 	sc := bufio.NewScanner(r)
@@ -88,6 +90,8 @@ func parseDump(r io.Reader) (total int64, code codeCounts, err error) {
 					return 0, nil, err
 				}
 				summary = true
+			} else if strings.HasPrefix(line, "totals:") {
+				complete = true
 			}
 			afterCall = strings.HasPrefix(line, "calls=")
 			continue
@@ -119,6 +123,9 @@ func parseDump(r io.Reader) (total int64, code codeCounts, err error) {
 	}
 	if !summary {
 		return 0, nil, fmt.Errorf("no summary line")
+	}
+	if !complete {
+		return 0, nil, fmt.Errorf("no totals line: the dump is still being written")
 	}
 	return total, code, nil
 }

@@ -37,6 +37,7 @@ calls=5 0x402000 20
 -7 10 1
 fn=(2)
 4202496 20 7
+totals: 391036203
 `
 	if err := os.WriteFile(dump, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -48,6 +49,11 @@ fn=(2)
 	want := codeCounts{0x401000: 6, 0x401004: 5, 0x401007: 2, 0x402000: 7}
 	if !maps.Equal(code, want) {
 		t.Errorf("executions %v, want %v", code, want)
+	}
+	partial := filepath.Join(dir, "x.callgrind.2")
+	os.WriteFile(partial, []byte(strings.TrimSuffix(text, "totals: 391036203\n")), 0o644)
+	if _, _, err := readDump(partial); err == nil || !strings.Contains(err.Error(), "no totals") {
+		t.Errorf("a dump without its totals gives %v", err)
 	}
 	bad := filepath.Join(dir, "y")
 	os.WriteFile(bad, []byte("events: Ir\n"), 0o644)
