@@ -194,12 +194,14 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 	return h.ws.Consume(ctx, m)
 }
 
-// call dispatches payload with cc, WithCall's context (the Call and the
-// context in one allocation), made here from ctx. The Observer's record of
-// the call is the caller's to make, once the answer is sent.
-func (h *handler) call(cc *callContext, ctx context.Context, t Transport, m *channels.Message, payload []byte) (Reply, observation) {
-	*cc = callContext{Context: ctx, call: Call{Transport: t, Message: m, Consumer: h.user}}
-	return h.c.dispatchCall(cc, &cc.call, payload, &h.c.Options)
+// call dispatches payload, a call over t for m. The Call stays on the
+// stack: dispatch copies it into the context of a method that takes one
+// (and of the interceptors), and a method without a context needs none.
+// The Observer's record of the call is the caller's to make, once the
+// answer is sent.
+func (h *handler) call(ctx context.Context, t Transport, m *channels.Message, payload []byte) (Reply, observation) {
+	call := Call{Transport: t, Message: m, Consumer: h.user}
+	return h.c.dispatchCall(ctx, &call, payload, &h.c.Options)
 }
 
 // receive answers one frame: a request, a notification or a batch. A binary
@@ -215,13 +217,16 @@ func (h *handler) receive(ctx context.Context, m *channels.Message) error {
 	} else {
 		payload = m.Body()
 	}
-	held, _ := ctx.Value(heldAnswerKey{}).(*heldAnswer)
+	held, ok := ctx.(*heldAnswer) // as consumeFrame made it, unless a Middleware wrapped it
+	if !ok {
+		held, _ = ctx.Value(heldAnswerKey{}).(*heldAnswer)
+	}
 	if held == nil {
-		reply, later := h.call(new(callContext), ctx, Websocket, m, payload)
+		reply, later := h.call(ctx, Websocket, m, payload)
 		defer later.done()
 		return h.answer(ctx, m, reply)
 	}
-	held.reply, held.later = h.call(&held.call, ctx, Websocket, m, payload)
+	held.reply, held.later = h.call(ctx, Websocket, m, payload)
 	held.set = true
 	return nil
 }
@@ -230,14 +235,12 @@ func (h *handler) receive(ctx context.Context, m *channels.Message) error {
 // middleware has saved what the call changed: a client that has its answer
 // finds the changes in its next call, whichever worker runs it. It is the
 // context the frame is consumed with, carrying itself under heldAnswerKey
-// (context.WithValue), and the room for the context of the frame's call:
-// one allocation for the three.
+// (context.WithValue).
 type heldAnswer struct {
 	context.Context
 	reply Reply
 	set   bool
 	later observation // the call's record, made once reply is sent
-	call  callContext
 }
 
 type heldAnswerKey struct{}
@@ -358,7 +361,7 @@ func (h *handler) serveHTTP(ctx context.Context, m *channels.Message) error {
 		// starts empty and is never stored, so it costs the store nothing.
 		m.ChannelSession = channels.NewSession(channels.ChannelSessionKey(m.ReplyChannel()), nil)
 	}
-	r, later := h.call(new(callContext), ctx, HTTP, m, m.Body())
+	r, later := h.call(ctx, HTTP, m, m.Body())
 	defer later.done()
 	if r.Body == nil {
 		return m.ReplyOwned(ctx, httpResponse(204, "", nil))

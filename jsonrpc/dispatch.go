@@ -88,9 +88,14 @@ func (r *Registry) dispatch(ctx context.Context, payload []byte, opts *Options) 
 	return r.dispatchCall(ctx, CallFrom(ctx), payload, opts)
 }
 
-// dispatchCall is dispatch when the caller has the Call of ctx at hand.
+// dispatchCall is dispatch of a call described by call (nil: nothing is
+// known of it), which ctx need not carry: the dispatch keeps a copy, for
+// the context of each method that takes one.
 func (r *Registry) dispatchCall(ctx context.Context, call *Call, payload []byte, opts *Options) (Reply, observation) {
-	d := dispatcher{ctx: ctx, reg: r, state: r.snapshot(), call: call, maxBatch: DefaultMaxBatch, stdJSON: true, hold: true}
+	d := dispatcher{ctx: ctx, reg: r, state: r.snapshot(), maxBatch: DefaultMaxBatch, stdJSON: true, hold: true}
+	if call != nil {
+		d.call = *call
+	}
 	if opts != nil {
 		d.obs, d.errorData, d.logger = opts.Observer, opts.ErrorData, opts.Logger
 		if opts.MaxBatch != 0 {
@@ -149,7 +154,7 @@ type dispatcher struct {
 	state     *registryState
 	obs       Observer // may be nil
 	errorData bool
-	call      *Call // the Call of ctx; may be nil
+	call      Call // what is known of the call: zero when nothing is
 	maxBatch  int
 	enc       Encoder // nil when stdJSON
 	stdJSON   bool    // the Encoder is JSONEncoder

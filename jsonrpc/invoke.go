@@ -57,9 +57,6 @@ func (d *dispatcher) lookup(raw []byte) *method {
 
 // allowed reports whether m may be called over the call's transport.
 func (d *dispatcher) allowed(m *method) bool {
-	if d.call == nil {
-		return true
-	}
 	switch d.call.Transport {
 	case "":
 		return true
@@ -74,10 +71,7 @@ func (d *dispatcher) allowed(m *method) bool {
 // callContext fills inv's context for a call of m: the Call of the
 // dispatch, with the version, method and id of this request.
 func (d *dispatcher) callContext(cc *callContext, m *method, version int, id []byte, notification bool) {
-	cc.Context = d.ctx
-	if d.call != nil {
-		cc.call = *d.call
-	}
+	cc.Context, cc.call = d.ctx, d.call
 	cc.call.Version = "2.0"
 	if version == v1 {
 		cc.call.Version = "1.0"
