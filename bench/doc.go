@@ -7,6 +7,7 @@
 //	go run ./bench -example-bin /tmp/example -redis redis://127.0.0.1:6379/0
 //	go run ./bench -shapes "WS 1x1" -repeat 15 -fanout "" -idle 0
 //	go run ./bench -instructions
+//	go run ./bench -pipeline -shapes "WS 1x1" -repeat 15 -fanout "" -idle 0
 //
 // # Targets
 //
@@ -20,6 +21,13 @@
 //     group. It serves runtime.NumGoroutine() at /debug/goroutines.
 //   - example: the example built once with go build into a temporary
 //     directory (or -example-bin), with its memory layer.
+//   - pipeline (with -pipeline): the library without JSON-RPC, as this
+//     binary's hidden subcommand serve-pipeline: the interface server, a
+//     memory layer and a worker in one process, set up as the example sets
+//     them up (MaxInFlight, the metrics observer), with a consumer that
+//     answers as the echo does, by the same byte scan, and keeps the
+//     groups in the layer. Between the echo and the example, it tells what
+//     the channels path costs and what the JSON-RPC consumer adds.
 //   - split/redis (with -redis URL): the example as -mode server and
 //     -mode worker sharing that Redis.
 //
@@ -62,8 +70,8 @@
 //
 // # Instructions
 //
-// With -instructions the bench times nothing: it runs the echo and the
-// example under valgrind's callgrind (the Debian package valgrind) and
+// With -instructions the bench times nothing: it runs the echo, the
+// example and, with -pipeline, the pipeline under valgrind's callgrind (the Debian package valgrind) and
 // prints, for each server at -shapes (WS 1x1 and HTTP 1x1 unless named),
 // counted over -duration after -warmup, the instructions it executes per
 // call and the lines of code a call runs through (the 64-byte lines whose

@@ -98,8 +98,8 @@ func (p *callgrindProbe) dump() (int64, codeCounts, error) {
 	}
 }
 
-// runInstructions is the -instructions mode: the echo and the example
-// under callgrind, each of -shapes (WS 1x1 and HTTP 1x1 unless named)
+// runInstructions is the -instructions mode: the echo, the example and,
+// with -pipeline, the pipeline under callgrind, each of -shapes (WS 1x1 and HTTP 1x1 unless named)
 // measured once per target.
 func runInstructions(ctx context.Context, o *options, stdout, progress io.Writer) error {
 	for _, tool := range callgrindTools {
@@ -116,10 +116,14 @@ func runInstructions(ctx context.Context, o *options, stdout, progress io.Writer
 	if err != nil {
 		return err
 	}
-	targets, err := startCallgrindTargets(ctx, dir, [][]string{
+	specs := [][]string{
 		{"echo", "raw echo", self, "serve-echo"},
 		{"example", "example", o.exampleBin, "-layer", "memory://"},
-	})
+	}
+	if o.pipeline {
+		specs = append(specs, []string{"pipeline", "pipeline", self, "serve-pipeline"})
+	}
+	targets, err := startCallgrindTargets(ctx, dir, specs)
 	if err != nil {
 		return err
 	}

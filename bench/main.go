@@ -27,10 +27,18 @@ type options struct {
 	idle       int
 	exampleBin string
 	redisURL   string
+	pipeline   bool // also bench the pipeline target (pipeline.go)
 	out        string
 	svg        string
 	// instructions runs the -instructions mode instead (instructions.go).
 	instructions bool
+}
+
+// subcommands are the hidden commands that serve a target: the bench runs
+// itself with them.
+var subcommands = map[string]func(args []string) error{
+	"serve-echo":     runServeEcho,
+	"serve-pipeline": runServePipeline,
 }
 
 // settleAfterMany is the pause after closing many sockets, so that the
@@ -38,12 +46,14 @@ type options struct {
 const settleAfterMany = 2 * time.Second
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "serve-echo" {
-		if err := runServeEcho(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "bench serve-echo:", err)
-			os.Exit(1)
+	if len(os.Args) > 1 {
+		if serve, ok := subcommands[os.Args[1]]; ok {
+			if err := serve(os.Args[2:]); err != nil {
+				fmt.Fprintf(os.Stderr, "bench %s: %v\n", os.Args[1], err)
+				os.Exit(1)
+			}
+			return
 		}
-		return
 	}
 	o, err := parseFlags(os.Args[1:])
 	if errors.Is(err, flag.ErrHelp) {
@@ -78,6 +88,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.idle, "idle", 5000, "idle WebSockets per target (0: no idle test)")
 	fs.StringVar(&o.exampleBin, "example-bin", "", "the example's binary (default: go build ./example)")
 	fs.StringVar(&o.redisURL, "redis", "", "also bench the example split into -mode server and -mode worker on this Redis, e.g. redis://127.0.0.1:6379/0")
+	fs.BoolVar(&o.pipeline, "pipeline", false, "also bench the library without JSON-RPC: its server, memory layer and worker with a consumer that answers as the echo does")
 	fs.StringVar(&o.out, "out", "bench-results.txt", "the table's file (empty: none)")
 	fs.StringVar(&o.svg, "svg", "bench-results.svg", "the chart's file (empty: none)")
 	fs.BoolVar(&o.instructions, "instructions", false, `instead of timing, count the instructions per call of the echo and the example under valgrind's callgrind (Debian package valgrind), at -shapes (default "WS 1x1,HTTP 1x1")`)
@@ -178,7 +189,7 @@ func run(ctx context.Context, o *options, stdout, progress io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintln(progress, "starting the targets")
-	targets, err := startTargets(ctx, dir, o.exampleBin, o.redisURL)
+	targets, err := startTargets(ctx, dir, o)
 	if err != nil {
 		return err
 	}

@@ -161,11 +161,12 @@ func startTarget(ctx context.Context, logDir, name, label string, server []strin
 	return t, nil
 }
 
-// startTargets starts the raw echo, the example (the binary exampleBin)
-// and, with a redisURL, the example split into a
-// server and a worker sharing that Redis. On an error it stops those it
-// started.
-func startTargets(ctx context.Context, dir, exampleBin, redisURL string) ([]*target, error) {
+// startTargets starts the raw echo, the example (the binary o.exampleBin),
+// with o.pipeline the pipeline (this binary's serve-pipeline) and, with
+// o.redisURL, the example split into a server and a worker sharing that
+// Redis. On an error it stops those it started.
+func startTargets(ctx context.Context, dir string, o *options) ([]*target, error) {
+	exampleBin, redisURL := o.exampleBin, o.redisURL
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -193,6 +194,15 @@ func startTargets(ctx context.Context, dir, exampleBin, redisURL string) ([]*tar
 	example.goroutinesURL = "http://" + pprofAddrs[0] + "/debug/pprof/goroutine?debug=1"
 	example.heapURLs = []string{"http://" + pprofAddrs[0] + heapProfile}
 	targets = append(targets, example)
+	if o.pipeline {
+		p, err := startTarget(ctx, dir, "pipeline", "pipeline", []string{self, "serve-pipeline"})
+		if err != nil {
+			return fail(err)
+		}
+		p.goroutinesURL = "http://" + p.addr + "/debug/goroutines"
+		p.heapURLs = []string{"http://" + p.addr + heapProfile}
+		targets = append(targets, p)
+	}
 	if redisURL == "" {
 		return targets, nil
 	}
