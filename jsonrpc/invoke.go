@@ -89,7 +89,6 @@ func (d *dispatcher) callContext(cc *callContext, m *method, version int, id []b
 // its time. A panic of the call, or of the encoders, is an Internal error.
 func (d *dispatcher) invoke(buf []byte, env *envelope, m *method, ctx context.Context, args []reflect.Value, run func() (result, error)) (out []byte, answered bool, code Code) {
 	mark, version, id, notification := len(buf), env.version, env.id, env.notification
-	out, answered, code = buf, !notification, 0
 	stage := "handler"
 	var start time.Duration
 	if d.obs != nil {
@@ -97,12 +96,7 @@ func (d *dispatcher) invoke(buf []byte, env *envelope, m *method, ctx context.Co
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			d.log().Error("jsonrpc: "+stage+" panicked", "method", m.info.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			out, answered, code = buf[:mark], false, CodeInternalError
-			if !notification {
-				out = appendError(out, version, id, CodeInternalError, CodeInternalError.String(), nil)
-				answered = true
-			}
+			out, answered, code = d.panicked(buf[:mark], env, m, stage, p)
 		}
 		if d.obs != nil {
 			d.observe(m, code, sinceEpoch()-start)
@@ -116,13 +110,7 @@ func (d *dispatcher) invoke(buf []byte, env *envelope, m *method, ctx context.Co
 		res, err = m.call(ctx, args)
 	}
 	if notification {
-		if err != nil {
-			d.log().Debug("jsonrpc: notification failed", "method", m.info.Name, "error", err)
-			if d.obs != nil { // the code the call would have been answered with
-				_, code = d.appendHandlerError(nil, version, id, m, err)
-			}
-		}
-		return buf, false, code
+		return buf, false, d.notified(m, version, id, err)
 	}
 	if err != nil {
 		stage = "error encoder"
@@ -131,12 +119,42 @@ func (d *dispatcher) invoke(buf []byte, env *envelope, m *method, ctx context.Co
 	}
 	stage = "result encoder"
 	out = appendResultOpen(buf, version, id)
-	out, err = d.appendResult(out, res)
-	if err != nil {
-		d.log().Error("jsonrpc: cannot encode result", "method", m.info.Name, "error", err)
-		return appendError(buf[:mark], version, id, CodeInternalError, CodeInternalError.String(), nil), true, CodeInternalError
+	if out, err = d.appendResult(out, res); err != nil {
+		return d.unencodable(buf[:mark], m, version, id, err), true, CodeInternalError
 	}
 	return appendResultClose(out, version, id), true, 0
+}
+
+// panicked logs the panic p of a call of m at stage, and appends its
+// Internal error response, unless env is a notification's.
+func (d *dispatcher) panicked(buf []byte, env *envelope, m *method, stage string, p any) ([]byte, bool, Code) {
+	d.log().Error("jsonrpc: "+stage+" panicked", "method", m.info.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	if env.notification {
+		return buf, false, CodeInternalError
+	}
+	return appendError(buf, env.version, env.id, CodeInternalError, CodeInternalError.String(), nil), true, CodeInternalError
+}
+
+// notified is the code of a notification of m that returned err: it gets
+// no answer, but the Observer counts the code the call would have been
+// answered with.
+func (d *dispatcher) notified(m *method, version int, id []byte, err error) Code {
+	if err == nil {
+		return 0
+	}
+	d.log().Debug("jsonrpc: notification failed", "method", m.info.Name, "error", err)
+	if d.obs == nil {
+		return 0
+	}
+	_, code := d.appendHandlerError(nil, version, id, m, err)
+	return code
+}
+
+// unencodable appends the Internal error answering a call of m whose result
+// the encoder refused with err.
+func (d *dispatcher) unencodable(buf []byte, m *method, version int, id []byte, err error) []byte {
+	d.log().Error("jsonrpc: cannot encode result", "method", m.info.Name, "error", err)
+	return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil)
 }
 
 // appendHandlerError writes the error response for an error a handler
