@@ -59,11 +59,17 @@ func newEchoHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws/", s.serveWS)
 	mux.HandleFunc("/rpc/", s.serveHTTP)
-	mux.Handle("/debug/pprof/heap", pprof.Handler("heap")) // for its allocation count
+	handleDebug(mux)
+	return mux
+}
+
+// handleDebug serves, on a target of this binary's, the heap profile (for
+// its allocation count) and runtime.NumGoroutine() at /debug/goroutines.
+func handleDebug(mux *http.ServeMux) {
+	mux.Handle("/debug/pprof/heap", pprof.Handler("heap"))
 	mux.HandleFunc("/debug/goroutines", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, runtime.NumGoroutine())
 	})
-	return mux
 }
 
 func (s *echoServer) serveWS(w http.ResponseWriter, r *http.Request) {

@@ -99,8 +99,8 @@ func (p *callgrindProbe) dump() (int64, codeCounts, error) {
 }
 
 // runInstructions is the -instructions mode: the echo, the example and,
-// with -pipeline, the pipeline under callgrind, each of -shapes (WS 1x1 and HTTP 1x1 unless named)
-// measured once per target.
+// with -pipeline, the pipeline under callgrind, each of -shapes (WS 1x1
+// and HTTP 1x1 unless named) measured once per target.
 func runInstructions(ctx context.Context, o *options, stdout, progress io.Writer) error {
 	for _, tool := range callgrindTools {
 		if _, err := exec.LookPath(tool); err != nil {

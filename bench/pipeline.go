@@ -9,10 +9,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
-	"runtime"
 	"sync"
 	"syscall"
 
@@ -86,10 +84,7 @@ func (p *pipelineApp) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/ws/", p.server)
 	mux.Handle("/rpc/", p.server)
-	mux.Handle("/debug/pprof/heap", pprof.Handler("heap")) // for its allocation count
-	mux.HandleFunc("/debug/goroutines", func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprintln(w, runtime.NumGoroutine())
-	})
+	handleDebug(mux)
 	return mux
 }
 

@@ -371,3 +371,63 @@ func TestConcurrentCallsSaveTheirSessionChanges(t *testing.T) {
 		t.Errorf("session.get after a concurrent session.set = %s", got)
 	}
 }
+
+// eventLog records what a test's store and layer did, in order.
+type eventLog struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (l *eventLog) add(e string) {
+	l.mu.Lock()
+	l.events = append(l.events, e)
+	l.mu.Unlock()
+}
+
+type loggingStore struct {
+	*channels.MemorySessionStore
+	log *eventLog
+}
+
+func (s loggingStore) Save(ctx context.Context, key string, v channels.Content) error {
+	s.log.add("save")
+	return s.MemorySessionStore.Save(ctx, key, v)
+}
+
+type loggingLayer struct {
+	channels.Layer
+	log *eventLog
+}
+
+func (l loggingLayer) Send(ctx context.Context, channel string, content channels.Content) error {
+	l.log.add("send")
+	return l.Layer.Send(ctx, channel, content)
+}
+
+// A Middleware that wraps the context still has the answer wait for the
+// session to be saved: the client that has its answer finds the change.
+func TestAnswerWaitsForTheSessionBehindAMiddleware(t *testing.T) {
+	log := &eventLog{}
+	api := newTestAPI(t)
+	api.Sessions = loggingStore{channels.NewMemorySessionStore(), log}
+	type key struct{}
+	api.Middleware = func(next channels.Consumer) channels.Consumer {
+		return channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+			if m.Channel == "websocket.receive" {
+				m.Layer = loggingLayer{m.Layer, log}
+			}
+			return next.Consume(context.WithValue(ctx, key{}, true), m)
+		})
+	}
+	env := channelstest.New(t, jsonrpc.WebsocketRoute(api))
+	c := env.Client()
+	c.SendAndConsume("websocket.connect", nil)
+	c.ReceiveContent()
+	got := call(c, `{"jsonrpc":"2.0","method":"session.set","params":["k","v"],"id":1}`)
+	if len(got) != 1 || got[0] != `{"jsonrpc":"2.0","id":1,"result":true}` {
+		t.Fatalf("session.set answered %q", got)
+	}
+	if strings.Join(log.events, " ") != "save send" {
+		t.Errorf("the store and the layer saw %q, want the save before the answer's send", log.events)
+	}
+}
