@@ -201,16 +201,17 @@ func (s *Server) replyLoop(ctx context.Context) {
 func (s *Server) send(ctx context.Context, m *Message) error {
 	var err error
 	channel := m.Channel
+	kind := KindOf(channel)
 	switch {
 	case s.direct == nil:
 		err = s.layer.Send(ctx, channel, m.Content())
-	case channel == "websocket.receive" || channel == "websocket.disconnect" || channel == "http.request":
+	case kind == KindReceive || kind == KindDisconnect || kind == KindRequest:
 		err = s.direct.HandOver(ctx, m)
 	default:
 		err = s.direct.SendOwned(ctx, channel, m.Content())
 	}
 	if err == nil {
-		s.obs.MessageSent(KindOf(channel))
+		s.obs.MessageSent(kind)
 	}
 	return err
 }
