@@ -25,8 +25,12 @@ func echoTarget(t *testing.T) *target {
 	return &target{name: "echo", label: "raw echo", addr: addr, heapURLs: []string{"http://" + addr + heapProfile}}
 }
 
-func TestShapesAgainstEcho(t *testing.T) {
-	tg := echoTarget(t)
+func TestShapesAgainstEcho(t *testing.T) { testShapes(t, echoTarget(t)) }
+
+// testShapes drives tg, served in this process, with a small WebSocket
+// shape and a small HTTP one: every answer the bench's clients count, and
+// the CPU and allocation counters, must work against it.
+func testShapes(t *testing.T, tg *target) {
 	pids := []int{os.Getpid()}
 	for _, sh := range []shape{
 		{name: "ws", conns: 2, inflight: 4},
@@ -72,8 +76,12 @@ func TestMallocCount(t *testing.T) {
 	}
 }
 
-func TestFanoutAgainstEcho(t *testing.T) {
-	r := runFanout(context.Background(), echoTarget(t), 20, 3, 1<<20)
+func TestFanoutAgainstEcho(t *testing.T) { testFanout(t, echoTarget(t)) }
+
+// testFanout runs a small fan-out against tg: every member gets each of
+// the three sends.
+func testFanout(t *testing.T, tg *target) {
+	r := runFanout(context.Background(), tg, 20, 3, 1<<20)
 	if r.failure != "" || r.rounds != 3 || r.p50 <= 0 {
 		t.Errorf("fan-out: %+v", r)
 	}

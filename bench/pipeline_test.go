@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
 )
@@ -35,25 +33,9 @@ func pipelineTarget(t *testing.T) *target {
 
 // The bench's own clients count an answer only when it is the echo's pong
 // to the call they made: the pipeline answers as the echo does.
-func TestShapesAgainstPipeline(t *testing.T) {
-	tg := pipelineTarget(t)
-	for _, sh := range []shape{
-		{name: "ws", conns: 2, inflight: 4},
-		{name: "http", http: true, conns: 2, inflight: 1},
-	} {
-		r := runShape(context.Background(), sh, tg, []int{os.Getpid()}, 50*time.Millisecond, 200*time.Millisecond)
-		if r.rps() <= 0 || r.errors != 0 {
-			t.Errorf("%s: %.0f rps, %d errors; want rps > 0 and no error", sh.name, r.rps(), r.errors)
-		}
-	}
-}
+func TestShapesAgainstPipeline(t *testing.T) { testShapes(t, pipelineTarget(t)) }
 
-func TestFanoutAgainstPipeline(t *testing.T) {
-	r := runFanout(context.Background(), pipelineTarget(t), 20, 3, 1<<20)
-	if r.failure != "" || r.rounds != 3 || r.p50 <= 0 {
-		t.Errorf("fan-out: %+v", r)
-	}
-}
+func TestFanoutAgainstPipeline(t *testing.T) { testFanout(t, pipelineTarget(t)) }
 
 func TestGroupParam(t *testing.T) {
 	for call, want := range map[string]string{

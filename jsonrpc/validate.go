@@ -324,9 +324,9 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // parseObject checks b as validJSON does and, when b is an object, collects
 // its request members into r, which is zero (see parseRequest), in the
-// same pass: one scan for the common payload instead of two. It returns false unless b is an
-// object of valid JSON and valid UTF-8 (r is then to be ignored); the
-// caller then takes the general path.
+// same pass: one scan for the common payload instead of two. It returns
+// false unless b is an object of valid JSON and valid UTF-8 (r is then to
+// be ignored); the caller then takes the general path.
 func parseObject(b []byte, r *request) bool {
 	v := validator{b: b, utf8: true}
 	i := v.space(0)
