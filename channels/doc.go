@@ -68,8 +68,12 @@
 // request goes the same way in net/http's handler goroutine, which then
 // finds the response waiting; a watch on the request's context sends
 // http.disconnect if the client leaves meanwhile. With any
-// other layer, replies come through one receive loop per server. Either
-// way, one type (the connection's writer) owns each socket: it writes a
+// other layer, replies come through one receive loop per server.
+// gorilla/websocket makes a WebSocket's handshake; from then on the server
+// frames both ways itself. The connection's reader reads the client's
+// frames, applying RFC 6455's rules to each header before its payload is
+// read, and answers its control frames. Either way, one type (the
+// connection's writer) owns each socket's output: it writes a
 // frame at once when nothing is queued and the socket has room, and
 // otherwise queues it for the connection's writer goroutine, which also
 // sends the pings; over TLS every frame goes through that goroutine, since

@@ -2,45 +2,39 @@ package channels
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"reflect"
+	"slices"
 	"testing"
 )
 
-// FuzzFrameGuard: whatever bytes a client sends, read in whatever pieces,
-// the guard never panics, passes no more than it is given, and stops the
-// same frame, with the same code, whether it reads them whole or in pieces.
-func FuzzFrameGuard(f *testing.F) {
+// FuzzWSReader: whatever bytes a client sends, read in whatever pieces,
+// the reader never panics, and reads the same messages and control frames,
+// and stops with the same error, whether the bytes come whole or in pieces.
+func FuzzWSReader(f *testing.F) {
 	f.Add(clientFrame(opText, true, 5, []byte("hello")), uint8(1))
 	f.Add(clientFrame(opClose, true, 1, []byte{3}), uint8(2))
 	f.Add(clientFrame(opText, true, 1<<62, []byte("{}")), uint8(3))
 	f.Add(append(clientFrame(opText, false, 600, make([]byte, 600)), clientFrame(opContinuation, true, 600, nil)...), uint8(7))
 	f.Add(append(clientFrame(opPing, true, 2, []byte("hi")), clientFrame(opClose, true, 2, []byte{3, 232})...), uint8(5))
 	f.Fuzz(func(t *testing.T, stream []byte, step uint8) {
-		whole := newFrameGuard(nil, 1000)
-		passedWhole := whole.scan(stream)
-		if passedWhole > len(stream) || (whole.failed == nil && passedWhole != len(stream)) {
-			t.Fatalf("passed %d of %d bytes, failed %v", passedWhole, len(stream), whole.failed)
-		}
-		pieces := newFrameGuard(nil, 1000)
 		n := int(step%16) + 1
-		passed := 0
-		for i := 0; i < len(stream) && pieces.failed == nil; i += n {
-			piece := stream[i:min(i+n, len(stream))]
-			p := pieces.scan(piece)
-			if p > len(piece) {
-				t.Fatalf("passed %d of a %d-byte piece", p, len(piece))
-			}
-			passed += p
-		}
-		if (whole.failed == nil) != (pieces.failed == nil) ||
-			(whole.failed != nil && *whole.failed != *pieces.failed) {
-			t.Fatalf("whole: %v; in %d-byte pieces: %v", whole.failed, n, pieces.failed)
-		}
-		if passed < passedWhole {
-			t.Fatalf("in pieces passed %d bytes, whole %d", passed, passedWhole)
+		whole, wholeErr := readAll(stream, 5000, func(r io.Reader) io.Reader { return r })
+		pieces, piecesErr := readAll(stream, 5000, func(r io.Reader) io.Reader { return &pieceReader{r, n} })
+		if !slices.Equal(whole, pieces) || fmt.Sprint(wholeErr) != fmt.Sprint(piecesErr) {
+			t.Fatalf("whole: %.100q, %v; in %d-byte pieces: %.100q, %v", whole, wholeErr, n, pieces, piecesErr)
 		}
 	})
 }
+
+// pieceReader reads at most n bytes at a time.
+type pieceReader struct {
+	r io.Reader
+	n int
+}
+
+func (p *pieceReader) Read(b []byte) (int, error) { return p.r.Read(b[:min(len(b), p.n)]) }
 
 // FuzzContentClone: every value JSON decodes to is in the ASGI value set,
 // and its clone is canonical (cloning again changes nothing) and equal to

@@ -1,10 +1,7 @@
 package channels
 
 import (
-	"bufio"
 	"bytes"
-	"net"
-	"net/http"
 	"time"
 )
 
@@ -23,62 +20,13 @@ const (
 	maxHeld = 32
 )
 
-// hijackWatch is the ResponseWriter the WebSocket upgrade gets: it keeps
-// the read buffer of the hijacked connection, which gorilla/websocket
-// reads frames from (it reuses the buffer when the Upgrader's
-// ReadBufferSize is 0; when it does not, reader stays nil and nothing is
-// held), and the connection itself, for the writer. gorilla gets the
-// connection behind a frameGuard, which the buffer then reads from.
-type hijackWatch struct {
-	http.ResponseWriter
-	limit  int64 // the frameGuard's
-	reader *bufio.Reader
-	conn   net.Conn
-}
-
-func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	if err != nil {
-		return nil, nil, err
-	}
-	h.reader, h.conn = brw.Reader, conn
-	return newFrameGuard(conn, h.limit), brw, nil
-}
-
-// wholeFramePending tells whether br holds a whole WebSocket frame, read
-// without blocking.
-func wholeFramePending(br *bufio.Reader) bool {
-	n := br.Buffered()
-	if n < 2 {
-		return false
-	}
-	head, _ := br.Peek(2)
-	size := 2
-	if head[1]&0x80 != 0 { // masked, as every client frame is
-		size += 4
-	}
-	switch length := int(head[1] & 0x7f); length {
-	case 126:
-		ext, _ := br.Peek(4)
-		if len(ext) < 4 {
-			return false
-		}
-		size += 2 + (int(ext[2])<<8 | int(ext[3]))
-	case 127:
-		return false // 64 KiB or more: not worth holding for
-	default:
-		size += length
-	}
-	return n >= size
-}
-
 // burst holds the connection's replies while a whole frame waits in the
 // read buffer, and releases them before the reader reads on otherwise.
 // holding is the reader's own note that it asked for a hold, so that the
 // common case, no burst, takes no lock; the writer's timer may have ended
 // the hold already, and releasing twice is harmless.
 func (c *wsConn) burst(holding *bool) {
-	if c.buffered != nil && wholeFramePending(c.buffered) && c.w.hold(min(maxHeld, c.srv.cfg.SendQueue/2)) {
+	if c.in.wholeFramePending() && c.w.hold(min(maxHeld, c.srv.cfg.SendQueue/2)) {
 		*holding = true
 		return
 	}

@@ -1,7 +1,6 @@
 package channels
 
 import (
-	"bufio"
 	"bytes"
 	"testing"
 )
@@ -34,12 +33,13 @@ func TestWholeFramePending(t *testing.T) {
 		{"a small frame but one byte", maskedFrame(10)[:15], false},
 		{"a 16-bit length", maskedFrame(300), true},
 		{"a 16-bit length cut", maskedFrame(300)[:200], false},
+		{"a 16-bit length, its header cut", maskedFrame(300)[:3], false},
 		{"a 64-bit length", maskedFrame(70000), false},
 	}
 	for _, tt := range tests {
-		br := bufio.NewReaderSize(bytes.NewReader(tt.data), 1<<17)
-		br.Peek(len(tt.data)) // fill the buffer
-		if got := wholeFramePending(br); got != tt.want {
+		r := newWSReader(bytes.NewReader(tt.data), 1<<20, &controls{})
+		r.fill(min(len(tt.data), len(r.buf))) // what a read left in the buffer
+		if got := r.wholeFramePending(); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}

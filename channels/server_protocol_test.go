@@ -25,6 +25,9 @@ func TestProtocolErrorsAreAnsweredAsRFC6455Says(t *testing.T) {
 		{"a close frame with a 1-byte payload", channels.ClientFrame(0x8, 1, []byte{3}), channels.CloseProtocolError},
 		{"a frame declaring 2^62 bytes", channels.ClientFrame(0x1, 1<<62, []byte("{}")), channels.CloseMessageTooBig},
 		{"a text frame that is not UTF-8", channels.ClientFrame(0x1, 3, []byte{'a', 0xff, 'b'}), channels.CloseInvalidPayload},
+		{"an unmasked frame", []byte{0x81, 2, 'h', 'i'}, channels.CloseProtocolError},
+		{"a frame of an unknown opcode", channels.ClientFrame(0x3, 0, nil), channels.CloseProtocolError},
+		{"a close frame of code 5000", channels.ClientFrame(0x8, 2, []byte{0x13, 0x88}), channels.CloseProtocolError},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

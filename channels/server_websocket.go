@@ -1,11 +1,9 @@
 package channels
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -61,14 +59,16 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		// pool keeps gorilla from holding a write buffer per connection.
 		WriteBufferPool: &unusedWriteBuffers,
 	}
-	hw := &hijackWatch{ResponseWriter: w, limit: s.cfg.MaxMessageSize}
-	conn, err := up.Upgrade(hw, r, nil)
+	conn, err := up.Upgrade(w, r, nil)
 	if err != nil { // the upgrader has answered the client
 		wc.disconnect(CloseAbnormal, false)
 		s.closeEndpoint(ep)
 		return
 	}
-	wc.conn, wc.buffered, wc.raw = conn, hw.reader, hw.conn
+	// gorilla's part ends here: it refuses a client that sent frames
+	// before the handshake's answer, so its read buffer holds nothing.
+	wc.conn = conn.UnderlyingConn()
+	wc.in = newWSReader(wc.conn, s.cfg.MaxMessageSize, wc)
 	go wc.serveUpgraded(first, early)
 }
 
@@ -85,7 +85,7 @@ func (c *wsConn) serveUpgraded(first Content, early []Content) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.srv.log.Error("channels: panic serving a WebSocket", "reply_channel", c.reply, "panic", p, "stack", string(debug.Stack()))
-			c.raw.Close()
+			c.conn.Close()
 			c.stopPings()
 			if !c.disconnected {
 				c.disconnect(CloseInternalError, false)
@@ -140,15 +140,14 @@ func (s *Server) awaitAccept(ctx context.Context, ep *endpoint) (first Content, 
 // replies are written by whoever delivers them or by a flusher goroutine
 // (see wsWriter).
 type wsConn struct {
-	srv      *Server
-	conn     *websocket.Conn
-	buffered *bufio.Reader // what conn reads frames from, when known (see server_burst.go)
-	raw      net.Conn      // the socket under conn's frameGuard, which the writer writes to
-	w        *wsWriter
-	ep       *endpoint
-	reply    string
-	path     string
-	order    int64
+	srv   *Server
+	conn  net.Conn // the socket, once upgraded
+	in    *wsReader
+	w     *wsWriter
+	ep    *endpoint
+	reply string
+	path  string
+	order int64
 	// replyValue and pathValue are reply and path as the values of a
 	// message, boxed once per connection rather than once per frame.
 	replyValue, pathValue any
@@ -178,20 +177,8 @@ type wsConn struct {
 
 func (c *wsConn) run(first Content) {
 	cfg := &c.srv.cfg
-	c.w = newWSWriter(c.raw, cfg.WriteTimeout, cfg.SendQueue, func() {
+	c.w = newWSWriter(c.conn, cfg.WriteTimeout, cfg.SendQueue, func() {
 		c.closeCode.CompareAndSwap(0, ClosePolicyViolation) // the client stopped reading
-	})
-	c.conn.SetPingHandler(func(data string) error {
-		c.send(frame(opPong, data), pongFrame, false)
-		return nil
-	})
-	c.conn.SetCloseHandler(func(code int, _ string) error {
-		if code == websocket.CloseNoStatusReceived {
-			c.send(frame(opClose, ""), closingFrame, false)
-		} else {
-			c.send(closeFrame(code), closingFrame, false)
-		}
-		return nil
 	})
 	c.deliver(first, false)
 	c.ep.open(c)
@@ -298,8 +285,6 @@ func (c *wsConn) readDeadline() {
 // connection ends, and returns the close code to report; drained tells
 // that reading stopped for a drain, with the socket still open.
 func (c *wsConn) readLoop() (code int, drained bool) {
-	c.conn.SetPongHandler(func(string) error { c.readDeadline(); return nil })
-	in := new(frameBuffer)
 	var holding bool
 	defer c.w.release()
 	for {
@@ -314,72 +299,29 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 		// consumed in this goroutine, or a wait for room in flight, does
 		// not use it up while the client's frames wait unread.
 		c.readDeadline()
-		kind, r, err := c.conn.NextReader()
+		op, data, err := c.in.next()
 		if err != nil {
 			return c.readErrorCode(err)
 		}
-		if code, drained, stop := c.receiveFrame(in, kind, r); stop {
+		if code, drained, stop := c.receiveFrame(op, data); stop {
 			return code, drained
 		}
 	}
 }
 
-// frameBuffer is what readLoop reads a frame into, reused: each frame is
-// copied out of it. It lives apart from readLoop's frame on the stack, as
-// does the handling of a frame (receiveFrame), so that the goroutine of an
-// idle connection, parked in the read, uses little of its stack.
-type frameBuffer struct {
-	short   [shortText + 1]byte // a short frame, read as it is
-	buf     bytes.Buffer        // a longer one
-	limited io.LimitedReader
-}
-
-// read reads the frame r gives, up to limit bytes and one more (so that a
-// longer frame shows). A short frame, the usual call, is read straight
-// into in.short; only a longer one goes through in.buf.
-func (in *frameBuffer) read(r io.Reader, limit int64) ([]byte, error) {
-	n := 0
-	for n < len(in.short) {
-		k, err := r.Read(in.short[n:])
-		n += k
-		if err == io.EOF {
-			return in.short[:n], nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	in.buf.Reset()
-	in.buf.Write(in.short[:n])
-	in.limited = io.LimitedReader{R: r, N: limit + 1 - int64(n)}
-	if _, err := in.buf.ReadFrom(&in.limited); err != nil {
-		return nil, err
-	}
-	return in.buf.Bytes(), nil
-}
-
-// receiveFrame reads the frame r gives into in and sends it as a
+// receiveFrame sends the data message of opcode op and payload data as a
 // websocket.receive. stop tells the read loop to end with code and
 // drained (see readLoop).
-func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int, drained, stop bool) {
+func (c *wsConn) receiveFrame(op byte, data []byte) (code int, drained, stop bool) {
 	cfg := &c.srv.cfg
-	data, err := in.read(r, cfg.MaxMessageSize)
-	if err != nil {
-		code, drained := c.readErrorCode(err)
-		return code, drained, true
-	}
-	if int64(len(data)) > cfg.MaxMessageSize {
-		c.startClose(CloseMessageTooBig, true)
-		return c.awaitClose(CloseMessageTooBig), false, true
-	}
-	if kind == websocket.TextMessage && !validUTF8(data) { // RFC 6455 8.1
+	if op == opText && !validUTF8(data) { // RFC 6455 8.1
 		c.startClose(CloseInvalidPayload, true)
 		return c.awaitClose(CloseInvalidPayload), false, true
 	}
 	c.order++
 	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order, sessionKey: c.sessionKey, route: &c.route}
 	var m *Message
-	if kind == websocket.TextMessage {
+	if op == opText {
 		m = newTextMessage(&frame, data)
 	} else {
 		frame.bytes, frame.binary = bytes.Clone(data), true
@@ -402,15 +344,16 @@ func (c *wsConn) receiveFrame(in *frameBuffer, kind int, r io.Reader) (code int,
 }
 
 func (c *wsConn) readErrorCode(err error) (code int, drained bool) {
-	if code, ok := guardCode(err); ok {
+	var fe *frameError
+	if errors.As(err, &fe) {
 		// The client broke the protocol: the close frame goes out and the
 		// socket closes, with no wait for an answer that cannot come.
-		c.startClose(code, true)
-		return code, false
+		c.startClose(fe.code, true)
+		return fe.code, false
 	}
-	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
-		return ce.Code, false
+	var pc *peerClosed
+	if errors.As(err, &pc) {
+		return pc.code, false
 	}
 	if code := c.closeCode.Load(); code != 0 {
 		return int(code), false
@@ -426,12 +369,27 @@ func (c *wsConn) readErrorCode(err error) (code int, drained bool) {
 // deadline startClose set passes.
 func (c *wsConn) awaitClose(code int) int {
 	for {
-		if _, _, err := c.conn.NextReader(); err != nil {
-			var ce *websocket.CloseError
-			if errors.As(err, &ce) {
-				return ce.Code
+		if _, _, err := c.in.next(); err != nil {
+			var pc *peerClosed
+			if errors.As(err, &pc) {
+				return pc.code
 			}
 			return code
 		}
 	}
+}
+
+// onPing answers a client's ping with its pong.
+func (c *wsConn) onPing(payload []byte) { c.send(frame(opPong, payload), pongFrame, false) }
+
+// onPong moves the read deadline: the client is there.
+func (c *wsConn) onPong() { c.readDeadline() }
+
+// onClose answers a client's close frame with one of the same code.
+func (c *wsConn) onClose(code int) {
+	if code == closeNoStatus {
+		c.send(frame(opClose, ""), closingFrame, false)
+		return
+	}
+	c.send(closeFrame(code), closingFrame, false)
 }
