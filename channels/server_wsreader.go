@@ -107,15 +107,12 @@ func (r *wsReader) header(message byte) (frameHeader, error) {
 		return frameHeader{}, err
 	}
 	b0, b1 := r.buf[r.r], r.buf[r.r+1]
-	size := 6
-	switch b1 & 0x7f {
-	case 126:
-		size = 8
-	case 127:
-		size = 14
-	}
 	if b1&0x80 == 0 {
-		return frameHeader{}, &frameError{CloseProtocolError, "frame not masked"}
+		return frameHeader{}, errUnmasked
+	}
+	size := 6
+	if n := b1 & 0x7f; n >= 126 {
+		size = 8 + 6*int(n-126) // a 16-bit length, or a 64-bit one
 	}
 	if err := r.fill(size); err != nil {
 		return frameHeader{}, err
@@ -123,42 +120,59 @@ func (r *wsReader) header(message byte) (frameHeader, error) {
 	hb := r.buf[r.r : r.r+size]
 	r.r += size
 	h := frameHeader{fin: b0&0x80 != 0, op: b0 & 0x0f, length: uint64(b1 & 0x7f)}
-	switch size {
-	case 8:
-		h.length = uint64(binary.BigEndian.Uint16(hb[2:]))
-	case 14:
-		h.length = binary.BigEndian.Uint64(hb[2:])
+	if size > 6 {
+		h.length = extendedLength(hb)
 	}
 	h.mask = binary.LittleEndian.Uint32(hb[size-4:])
-	if e := r.check(b0, h, message); e != nil {
-		return frameHeader{}, e
-	}
-	return h, nil
+	return h, r.check(b0, h, message)
 }
+
+// extendedLength is the payload length of a header with a 16-bit or a
+// 64-bit length.
+func extendedLength(hb []byte) uint64 {
+	if len(hb) == 8 {
+		return uint64(binary.BigEndian.Uint16(hb[2:]))
+	}
+	return binary.BigEndian.Uint64(hb[2:])
+}
+
+// The rules a client's frame may break, and the codes that answer them.
+var (
+	errUnmasked        = &frameError{CloseProtocolError, "frame not masked"}
+	errReservedBits    = &frameError{CloseProtocolError, "frame with reserved bits set"}
+	errBadControl      = &frameError{CloseProtocolError, "control frame fragmented or longer than 125 bytes"}
+	errShortClose      = &frameError{CloseProtocolError, "close frame with a 1-byte payload"}
+	errUnknownOpcode   = &frameError{CloseProtocolError, "frame of an unknown opcode"}
+	errLoneContinued   = &frameError{CloseProtocolError, "continuation frame outside a message"}
+	errInterleaved     = &frameError{CloseProtocolError, "data frame inside a fragmented message"}
+	errTooBig          = &frameError{CloseMessageTooBig, "message larger than the limit"}
+	errCloseCode       = &frameError{CloseProtocolError, "close frame of a code no client may send"}
+	errCloseReasonUTF8 = &frameError{CloseInvalidPayload, "close frame whose reason is not UTF-8"}
+)
 
 // check applies RFC 6455's rules to a frame whose first byte is b0 and
 // header h, in the fragmented message of opcode message (0: none), and
 // the limit to a data frame.
-func (r *wsReader) check(b0 byte, h frameHeader, message byte) *frameError {
+func (r *wsReader) check(b0 byte, h frameHeader, message byte) error {
 	switch {
 	case b0&0x70 != 0:
-		return &frameError{CloseProtocolError, "frame with reserved bits set"}
+		return errReservedBits
 	case h.op >= opClose && h.op <= opPong:
 		if !h.fin || h.length > 125 {
-			return &frameError{CloseProtocolError, "control frame fragmented or longer than 125 bytes"}
+			return errBadControl
 		}
 		if h.op == opClose && h.length == 1 {
-			return &frameError{CloseProtocolError, "close frame with a 1-byte payload"}
+			return errShortClose
 		}
 		return nil
 	case h.op > opBinary:
-		return &frameError{CloseProtocolError, "frame of unknown opcode " + strconv.Itoa(int(h.op))}
+		return errUnknownOpcode
 	case h.op == opContinuation && message == 0:
-		return &frameError{CloseProtocolError, "continuation frame outside a message"}
+		return errLoneContinued
 	case h.op != opContinuation && message != 0:
-		return &frameError{CloseProtocolError, "data frame inside a fragmented message"}
+		return errInterleaved
 	case h.length > uint64(r.limit-int64(r.long.Len())):
-		return &frameError{CloseMessageTooBig, "message larger than the limit"}
+		return errTooBig
 	}
 	return nil
 }
@@ -208,10 +222,10 @@ func (r *wsReader) answer(op byte, p []byte) error {
 		if len(p) >= 2 {
 			code = int(binary.BigEndian.Uint16(p))
 			if !validCloseCode(code) {
-				return &frameError{CloseProtocolError, "close frame with code " + strconv.Itoa(code)}
+				return errCloseCode
 			}
 			if !utf8.Valid(p[2:]) {
-				return &frameError{CloseInvalidPayload, "close frame whose reason is not UTF-8"}
+				return errCloseReasonUTF8
 			}
 		}
 		r.control.onClose(code)
