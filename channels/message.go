@@ -28,6 +28,7 @@ type Message struct {
 
 	messageContent         // see Content
 	call           callCtx // the context of the worker's call, when ordered
+	hand           *inHand // the worker's entry for m's connection, while in hand
 	sessionRoom    Session // where openChannelSession puts ChannelSession
 }
 

@@ -58,22 +58,23 @@ func (t *handTable) claim(m *Message, obs Observer) bool {
 		}
 		return false
 	}
-	h.running = m
+	h.running, m.hand = m, h
 	return true
 }
 
 // release returns the next message queued behind done (obs counts it),
-// or marks done's connection idle and returns nil. A consumer that changed
-// done's reply_channel finds no entry: nothing is queued under the new name.
+// or marks done's connection idle and returns nil. done's entry is the one
+// claim gave it, with no lookup: what a consumer does to done's
+// reply_channel does not matter.
 func (t *handTable) release(done *Message, obs Observer) *Message {
-	reply := done.ReplyChannel()
-	if reply == "" {
+	h := done.hand
+	if h == nil {
 		return nil
 	}
+	done.hand = nil
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	h := t.byReply[reply]
-	if h == nil || h.running != done {
+	if h.running != done {
 		return nil
 	}
 	if len(h.queue) == 0 {
@@ -86,7 +87,7 @@ func (t *handTable) release(done *Message, obs Observer) *Message {
 	}
 	next := h.queue[0]
 	h.queue[0] = nil
-	h.running, h.queue = next, h.queue[1:]
+	h.running, h.queue, next.hand = next, h.queue[1:], h
 	obs.WorkerQueue(-1)
 	if len(h.queue) > 0 && isDisconnect(h.queue[len(h.queue)-1].Channel) {
 		next.call.cancel(context.Canceled) // its client has gone too

@@ -96,8 +96,8 @@ func TestHandTableDisconnectCancelsTheCallInHand(t *testing.T) {
 }
 
 // TestHandTableReleaseOfARenamedMessage checks that a message whose reply
-// channel a consumer changed is released without a panic and without
-// touching the entry of another connection.
+// channel a consumer changed frees its own connection, and not the entry
+// of another.
 func TestHandTableReleaseOfARenamedMessage(t *testing.T) {
 	tab := newHandTable()
 	obs := observerOr(nil)
@@ -112,5 +112,8 @@ func TestHandTableReleaseOfARenamedMessage(t *testing.T) {
 	}
 	if tab.claim(handMessage("websocket.receive", "r!2"), obs) {
 		t.Fatal("the release of the renamed message freed the other connection")
+	}
+	if !tab.claim(handMessage("websocket.receive", "r!1"), obs) {
+		t.Fatal("the renamed message's own connection stayed busy")
 	}
 }
