@@ -86,6 +86,11 @@ func (l *MemoryLayer) HandOver(ctx context.Context, m *Message) error {
 			return nil
 		}
 	}
+	return l.handOverQueued(m)
+}
+
+// handOverQueued is HandOver of a message that no inline consumer took.
+func (l *MemoryLayer) handOverQueued(m *Message) error {
 	if !m.compact || IsProcessLocal(m.Channel) {
 		return l.send(m.Channel, m.Content(), true)
 	}

@@ -248,22 +248,34 @@ func (r *Router) match(m *Message) (Consumer, map[string]string, bool) {
 func (r *Router) Consume(ctx context.Context, m *Message) error {
 	c, kw, ok := r.Match(m)
 	if !ok {
-		if p := m.Path(); p != "" {
-			return fmt.Errorf("%w for channel %q, path %q", ErrNoRoute, m.Channel, p)
-		}
-		return fmt.Errorf("%w for channel %q", ErrNoRoute, m.Channel)
+		return noRoute(m)
 	}
-	if kw == nil {
-		kw = m.Kwargs
-	} else {
-		for k, v := range m.Kwargs {
-			if _, set := kw[k]; !set {
-				kw[k] = v
-			}
-		}
+	if kw != nil {
+		m.Kwargs = withKwargs(kw, m.Kwargs)
 	}
-	m.Kwargs = kw
 	return c.Consume(ctx, m)
+}
+
+// noRoute is the error of a message no route matches.
+func noRoute(m *Message) error {
+	if p := m.Path(); p != "" {
+		return fmt.Errorf("%w for channel %q, path %q", ErrNoRoute, m.Channel, p)
+	}
+	return fmt.Errorf("%w for channel %q", ErrNoRoute, m.Channel)
+}
+
+// withKwargs returns kw, the named groups of a match, with those of had
+// that it does not name. Not inlined: its map iterator stays off the stack
+// of every message the router passes on.
+//
+//go:noinline
+func withKwargs(kw, had map[string]string) map[string]string {
+	for k, v := range had {
+		if _, set := kw[k]; !set {
+			kw[k] = v
+		}
+	}
+	return kw
 }
 
 // match matches m against n; stripped holds the values shortened by the

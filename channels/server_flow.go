@@ -24,11 +24,16 @@ import (
 // wait in line and only the first one retries: they are served in the
 // order they came, and the layer is not flooded with retries.
 func (s *Server) sendWaiting(ctx context.Context, m *Message, wait time.Duration, onWait func()) error {
-	channel := m.Channel
 	err := s.send(ctx, m)
 	if err == nil {
 		return nil
 	}
+	return s.sendAgain(ctx, m, err, wait, onWait)
+}
+
+// sendAgain is sendWaiting after a first try that failed with err.
+func (s *Server) sendAgain(ctx context.Context, m *Message, err error, wait time.Duration, onWait func()) error {
+	channel := m.Channel
 	if errors.Is(err, ErrChannelFull) {
 		if onWait != nil {
 			onWait()

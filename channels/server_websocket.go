@@ -313,34 +313,45 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 // websocket.receive. stop tells the read loop to end with code and
 // drained (see readLoop).
 func (c *wsConn) receiveFrame(op byte, data []byte) (code int, drained, stop bool) {
-	cfg := &c.srv.cfg
 	if op == opText && !validUTF8(data) { // RFC 6455 8.1
 		c.startClose(CloseInvalidPayload, true)
 		return c.awaitClose(CloseInvalidPayload), false, true
 	}
-	c.order++
-	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order, sessionKey: c.sessionKey, route: &c.route}
-	var m *Message
-	if op == opText {
-		m = newTextMessage(&frame, data)
-	} else {
-		frame.bytes, frame.binary = bytes.Clone(data), true
-		m = newReceiveMessage(&frame)
-	}
+	m := c.receiveMessage(op, data)
 	c.ep.sentOne()
-	if err := c.srv.sendWaiting(c.ep.ctx, m, cfg.BackpressureTimeout, c.w.release); err != nil {
-		if c.ep.ctx.Err() != nil { // killed while waiting: the writer closes
-			return c.awaitClose(c.ep.code), false, true
-		}
-		code := CloseInternalError
-		if errors.Is(err, ErrChannelFull) {
-			code = CloseTryAgainLater
-		}
-		c.srv.log.Warn("channels: websocket.receive not sent; closing", "channel", c.reply, "code", code, "err", err)
-		c.startClose(code, true)
-		return c.awaitClose(code), false, true
+	if err := c.srv.sendWaiting(c.ep.ctx, m, c.srv.cfg.BackpressureTimeout, c.w.release); err != nil {
+		code := c.notSent(err)
+		return code, false, true
 	}
 	return 0, false, false
+}
+
+// receiveMessage is the websocket.receive of the data message of opcode op
+// and payload data, the connection's next. (It has a frame of its own, off
+// the stack of the calls the message goes through.)
+func (c *wsConn) receiveMessage(op byte, data []byte) *Message {
+	c.order++
+	frame := receiveFrame{reply: c.replyValue, path: c.pathValue, order: c.order, sessionKey: c.sessionKey, route: &c.route}
+	if op == opText {
+		return newTextMessage(&frame, data)
+	}
+	frame.bytes, frame.binary = bytes.Clone(data), true
+	return newReceiveMessage(&frame)
+}
+
+// notSent closes the connection whose websocket.receive the layer did not
+// take (err), and returns the code to report.
+func (c *wsConn) notSent(err error) int {
+	if c.ep.ctx.Err() != nil { // killed while waiting: the writer closes
+		return c.awaitClose(c.ep.code)
+	}
+	code := CloseInternalError
+	if errors.Is(err, ErrChannelFull) {
+		code = CloseTryAgainLater
+	}
+	c.srv.log.Warn("channels: websocket.receive not sent; closing", "channel", c.reply, "code", code, "err", err)
+	c.startClose(code, true)
+	return c.awaitClose(code)
 }
 
 func (c *wsConn) readErrorCode(err error) (code int, drained bool) {

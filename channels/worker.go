@@ -270,7 +270,7 @@ func (w *Worker) consume(ctx context.Context, m *Message) error {
 		w.answerError(ctx, m, err)
 	}
 	if m.Channel == "websocket.disconnect" {
-		w.answerDrain(context.WithoutCancel(ctx), m)
+		w.answerDrain(ctx, m)
 	}
 	return err
 }
@@ -280,6 +280,7 @@ func (w *Worker) answerDrain(ctx context.Context, m *Message) {
 	if drain, _ := m.Content().Bool(DrainKey); !drain || m.ReplyChannel() == "" {
 		return
 	}
+	ctx = context.WithoutCancel(ctx)
 	code, ok := m.Content().Int("code")
 	if !ok {
 		code = CloseGoingAway

@@ -200,8 +200,7 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 // The Observer's record of the call is the caller's to make, once the
 // answer is sent.
 func (h *handler) call(ctx context.Context, t Transport, m *channels.Message, payload []byte) (Reply, observation) {
-	call := Call{Transport: t, Message: m, Consumer: h.user}
-	return h.c.dispatchCall(ctx, &call, payload, &h.c.Options)
+	return h.c.dispatchCall(ctx, callOf{t, m, h.user}, payload, &h.c.Options)
 }
 
 // receive answers one frame: a request, a notification or a batch. A binary

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"reflect"
 	"strconv"
+
+	"github.com/gochannels/channels-jsonrpc/channels"
 )
 
 // Encoder encodes results and error data to JSON.
@@ -85,29 +87,35 @@ func (r *Registry) dispatch(ctx context.Context, payload []byte, opts *Options) 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return r.dispatchCall(ctx, CallFrom(ctx), payload, opts)
+	var of callOf
+	if c := CallFrom(ctx); c != nil {
+		of = callOf{c.Transport, c.Message, c.Consumer}
+	}
+	return r.dispatchCall(ctx, of, payload, opts)
 }
 
-// dispatchCall is dispatch of a call described by call (nil: nothing is
-// known of it), which ctx need not carry: the dispatch keeps a copy, for
-// the context of each method that takes one.
-func (r *Registry) dispatchCall(ctx context.Context, call *Call, payload []byte, opts *Options) (Reply, observation) {
-	d := dispatcher{ctx: ctx, reg: r, state: r.snapshot(), maxBatch: DefaultMaxBatch, stdJSON: true, hold: true}
-	if call != nil {
-		d.call = *call
+// callOf is what a dispatch knows of its call, which its context need not
+// carry: the context of each method that takes one gets a Call of it.
+// Nothing is known of a zero callOf.
+type callOf struct {
+	transport Transport // "" allows every method
+	message   *channels.Message
+	consumer  any
+}
+
+// dispatchCall is dispatch of the call of.
+func (r *Registry) dispatchCall(ctx context.Context, of callOf, payload []byte, opts *Options) (Reply, observation) {
+	d := dispatcher{ctx: ctx, reg: r, state: r.snapshot(), opts: opts, call: of, hold: true}
+	if opts == nil {
+		d.opts = &noOptions
 	}
-	if opts != nil {
-		d.obs, d.errorData, d.logger = opts.Observer, opts.ErrorData, opts.Logger
-		if opts.MaxBatch != 0 {
-			d.maxBatch = opts.MaxBatch
-		}
-		if opts.Encoder != nil {
-			d.useEncoder(opts.Encoder)
-		}
-	}
+	d.enc = customEncoder(d.opts.Encoder)
 	reply := d.payload(payload)
 	return reply, d.held
 }
+
+// noOptions are the Options of a dispatch given none.
+var noOptions Options
 
 // payload answers a whole payload.
 func (d *dispatcher) payload(payload []byte) Reply {
@@ -116,6 +124,12 @@ func (d *dispatcher) payload(payload []byte) Reply {
 		ok := env.read(false)
 		return replyOf(d.respond(make([]byte, 0, 64+len(payload)/4), &env, ok))
 	}
+	return d.otherPayload(payload)
+}
+
+// otherPayload is payload of one that is not a lone request object, or
+// not a valid one.
+func (d *dispatcher) otherPayload(payload []byte) Reply {
 	valid, validUTF8 := validJSON(payload)
 	if !valid {
 		d.observe(nil, CodeParseError, 0)
@@ -148,36 +162,41 @@ func errorReply(code Code, data []byte) Reply {
 	return Reply{Body: appendError(nil, v2, nil, code, code.String(), data), ErrorCode: code}
 }
 
+// dispatcher is the state of one dispatch. It is small: it lives on the
+// stack under every call it makes.
 type dispatcher struct {
-	ctx       context.Context
-	reg       *Registry // may be nil
-	state     *registryState
-	obs       Observer // may be nil
-	errorData bool
-	call      Call // what is known of the call: zero when nothing is
-	maxBatch  int
-	enc       Encoder // nil when stdJSON
-	stdJSON   bool    // the Encoder is JSONEncoder
-	logger    *slog.Logger
-	hold      bool        // observe leaves its record in held
-	held      observation // the record of a lone request
+	ctx   context.Context
+	reg   *Registry // may be nil
+	state *registryState
+	opts  *Options // never nil
+	call  callOf
+	enc   Encoder     // nil when the Encoder is JSONEncoder
+	hold  bool        // observe leaves its record in held
+	held  observation // the record of a lone request
 }
 
-// useEncoder makes enc the dispatch's Encoder.
-func (d *dispatcher) useEncoder(enc Encoder) {
+// customEncoder is enc, or nil when enc is JSONEncoder (or none).
+func customEncoder(enc Encoder) Encoder {
 	switch enc.(type) {
-	case JSONEncoder, *JSONEncoder:
-		d.enc, d.stdJSON = nil, true
-	default:
-		d.enc, d.stdJSON = enc, false
+	case nil, JSONEncoder, *JSONEncoder:
+		return nil
 	}
+	return enc
 }
 
 func (d *dispatcher) log() *slog.Logger {
-	if d.logger != nil {
-		return d.logger
+	if d.opts.Logger != nil {
+		return d.opts.Logger
 	}
 	return slog.Default()
+}
+
+// maxBatch is the batch size limit; not positive: none.
+func (d *dispatcher) maxBatch() int {
+	if d.opts.MaxBatch == 0 {
+		return DefaultMaxBatch
+	}
+	return d.opts.MaxBatch
 }
 
 // batch answers an array of requests with an array of responses.
@@ -187,9 +206,9 @@ func (d *dispatcher) batch(arr []byte) Reply {
 		d.observe(nil, CodeInvalidRequest, 0)
 		return errorReply(CodeInvalidRequest, nil)
 	}
-	if d.maxBatch > 0 && n > d.maxBatch {
+	if limit := d.maxBatch(); limit > 0 && n > limit {
 		d.observe(nil, CodeInvalidRequest, 0)
-		msg := "batch of " + strconv.Itoa(n) + " requests exceeds the limit of " + strconv.Itoa(d.maxBatch)
+		msg := "batch of " + strconv.Itoa(n) + " requests exceeds the limit of " + strconv.Itoa(limit)
 		return errorReply(CodeInvalidRequest, appendJSONString(nil, msg))
 	}
 	buf := make([]byte, 0, 2+n*64)
@@ -228,14 +247,12 @@ func (d *dispatcher) single(buf, v []byte, inBatch bool) (out []byte, answered b
 // false, as single does.
 func (d *dispatcher) respond(buf []byte, env *envelope, ok bool) (out []byte, answered bool, code Code) {
 	if !ok {
-		d.observe(nil, CodeInvalidRequest, 0)
-		return appendError(buf, env.version, env.id, CodeInvalidRequest, CodeInvalidRequest.String(), nil), true, CodeInvalidRequest
+		return d.refuse(buf, env, nil, CodeInvalidRequest, nil)
 	}
 	// From here on, a failing notification is not answered.
 	m := d.lookup(env.req.method)
 	if m == nil || !d.allowed(m) || (!env.notification && m.info.Notification) {
-		d.observe(nil, CodeMethodNotFound, 0)
-		return env.fail(buf, CodeMethodNotFound, nil)
+		return d.refuse(buf, env, nil, CodeMethodNotFound, nil)
 	}
 	if d.state.intercept != nil {
 		return d.intercepted(buf, m, env)
@@ -252,8 +269,7 @@ func (d *dispatcher) respond(buf []byte, env *envelope, ok bool) (out []byte, an
 		}
 	}
 	if msg := m.bind(env.req.params, env.version, args); msg != "" {
-		d.observe(m, CodeInvalidParams, 0)
-		return env.fail(buf, CodeInvalidParams, appendJSONString(nil, msg))
+		return d.refuse(buf, env, m, CodeInvalidParams, appendJSONString(nil, msg))
 	}
 	ctx := d.ctx // for a function without a context of its own
 	if m.ctx {
@@ -263,6 +279,17 @@ func (d *dispatcher) respond(buf []byte, env *envelope, ok bool) (out []byte, an
 		ctx = inv.ctx
 	}
 	return d.invoke(buf, env, m, ctx, args, nil)
+}
+
+// refuse answers env, a request for m (nil: no method) that is not run,
+// with the error of code and data, and records it. An Invalid Request is
+// answered even when env reads as a notification.
+func (d *dispatcher) refuse(buf []byte, env *envelope, m *method, code Code, data []byte) ([]byte, bool, Code) {
+	d.observe(m, code, 0)
+	if code == CodeInvalidRequest {
+		return appendError(buf, env.version, env.id, code, code.String(), data), true, code
+	}
+	return env.fail(buf, code, data)
 }
 
 // envelope is what a request object says about how to answer it, read
@@ -365,7 +392,7 @@ var predeclared = [...]reflect.Type{
 // appendResult is appendValue of a method's result; a text goes to the
 // standard encoder unboxed.
 func (d *dispatcher) appendResult(buf []byte, r result) ([]byte, error) {
-	if r.isText && d.stdJSON {
+	if r.isText && d.enc == nil {
 		return appendJSONString(buf, r.text), nil
 	}
 	return d.appendValue(buf, r.reflectValue())
@@ -380,7 +407,7 @@ func (d *dispatcher) appendValue(buf []byte, v reflect.Value) ([]byte, error) {
 	if !v.IsValid() {
 		return append(buf, "null"...), nil
 	}
-	if d.stdJSON {
+	if d.enc == nil {
 		// Predeclared types have no methods: encode them directly.
 		if k := v.Kind(); int(k) < len(predeclared) && v.Type() == predeclared[k] {
 			switch k {

@@ -57,7 +57,7 @@ func (d *dispatcher) lookup(raw []byte) *method {
 
 // allowed reports whether m may be called over the call's transport.
 func (d *dispatcher) allowed(m *method) bool {
-	switch d.call.Transport {
+	switch d.call.transport {
 	case "":
 		return true
 	case Websocket:
@@ -71,13 +71,11 @@ func (d *dispatcher) allowed(m *method) bool {
 // callContext fills inv's context for a call of m: the Call of the
 // dispatch, with the version, method and id of this request.
 func (d *dispatcher) callContext(cc *callContext, m *method, version int, id []byte, notification bool) {
-	cc.Context, cc.call = d.ctx, d.call
-	cc.call.Version = "2.0"
+	cc.Context = d.ctx
+	cc.call = Call{Transport: d.call.transport, Version: "2.0", Method: m.info.Name, Message: d.call.message, Consumer: d.call.consumer}
 	if version == v1 {
 		cc.call.Version = "1.0"
 	}
-	cc.call.Method = m.info.Name
-	cc.call.ID = nil
 	if !notification {
 		cc.call.ID = id
 	}
@@ -91,14 +89,14 @@ func (d *dispatcher) invoke(buf []byte, env *envelope, m *method, ctx context.Co
 	mark, version, id, notification := len(buf), env.version, env.id, env.notification
 	stage := "handler"
 	var start time.Duration
-	if d.obs != nil {
+	if d.opts.Observer != nil {
 		start = sinceEpoch()
 	}
 	defer func() {
 		if p := recover(); p != nil {
 			out, answered, code = d.panicked(buf[:mark], env, m, stage, p)
 		}
-		if d.obs != nil {
+		if d.opts.Observer != nil {
 			d.observe(m, code, sinceEpoch()-start)
 		}
 	}()
@@ -112,15 +110,21 @@ func (d *dispatcher) invoke(buf []byte, env *envelope, m *method, ctx context.Co
 	if notification {
 		return buf, false, d.notified(m, version, id, err)
 	}
+	return d.encode(buf, m, version, id, res, err, &stage)
+}
+
+// encode appends the response to a call of m that returned res and err,
+// and names the encoder it runs in *stage.
+func (d *dispatcher) encode(buf []byte, m *method, version int, id []byte, res result, err error, stage *string) ([]byte, bool, Code) {
 	if err != nil {
-		stage = "error encoder"
-		out, code = d.appendHandlerError(buf, version, id, m, err)
+		*stage = "error encoder"
+		out, code := d.appendHandlerError(buf, version, id, m, err)
 		return out, true, code
 	}
-	stage = "result encoder"
-	out = appendResultOpen(buf, version, id)
+	*stage = "result encoder"
+	out := appendResultOpen(buf, version, id)
 	if out, err = d.appendResult(out, res); err != nil {
-		return d.unencodable(buf[:mark], m, version, id, err), true, CodeInternalError
+		return d.unencodable(buf, m, version, id, err), true, CodeInternalError
 	}
 	return appendResultClose(out, version, id), true, 0
 }
@@ -143,7 +147,7 @@ func (d *dispatcher) notified(m *method, version int, id []byte, err error) Code
 		return 0
 	}
 	d.log().Debug("jsonrpc: notification failed", "method", m.info.Name, "error", err)
-	if d.obs == nil {
+	if d.opts.Observer == nil {
 		return 0
 	}
 	_, code := d.appendHandlerError(nil, version, id, m, err)
@@ -173,7 +177,7 @@ func (d *dispatcher) appendHandlerError(buf []byte, version int, id []byte, m *m
 	if !ok {
 		msg := err.Error()
 		var data []byte
-		if d.errorData {
+		if d.opts.ErrorData {
 			data = appendErrorData(nil, err)
 		}
 		if msg == "" {

@@ -50,17 +50,18 @@ func (r *recorder) answers(obs Observer) bool {
 // observe records a call of m (nil: no registered method) that ended with
 // code after took, or holds the record in d.held.
 func (d *dispatcher) observe(m *method, code Code, took time.Duration) {
-	if d.obs == nil {
+	obs := d.opts.Observer
+	if obs == nil {
 		return
 	}
 	var record func(Code, time.Duration)
 	switch {
 	case m != nil:
-		record = recorderIn(&m.recorder, d.obs, m.info.Name)
+		record = recorderIn(&m.recorder, obs, m.info.Name)
 	case d.reg != nil:
-		record = recorderIn(&d.reg.unknown, d.obs, "")
+		record = recorderIn(&d.reg.unknown, obs, "")
 	default:
-		record = d.obs.Method("")
+		record = obs.Method("")
 	}
 	if d.hold {
 		d.held = observation{record: record, code: code, took: took}
