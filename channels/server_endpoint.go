@@ -26,7 +26,8 @@ type endpoint struct {
 	awaiting  atomic.Int64
 	progress  atomic.Int64  // counts the replies, and each wait that starts (awaiting 0 to 1)
 	watched   progressSeen  // watchCalls's, under the server's mu
-	replied   chan struct{} // a WebSocket's: signalled by each reply, for a reader at MaxInFlight
+	replied   chan struct{} // a WebSocket's: signalled by each reply while the reader listens
+	listening atomic.Bool   // the reader waits on replied
 	websocket atomic.Bool   // an open WebSocket (CallTimeout applies)
 
 	mu       sync.Mutex

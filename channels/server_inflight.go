@@ -38,9 +38,30 @@ func (ep *endpoint) gotReply() {
 		}
 	}
 	ep.progress.Add(1)
+	if ep.listening.Load() {
+		select {
+		case ep.replied <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// awaitReply waits for a reply to ep (or a wake-up that may be stale)
+// once it awaits at least n, or until ep is dead or stop is ready; false
+// then. Only the connection's reader calls it.
+func awaitReply[T any](ep *endpoint, n int64, stop <-chan T) bool {
+	ep.listening.Store(true)
+	defer ep.listening.Store(false)
+	if ep.awaiting.Load() < n { // a reply came before listening began
+		return true
+	}
 	select {
-	case ep.replied <- struct{}{}:
-	default:
+	case <-ep.replied:
+		return true
+	case <-ep.dead:
+		return false
+	case <-stop:
+		return false
 	}
 }
 
@@ -71,11 +92,7 @@ func (c *wsConn) awaitRoomInFlight() bool {
 	limit := int64(c.srv.cfg.MaxInFlight)
 	for limit > 0 && c.ep.awaiting.Load() >= limit {
 		c.w.release() // the replies held must not wait for the wait
-		select {
-		case <-c.ep.replied:
-		case <-c.ep.dead:
-			return false
-		case <-c.draining:
+		if !awaitReply(c.ep, limit, c.draining) {
 			return false
 		}
 	}

@@ -244,11 +244,7 @@ func (c *wsConn) awaitAnswers() {
 	end := time.NewTimer(time.Until(time.Unix(0, c.drainEnd.Load()).Add(c.srv.cfg.ShutdownTimeout / 4)))
 	defer end.Stop()
 	for c.ep.awaiting.Load() > 0 {
-		select {
-		case <-c.ep.replied: // the reader is done: nobody else takes these
-		case <-c.ep.dead:
-			return
-		case <-end.C:
+		if !awaitReply(c.ep, 1, end.C) { // the reader is done: nobody else takes these
 			return
 		}
 	}

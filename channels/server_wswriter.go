@@ -25,19 +25,20 @@ type wsWriter struct {
 	timeout time.Duration
 	limit   int // the most data frames that may wait
 
-	mu        sync.Mutex
-	queue     [][]byte    // frames waiting
-	partial   bool        // queue[0] is the rest of a frame partly written
-	pongAt    int         // the index in queue of a waiting pong, or -1
-	owner     bool        // a goroutine is writing the socket
-	closed    bool        // a close frame was queued: later frames are dropped
-	held      bool        // frames wait for release: the reader has a burst in hand
-	holdTimer *time.Timer // releases a hold after maxHold
-	failed    bool        // the socket failed: everything is dropped
-	cutAt     time.Time
-	idle      chan struct{} // signalled each time the socket has no owner
-	done      chan struct{} // closed once the close frame is written or the socket failed
-	stalled   func()        // called when a blocking write times out: the client stopped reading
+	mu         sync.Mutex
+	queue      [][]byte    // frames waiting
+	partial    bool        // queue[0] is the rest of a frame partly written
+	pongAt     int         // the index in queue of a waiting pong, or -1
+	owner      bool        // a goroutine is writing the socket
+	closed     bool        // a close frame was queued: later frames are dropped
+	held       bool        // frames wait for release: the reader has a burst in hand
+	holdTimer  *time.Timer // releases a hold after maxHold
+	failed     bool        // the socket failed: everything is dropped
+	cutAt      time.Time
+	idle       chan struct{} // signalled each time the socket has no owner, while idleWanted
+	idleWanted bool          // finishWrites waits for idle
+	done       chan struct{} // closed once the close frame is written or the socket failed
+	stalled    func()        // called when a blocking write times out: the client stopped reading
 
 	// writeNow's state, used by the owner only.
 	now     []byte
@@ -220,9 +221,11 @@ func (w *wsWriter) handOff() {
 		return
 	}
 	if w.held || len(w.queue) == 0 {
-		select {
-		case w.idle <- struct{}{}:
-		default:
+		if w.idleWanted {
+			select {
+			case w.idle <- struct{}{}:
+			default:
+			}
 		}
 		return
 	}
@@ -254,6 +257,7 @@ func (w *wsWriter) finishWrites() {
 			w.flush()
 			continue
 		}
+		w.idleWanted = true
 		w.mu.Unlock()
 		select {
 		case <-w.idle:
