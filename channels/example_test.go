@@ -174,6 +174,37 @@ func ExampleChannelSessionKey() {
 	// Output: chn7e915cc8de438651d25eb6bed439c 32
 }
 
+// A consumer that must answer only once its changes to the session are
+// saved opens and saves the session itself, where ChannelSession would
+// save it after the consumer returns.
+func ExampleChannelSessions() {
+	ctx := context.Background()
+	store := channels.NewMemorySessionStore()
+	sessions := channels.NewChannelSessions(store)
+	visit := func(m *channels.Message) {
+		s, err := sessions.Open(ctx, m)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		n, _ := s.Int("visits")
+		s.Set("visits", n+1)
+		if err := sessions.Save(ctx, s); err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println("visit", n+1) // the answer goes out here, once saved
+	}
+	for range 2 {
+		visit(channels.NewMessage("websocket.receive", channels.Content{"reply_channel": "websocket.send!abc"}))
+	}
+	visit(channels.NewMessage("websocket.receive", channels.Content{}))
+	// Output:
+	// visit 1
+	// visit 2
+	// channels: channel session: channels: message has no reply_channel
+}
+
 // docT stands in for the *testing.T of a test in these examples.
 type docT struct{}
 

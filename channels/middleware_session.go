@@ -20,25 +20,58 @@ import (
 // is an error matching ErrNoReplyChannel, and errors of store are returned
 // wrapped.
 func ChannelSession(store SessionStore) Middleware {
-	keys := &sessionKeys{}
+	sessions := NewChannelSessions(store)
 	return func(next Consumer) Consumer {
 		return ConsumerFunc(func(ctx context.Context, m *Message) error {
-			s := m.ChannelSession
-			if s == nil {
-				reply := m.ReplyChannel()
-				if reply == "" {
-					return fmt.Errorf("channels: channel session: %w", ErrNoReplyChannel)
-				}
-				s = m.openChannelSession(ctx, store, keys.of(m, reply))
-				m.ChannelSession = s
+			s, err := sessions.Open(ctx, m)
+			if err != nil {
+				return err
 			}
-			err := next.Consume(ctx, m)
-			if perr := persistSession(ctx, store, s); perr != nil {
-				return errors.Join(err, perr)
+			err = next.Consume(ctx, m)
+			if serr := sessions.Save(ctx, s); serr != nil {
+				return errors.Join(err, serr)
 			}
 			return err
 		})
 	}
+}
+
+// ChannelSessions opens and saves the channel sessions of messages as
+// ChannelSession does, for a consumer with something to do once the
+// session is saved: the JSON-RPC consumer answers a call only then, so
+// that the client's next call finds what this one changed, whichever
+// worker runs it.
+type ChannelSessions struct {
+	store SessionStore
+	keys  sessionKeys
+}
+
+// NewChannelSessions returns the channel sessions kept in store.
+func NewChannelSessions(store SessionStore) *ChannelSessions {
+	return &ChannelSessions{store: store}
+}
+
+// Open gives m the session of its reply channel in m.ChannelSession, read
+// from the store when first used, and returns it; a message that has a
+// channel session keeps it. A message without a reply channel is an error
+// matching ErrNoReplyChannel.
+func (c *ChannelSessions) Open(ctx context.Context, m *Message) (*Session, error) {
+	if m.ChannelSession != nil {
+		return m.ChannelSession, nil
+	}
+	reply := m.ReplyChannel()
+	if reply == "" {
+		return nil, fmt.Errorf("channels: channel session: %w", ErrNoReplyChannel)
+	}
+	m.ChannelSession = m.openChannelSession(ctx, c.store, c.keys.of(m, reply))
+	return m.ChannelSession, nil
+}
+
+// Save saves s if it was modified, or deletes it if it was emptied, which
+// is how a logout ends. It returns the error of the store, wrapped, or
+// that of the session's read (then nothing is saved).
+func (c *ChannelSessions) Save(ctx context.Context, s *Session) error {
+	return persistSession(ctx, c.store, s)
 }
 
 // persistSession saves s if it was modified, or deletes it if it was

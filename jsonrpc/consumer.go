@@ -141,6 +141,9 @@ func Handler(consumer any) channels.Consumer {
 		h.ws = channels.EnforceOrdering(c.Sessions)(frames)
 	default:
 		h.ws = channels.ChannelSession(c.Sessions)(frames)
+		if c.Middleware == nil {
+			h.sessions = channels.NewChannelSessions(c.Sessions)
+		}
 	}
 	return h
 }
@@ -175,6 +178,9 @@ type handler struct {
 	user any
 	ws   channels.Consumer // the WebSocket messages, with the session middleware
 	http channels.Consumer // http.request, with the Middleware
+	// sessions, when not nil, opens and saves the session of each frame
+	// (see consumeFrame): there is no Middleware to run between them.
+	sessions *channels.ChannelSessions
 }
 
 func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
@@ -208,14 +214,7 @@ func (h *handler) call(ctx context.Context, t Transport, m *channels.Message, pa
 // Dispatch only reads its payload (the ids and raw params it shares are
 // not to be modified).
 func (h *handler) receive(ctx context.Context, m *channels.Message) error {
-	var payload []byte
-	if text, ok := m.Text(); ok {
-		payload = unsafe.Slice(unsafe.StringData(text), len(text))
-	} else if b, ok := m.Bytes(); ok {
-		payload = b
-	} else {
-		payload = m.Body()
-	}
+	payload := framePayload(m)
 	held, ok := ctx.(*heldAnswer) // as consumeFrame made it, unless a Middleware wrapped it
 	if !ok {
 		held, _ = ctx.Value(heldAnswerKey{}).(*heldAnswer)
@@ -228,6 +227,17 @@ func (h *handler) receive(ctx context.Context, m *channels.Message) error {
 	held.reply, held.later = h.call(ctx, Websocket, m, payload)
 	held.set = true
 	return nil
+}
+
+// framePayload is the JSON text of the frame m, shared with m.
+func framePayload(m *channels.Message) []byte {
+	if text, ok := m.Text(); ok {
+		return unsafe.Slice(unsafe.StringData(text), len(text))
+	}
+	if b, ok := m.Bytes(); ok {
+		return b
+	}
+	return m.Body()
 }
 
 // heldAnswer is the answer to a frame, held back until the session
@@ -252,8 +262,12 @@ func (h *heldAnswer) Value(key any) any {
 }
 
 // consumeFrame runs a frame through the session middleware and answers it
-// once the session is saved.
+// once the session is saved. With no Middleware to run, it opens and saves
+// the session itself: no middleware to pass the answer through.
 func (h *handler) consumeFrame(ctx context.Context, m *channels.Message) error {
+	if h.sessions != nil {
+		return h.answerSaved(ctx, m)
+	}
 	if h.c.Sessions == nil {
 		return h.ws.Consume(ctx, m)
 	}
@@ -264,6 +278,22 @@ func (h *handler) consumeFrame(ctx context.Context, m *channels.Message) error {
 		if aerr := h.answer(ctx, m, held.reply); aerr != nil {
 			err = errors.Join(err, aerr)
 		}
+	}
+	return err
+}
+
+// answerSaved answers the frame m, a call, once the channel session the
+// call changed is saved.
+func (h *handler) answerSaved(ctx context.Context, m *channels.Message) error {
+	s, err := h.sessions.Open(ctx, m)
+	if err != nil {
+		return err
+	}
+	reply, later := h.call(ctx, Websocket, m, framePayload(m))
+	defer later.done()
+	err = h.sessions.Save(ctx, s)
+	if aerr := h.answer(ctx, m, reply); aerr != nil {
+		err = errors.Join(err, aerr)
 	}
 	return err
 }

@@ -404,6 +404,33 @@ func (l loggingLayer) Send(ctx context.Context, channel string, content channels
 	return l.Layer.Send(ctx, channel, content)
 }
 
+// The answer to a call waits for the session the call changed to be
+// saved: the client that has its answer finds the change, whichever worker
+// runs its next call.
+func TestAnswerWaitsForTheSession(t *testing.T) {
+	log := &eventLog{}
+	api := newTestAPI(t)
+	api.Sessions = loggingStore{channels.NewMemorySessionStore(), log}
+	h := jsonrpc.Handler(api)
+	logged := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		if m.Channel == "websocket.receive" {
+			m.Layer = loggingLayer{m.Layer, log}
+		}
+		return h.Consume(ctx, m)
+	})
+	env := channelstest.New(t, channels.Route("websocket.connect", logged), channels.Route("websocket.receive", logged))
+	c := env.Client()
+	c.SendAndConsume("websocket.connect", nil)
+	c.ReceiveContent()
+	got := call(c, `{"jsonrpc":"2.0","method":"session.set","params":["k","v"],"id":1}`)
+	if len(got) != 1 || got[0] != `{"jsonrpc":"2.0","id":1,"result":true}` {
+		t.Fatalf("session.set answered %q", got)
+	}
+	if strings.Join(log.events, " ") != "save send" {
+		t.Errorf("the store and the layer saw %q, want the save before the answer's send", log.events)
+	}
+}
+
 // A Middleware that wraps the context still has the answer wait for the
 // session to be saved: the client that has its answer finds the change.
 func TestAnswerWaitsForTheSessionBehindAMiddleware(t *testing.T) {
