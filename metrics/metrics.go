@@ -34,8 +34,8 @@ type Metrics struct {
 	connOpened   [2]prometheus.Counter
 	wsClosed     *codeCounters
 	httpClosed   *codeCounters
-	sent         []prometheus.Counter // by channels.Kind
-	received     []prometheus.Counter
+	sent         *kindCounter
+	received     *kindCounter
 	refusedFull  []prometheus.Counter
 	refusedError []prometheus.Counter
 	fullWait     []prometheus.Observer
@@ -73,16 +73,13 @@ func New(opts Options) *Metrics {
 	m.wsClosed = newCodeCounters(closed, string(channels.Websocket), 1000, 1016)
 	m.httpClosed = newCodeCounters(closed, string(channels.HTTP), 100, 600)
 
-	sent := f.counterVec("messages_sent_total", "Messages put on a channel, by kind of channel.", "kind")
-	received := f.counterVec("messages_received_total", "Messages taken from a channel, by kind of channel.", "kind")
+	m.sent = f.kindCounter("messages_sent_total", "Messages put on a channel, by kind of channel.")
+	m.received = f.kindCounter("messages_received_total", "Messages taken from a channel, by kind of channel.")
 	refused := f.counterVec("messages_refused_total", "Messages not sent, by kind of channel and reason: full (still full when the wait for room ended) or error (the layer failed).", "kind", "reason")
 	fullWait := f.histogramVec("full_wait_seconds", "Waits for room on a full channel, by kind of channel.", prometheus.ExponentialBuckets(0.001, 4, 8), "kind")
-	m.sent, m.received = make([]prometheus.Counter, kinds), make([]prometheus.Counter, kinds)
 	m.refusedFull, m.refusedError = make([]prometheus.Counter, kinds), make([]prometheus.Counter, kinds)
 	m.fullWait = make([]prometheus.Observer, kinds)
 	for _, k := range channels.Kinds() {
-		m.sent[k] = sent.WithLabelValues(k.String())
-		m.received[k] = received.WithLabelValues(k.String())
 		m.refusedFull[k] = refused.WithLabelValues(k.String(), "full")
 		m.refusedError[k] = refused.WithLabelValues(k.String(), "error")
 		m.fullWait[k] = fullWait.WithLabelValues(k.String())

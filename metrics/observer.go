@@ -42,10 +42,10 @@ func kind(k channels.Kind) channels.Kind {
 }
 
 // MessageSent implements channels.Observer.
-func (m *Metrics) MessageSent(k channels.Kind) { m.sent[kind(k)].Inc() }
+func (m *Metrics) MessageSent(k channels.Kind) { m.sent.inc(k) }
 
 // MessageReceived implements channels.Observer.
-func (m *Metrics) MessageReceived(k channels.Kind) { m.received[kind(k)].Inc() }
+func (m *Metrics) MessageReceived(k channels.Kind) { m.received.inc(k) }
 
 // MessageRefused implements channels.Observer.
 func (m *Metrics) MessageRefused(k channels.Kind, full bool) {
