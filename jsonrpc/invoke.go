@@ -110,21 +110,15 @@ func (d *dispatcher) invoke(buf []byte, env *envelope, m *method, ctx context.Co
 	if notification {
 		return buf, false, d.notified(m, version, id, err)
 	}
-	return d.encode(buf, m, version, id, res, err, &stage)
-}
-
-// encode appends the response to a call of m that returned res and err,
-// and names the encoder it runs in *stage.
-func (d *dispatcher) encode(buf []byte, m *method, version int, id []byte, res result, err error, stage *string) ([]byte, bool, Code) {
 	if err != nil {
-		*stage = "error encoder"
-		out, code := d.appendHandlerError(buf, version, id, m, err)
+		stage = "error encoder"
+		out, code = d.appendHandlerError(buf, version, id, m, err)
 		return out, true, code
 	}
-	*stage = "result encoder"
-	out := appendResultOpen(buf, version, id)
+	stage = "result encoder"
+	out = appendResultOpen(buf, version, id)
 	if out, err = d.appendResult(out, res); err != nil {
-		return d.unencodable(buf, m, version, id, err), true, CodeInternalError
+		return d.unencodable(buf[:mark], m, version, id, err), true, CodeInternalError
 	}
 	return appendResultClose(out, version, id), true, 0
 }
