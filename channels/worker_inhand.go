@@ -42,7 +42,6 @@ func (t *handTable) claim(m *Message, obs Observer) bool {
 		return true
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	h := t.byReply[reply]
 	switch {
 	case h == nil:
@@ -51,15 +50,22 @@ func (t *handTable) claim(m *Message, obs Observer) bool {
 	case h.running == nil:
 		t.idle--
 	default:
-		h.queue = append(h.queue, m)
-		obs.WorkerQueue(1)
-		if isDisconnect(m.Channel) {
-			h.running.call.cancel(context.Canceled)
-		}
-		return false
+		return t.queueLocked(h, m, obs)
 	}
 	h.running, m.hand = m, h
+	t.mu.Unlock()
 	return true
+}
+
+// queueLocked queues m behind the message in hand of h and unlocks t.mu.
+func (t *handTable) queueLocked(h *inHand, m *Message, obs Observer) bool {
+	defer t.mu.Unlock()
+	h.queue = append(h.queue, m)
+	obs.WorkerQueue(1)
+	if isDisconnect(m.Channel) {
+		h.running.call.cancel(context.Canceled)
+	}
+	return false
 }
 
 // release returns the next message queued behind done (obs counts it),
@@ -73,18 +79,25 @@ func (t *handTable) release(done *Message, obs Observer) *Message {
 	}
 	done.hand = nil
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if h.running != done {
-		return nil
-	}
-	if len(h.queue) == 0 {
+	switch {
+	case h.running != done:
+	case len(h.queue) > 0:
+		return t.nextLocked(h, obs)
+	default:
 		h.running, h.queue = nil, nil
 		t.idle++
 		if t.idle > sweepFloor && 2*t.idle > len(t.byReply) {
 			t.sweep()
 		}
-		return nil
 	}
+	t.mu.Unlock()
+	return nil
+}
+
+// nextLocked makes the first message queued behind h's the one in hand,
+// returns it and unlocks t.mu.
+func (t *handTable) nextLocked(h *inHand, obs Observer) *Message {
+	defer t.mu.Unlock()
 	next := h.queue[0]
 	h.queue[0] = nil
 	h.running, h.queue, next.hand = next, h.queue[1:], h

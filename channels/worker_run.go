@@ -133,11 +133,11 @@ func (r *workerRun) consumeInOrder(m *Message) {
 }
 
 // consumeCancellable consumes m in its own context, which the worker
-// cancels when m's client goes away meanwhile (see claim).
+// cancels when m's client goes away meanwhile (see claim). The context's
+// parent and worker are set without its lock: until the consumer runs,
+// only cancel may use the context, and it reads neither.
 func (r *workerRun) consumeCancellable(m *Message) {
-	m.call.mu.Lock()
 	m.call.parent, m.call.worker = r.ctx(), r.w
-	m.call.mu.Unlock()
 	r.w.consume(&m.call, m)
 	m.call.end()
 }
