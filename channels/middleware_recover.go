@@ -20,26 +20,28 @@ func Recover(logger *slog.Logger) Middleware {
 	return func(next Consumer) Consumer {
 		return ConsumerFunc(func(ctx context.Context, m *Message) (err error) {
 			defer func() {
-				v := recover()
-				if v == nil {
-					return
-				}
-				l := logger
-				if l == nil {
-					l = slog.Default()
-				}
-				l.ErrorContext(ctx, "channels: consumer panicked",
-					slog.String("channel", m.Channel),
-					slog.String("reply_channel", m.ReplyChannel()),
-					slog.Any("panic", v),
-					slog.String("stack", string(debug.Stack())))
-				if perr, ok := v.(error); ok {
-					err = fmt.Errorf("%w on channel %s: %w", ErrPanic, m.Channel, perr)
-				} else {
-					err = fmt.Errorf("%w on channel %s: %v", ErrPanic, m.Channel, v)
+				if v := recover(); v != nil {
+					err = panicked(ctx, logger, m, v)
 				}
 			}()
 			return next.Consume(ctx, m)
 		})
 	}
+}
+
+// panicked logs the panic v of the consumer of m, with the stack, to
+// logger (slog.Default() when nil), and returns its error.
+func panicked(ctx context.Context, logger *slog.Logger, m *Message, v any) error {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger.ErrorContext(ctx, "channels: consumer panicked",
+		slog.String("channel", m.Channel),
+		slog.String("reply_channel", m.ReplyChannel()),
+		slog.Any("panic", v),
+		slog.String("stack", string(debug.Stack())))
+	if perr, ok := v.(error); ok {
+		return fmt.Errorf("%w on channel %s: %w", ErrPanic, m.Channel, perr)
+	}
+	return fmt.Errorf("%w on channel %s: %v", ErrPanic, m.Channel, v)
 }

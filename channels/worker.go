@@ -137,7 +137,7 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 	return &Worker{
 		layer:    layer,
 		direct:   direct,
-		consumer: Recover(cfg.Logger)(consumer), // a panic fails one message, not the worker
+		consumer: consumer,
 		cfg:      cfg,
 		log:      cfg.Logger,
 		hand:     newHandTable(),
@@ -262,17 +262,25 @@ func (w *Worker) Handle(ctx context.Context, m *Message) error {
 // consume runs the consumer on m with ctx, a context of the worker, and
 // answers what its error means for the client. The message is counted
 // once consumed: the count waits, not the client.
-func (w *Worker) consume(ctx context.Context, m *Message) error {
-	channel := m.Channel
-	err := w.consumer.Consume(ctx, m)
+func (w *Worker) consume(ctx context.Context, m *Message) (err error) {
+	defer w.consumed(ctx, m, m.Channel, &err)
+	return w.consumer.Consume(ctx, m)
+}
+
+// consumed ends the consumption of m, a message of channel, whose consumer
+// returned *err or panicked: a panic fails m alone, as Recover has it
+// fail, and sets *err. The Observer counts m, and an error is answered.
+func (w *Worker) consumed(ctx context.Context, m *Message, channel string, err *error) {
+	if v := recover(); v != nil {
+		*err = panicked(ctx, w.log, m, v)
+	}
 	w.cfg.Observer.MessageReceived(KindOf(channel))
-	if err != nil {
-		w.answerError(ctx, m, err)
+	if *err != nil {
+		w.answerError(ctx, m, *err)
 	}
 	if m.Channel == "websocket.disconnect" {
 		w.answerDrain(ctx, m)
 	}
-	return err
 }
 
 // answerDrain closes the socket of a draining server's disconnect.

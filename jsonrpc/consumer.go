@@ -290,11 +290,11 @@ func (h *handler) answerSaved(ctx context.Context, m *channels.Message) error {
 		return err
 	}
 	reply, later := h.call(ctx, Websocket, m, framePayload(m))
-	defer later.done()
 	err = h.sessions.Save(ctx, s)
 	if aerr := h.answer(ctx, m, reply); aerr != nil {
 		err = errors.Join(err, aerr)
 	}
+	later.done()
 	return err
 }
 
