@@ -84,39 +84,39 @@ func newWSWriter(conn net.Conn, timeout time.Duration, limit int, stalled func()
 // goroutine. It never blocks on the socket. It fails only when a data frame
 // finds the queue full: the client is not reading.
 func (w *wsWriter) send(frame []byte, kind frameKind, inline bool) error {
-	return w.sendFrame(kind, inline, func(reuse []byte) []byte { return frame }, false)
+	return w.sendFrame(kind, inline, frame, 0, "")
 }
 
 // sendText is send for a data frame of op and text: a frame written at
 // once is encoded into a buffer the writer reuses, not a new one.
 func (w *wsWriter) sendText(op byte, text string, inline bool) error {
-	return w.sendFrame(dataFrame, inline, func(reuse []byte) []byte { return appendFrame(reuse, op, text) }, true)
+	return w.sendFrame(dataFrame, inline, nil, op, text)
 }
 
-// sendFrame queues the frame encode gives, or writes it at once; encode
-// gets w.scratch[:0] to append to when reused is set and the frame is
-// written at once.
-func (w *wsWriter) sendFrame(kind frameKind, inline bool, encode func(reuse []byte) []byte, reused bool) error {
+// sendFrame queues frame, or writes it at once; a nil frame is the data
+// frame of op and text, which a write at once encodes into w.scratch.
+func (w *wsWriter) sendFrame(kind frameKind, inline bool, frame []byte, op byte, text string) error {
 	w.mu.Lock()
 	if w.failed || w.closed {
 		w.mu.Unlock()
 		return nil
 	}
 	w.closed = kind == closingFrame
+	reused := frame == nil
 	if !inline || w.owner || w.held || len(w.queue) > 0 || w.raw == nil {
-		err := w.enqueue(encode(nil), kind)
+		if reused {
+			frame = appendFrame(nil, op, text)
+		}
+		err := w.enqueue(frame, kind)
 		w.mu.Unlock()
 		return err
 	}
 	w.owner = true
 	w.mu.Unlock()
 
-	var frame []byte
 	if reused {
-		w.scratch = encode(w.scratch[:0])
+		w.scratch = appendFrame(w.scratch[:0], op, text)
 		frame = w.scratch
-	} else {
-		frame = encode(nil)
 	}
 	n, err := w.writeNow(frame)
 	if cap(w.scratch) > maxBatchKept {
