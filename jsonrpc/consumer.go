@@ -191,6 +191,9 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 		if h.c.ConcurrentCalls > 1 && !channels.TestMode(ctx) {
 			return h.receiveConcurrently(ctx, m)
 		}
+		if h.sessions != nil {
+			return h.answerSaved(ctx, m)
+		}
 		return h.consumeFrame(ctx, m)
 	case "websocket.disconnect":
 		h.awaitCalls(ctx, m.ReplyChannel())
@@ -289,7 +292,7 @@ func (h *handler) answerSaved(ctx context.Context, m *channels.Message) error {
 	if err != nil {
 		return err
 	}
-	reply, later := h.call(ctx, Websocket, m, framePayload(m))
+	reply, later := h.c.Registry.dispatchCall(ctx, callOf{Websocket, m, h.user}, framePayload(m), &h.c.Options)
 	err = h.sessions.Save(ctx, s)
 	if aerr := h.answer(ctx, m, reply); aerr != nil {
 		err = errors.Join(err, aerr)

@@ -110,25 +110,19 @@ func (r *Registry) dispatchCall(ctx context.Context, of callOf, payload []byte, 
 		d.opts = &noOptions
 	}
 	d.enc = customEncoder(d.opts.Encoder)
-	reply := d.payload(payload)
-	return reply, d.held
+	var env envelope
+	if !parseObject(payload, &env.req) {
+		return d.otherPayload(payload), d.held
+	}
+	// The common payload, a request object, read in one pass.
+	ok := env.read(false)
+	return replyOf(d.respond(make([]byte, 0, 64+len(payload)/4), &env, ok)), d.held
 }
 
 // noOptions are the Options of a dispatch given none.
 var noOptions Options
 
-// payload answers a whole payload.
-func (d *dispatcher) payload(payload []byte) Reply {
-	var env envelope
-	if parseObject(payload, &env.req) { // the common payload, in one pass
-		ok := env.read(false)
-		return replyOf(d.respond(make([]byte, 0, 64+len(payload)/4), &env, ok))
-	}
-	return d.otherPayload(payload)
-}
-
-// otherPayload is payload of one that is not a lone request object, or
-// not a valid one.
+// otherPayload answers a payload that is not a lone valid request object.
 func (d *dispatcher) otherPayload(payload []byte) Reply {
 	valid, validUTF8 := validJSON(payload)
 	if !valid {
