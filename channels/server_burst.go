@@ -26,19 +26,58 @@ const (
 // common case, no burst, takes no lock; the writer's timer may have ended
 // the hold already, and releasing twice is harmless.
 func (c *wsConn) burst(holding *bool) {
-	if c.in.wholeFramePending() && c.w.hold(min(maxHeld, c.srv.cfg.SendQueue/2)) {
+	if !c.in.wholeFramePending() {
+		if *holding {
+			*holding = false
+			c.w.release()
+		}
+		return
+	}
+	limit := min(maxHeld, c.srv.cfg.SendQueue/2)
+	if c.w.hold(limit) {
 		*holding = true
 		return
 	}
-	if *holding {
-		*holding = false
-		c.w.release()
+	// The burst's replies fill half the queue: they are written, and the
+	// reader waits for the writer before it reads on, so that a burst slows
+	// its own reader (and, through TCP, its client) and never fills the
+	// queue of a client that reads.
+	*holding = false
+	c.w.release()
+	c.w.awaitRoom(limit, c.srv.cfg.WriteTimeout)
+}
+
+// awaitRoom waits until fewer than n data frames are queued, nobody is
+// writing, the writer is done, or timeout has passed.
+func (w *wsWriter) awaitRoom(n int, timeout time.Duration) {
+	var t *time.Timer
+	for {
+		w.mu.Lock()
+		if w.queued() < n || !w.owner || w.failed {
+			w.idleWanted = false
+			w.mu.Unlock()
+			return
+		}
+		w.idleWanted = true
+		w.mu.Unlock()
+		if t == nil {
+			t = time.NewTimer(timeout)
+			defer t.Stop()
+		}
+		select {
+		case <-w.idle:
+		case <-w.done:
+			return
+		case <-t.C:
+			return
+		}
 	}
 }
 
 // hold makes the frames sent from now on wait for release, so that the
 // replies to a burst of pipelined frames go out in one write; it returns
-// false, holding nothing new, once limit frames wait. A timer releases a
+// false, holding nothing new, once limit frames wait. Whoever sends them,
+// the hold ends when limit frames wait (see enqueue). A timer releases a
 // hold after maxHold whatever the reader does: a slow call in the middle
 // of a burst does not hold back the replies before it.
 func (w *wsWriter) hold(limit int) bool {
@@ -47,6 +86,7 @@ func (w *wsWriter) hold(limit int) bool {
 	if len(w.queue) >= limit {
 		return false
 	}
+	w.holdLimit = limit
 	if !w.held {
 		w.held = true
 		if w.holdTimer == nil {

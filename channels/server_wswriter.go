@@ -32,11 +32,12 @@ type wsWriter struct {
 	owner      bool        // a goroutine is writing the socket
 	closed     bool        // a close frame was queued: later frames are dropped
 	held       bool        // frames wait for release: the reader has a burst in hand
+	holdLimit  int         // the frames a hold keeps at most
 	holdTimer  *time.Timer // releases a hold after maxHold
 	failed     bool        // the socket failed: everything is dropped
 	cutAt      time.Time
 	idle       chan struct{} // signalled each time the socket has no owner, while idleWanted
-	idleWanted bool          // finishWrites waits for idle
+	idleWanted bool          // finishWrites or awaitRoom waits for idle
 	done       chan struct{} // closed once the close frame is written or the socket failed
 	stalled    func()        // called when a blocking write times out: the client stopped reading
 
@@ -164,6 +165,9 @@ func (w *wsWriter) enqueue(frame []byte, kind frameKind) error {
 		w.pongAt = len(w.queue)
 	}
 	w.queue = append(w.queue, frame)
+	if w.held && w.queued() >= w.holdLimit {
+		w.held = false // a hold never fills the queue, whoever sends
+	}
 	w.handOff()
 	return nil
 }
