@@ -419,6 +419,13 @@ func TestAnswerWaitsForTheSession(t *testing.T) {
 		return h.Consume(ctx, m)
 	})
 	env := channelstest.New(t, channels.Route("websocket.connect", logged), channels.Route("websocket.receive", logged))
+	checkSavedBeforeAnswer(t, env, log)
+}
+
+// checkSavedBeforeAnswer calls session.set over a WebSocket of env and
+// checks that log saw the session saved before the answer was sent.
+func checkSavedBeforeAnswer(t *testing.T, env *channelstest.Env, log *eventLog) {
+	t.Helper()
 	c := env.Client()
 	c.SendAndConsume("websocket.connect", nil)
 	c.ReceiveContent()
@@ -447,14 +454,5 @@ func TestAnswerWaitsForTheSessionBehindAMiddleware(t *testing.T) {
 		})
 	}
 	env := channelstest.New(t, jsonrpc.WebsocketRoute(api))
-	c := env.Client()
-	c.SendAndConsume("websocket.connect", nil)
-	c.ReceiveContent()
-	got := call(c, `{"jsonrpc":"2.0","method":"session.set","params":["k","v"],"id":1}`)
-	if len(got) != 1 || got[0] != `{"jsonrpc":"2.0","id":1,"result":true}` {
-		t.Fatalf("session.set answered %q", got)
-	}
-	if strings.Join(log.events, " ") != "save send" {
-		t.Errorf("the store and the layer saw %q, want the save before the answer's send", log.events)
-	}
+	checkSavedBeforeAnswer(t, env, log)
 }
