@@ -179,7 +179,7 @@ type handler struct {
 	ws   channels.Consumer // the WebSocket messages, with the session middleware
 	http channels.Consumer // http.request, with the Middleware
 	// sessions, when not nil, opens and saves the session of each frame
-	// (see consumeFrame): there is no Middleware to run between them.
+	// (see answerSaved): there is no Middleware to run between them.
 	sessions *channels.ChannelSessions
 }
 

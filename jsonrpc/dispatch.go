@@ -110,13 +110,15 @@ func (r *Registry) dispatchCall(ctx context.Context, of callOf, payload []byte, 
 		d.opts = &noOptions
 	}
 	d.enc = customEncoder(d.opts.Encoder)
+	var reply Reply
 	var env envelope
-	if !parseObject(payload, &env.req) {
-		return d.otherPayload(payload), d.held
+	if parseObject(payload, &env.req) { // the common payload, read in one pass
+		ok := env.read(false)
+		reply = replyOf(d.respond(make([]byte, 0, 64+len(payload)/4), &env, ok))
+	} else {
+		reply = d.otherPayload(payload)
 	}
-	// The common payload, a request object, read in one pass.
-	ok := env.read(false)
-	return replyOf(d.respond(make([]byte, 0, 64+len(payload)/4), &env, ok)), d.held
+	return reply, d.held // read once the dispatch has recorded the call
 }
 
 // noOptions are the Options of a dispatch given none.
