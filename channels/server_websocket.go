@@ -385,18 +385,3 @@ func (c *wsConn) awaitClose(code int) int {
 		}
 	}
 }
-
-// onPing answers a client's ping with its pong.
-func (c *wsConn) onPing(payload []byte) { c.send(frame(opPong, payload), pongFrame, false) }
-
-// onPong moves the read deadline: the client is there.
-func (c *wsConn) onPong() { c.readDeadline() }
-
-// onClose answers a client's close frame with one of the same code.
-func (c *wsConn) onClose(code int) {
-	if code == closeNoStatus {
-		c.send(frame(opClose, ""), closingFrame, false)
-		return
-	}
-	c.send(closeFrame(code), closingFrame, false)
-}

@@ -316,3 +316,18 @@ func unmask(key uint32, pos int, p []byte) int {
 	}
 	return end
 }
+
+// onPing answers a client's ping with its pong.
+func (c *wsConn) onPing(payload []byte) { c.send(frame(opPong, payload), pongFrame, false) }
+
+// onPong moves the read deadline: the client is there.
+func (c *wsConn) onPong() { c.readDeadline() }
+
+// onClose answers a client's close frame with one of the same code.
+func (c *wsConn) onClose(code int) {
+	if code == closeNoStatus {
+		c.send(frame(opClose, ""), closingFrame, false)
+		return
+	}
+	c.send(closeFrame(code), closingFrame, false)
+}
