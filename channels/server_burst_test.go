@@ -5,19 +5,9 @@ import (
 	"testing"
 )
 
-// maskedFrame is a client's text frame with payload of n bytes.
+// maskedFrame is a client's text frame with a payload of n bytes.
 func maskedFrame(n int) []byte {
-	f := []byte{0x81}
-	switch {
-	case n < 126:
-		f = append(f, 0x80|byte(n))
-	case n <= 0xFFFF:
-		f = append(f, 0x80|126, byte(n>>8), byte(n))
-	default:
-		f = append(f, 0x80|127, 0, 0, 0, 0, 0, byte(n>>16), byte(n>>8), byte(n))
-	}
-	f = append(f, 1, 2, 3, 4) // mask
-	return append(f, bytes.Repeat([]byte{'x'}, n)...)
+	return clientFrame(opText, true, uint64(n), bytes.Repeat([]byte{'x'}, n))
 }
 
 func TestWholeFramePending(t *testing.T) {

@@ -110,10 +110,7 @@ func (r *wsReader) header(message byte) (frameHeader, error) {
 	if b1&0x80 == 0 {
 		return frameHeader{}, errUnmasked
 	}
-	size := 6
-	if n := b1 & 0x7f; n >= 126 {
-		size = 8 + 6*int(n-126) // a 16-bit length, or a 64-bit one
-	}
+	size := headerSize(b1)
 	if err := r.fill(size); err != nil {
 		return frameHeader{}, err
 	}
@@ -125,6 +122,15 @@ func (r *wsReader) header(message byte) (frameHeader, error) {
 	}
 	h.mask = binary.LittleEndian.Uint32(hb[size-4:])
 	return h, r.check(b0, h, message)
+}
+
+// headerSize is the length of the header of a masked frame whose second
+// byte is b1: with a 7-bit length, a 16-bit one or a 64-bit one.
+func headerSize(b1 byte) int {
+	if n := b1 & 0x7f; n >= 126 {
+		return 8 + 6*int(n-126)
+	}
+	return 6
 }
 
 // extendedLength is the payload length of a header with a 16-bit or a
@@ -277,28 +283,22 @@ func (r *wsReader) take(n int) {
 }
 
 // wholeFramePending tells whether a whole frame waits in the buffer, read
-// without blocking.
+// without blocking. A frame that is not masked, which the reader refuses
+// anyway, may read as not whole.
 func (r *wsReader) wholeFramePending() bool {
 	b := r.buf[r.r:r.w]
-	if len(b) < 2 {
+	if len(b) < 2 || b[1]&0x7f == 127 { // 64 KiB or more: not worth holding for
 		return false
 	}
-	size := 2
-	if b[1]&0x80 != 0 { // masked, as every client frame is
-		size += 4
+	size := headerSize(b[1])
+	if len(b) < size {
+		return false
 	}
-	switch length := int(b[1] & 0x7f); length {
-	case 126:
-		if len(b) < 4 {
-			return false
-		}
-		size += 2 + int(binary.BigEndian.Uint16(b[2:]))
-	case 127:
-		return false // 64 KiB or more: not worth holding for
-	default:
-		size += length
+	length := int(b[1] & 0x7f)
+	if length == 126 {
+		length = int(binary.BigEndian.Uint16(b[2:]))
 	}
-	return len(b) >= size
+	return len(b) >= size+length
 }
 
 // unmask XORs p with the masking key, from byte pos of its payload on, and

@@ -189,9 +189,6 @@ func (h *handler) Consume(ctx context.Context, m *channels.Message) error {
 		if h.c.ConcurrentCalls > 1 && !channels.TestMode(ctx) {
 			return h.receiveConcurrently(ctx, m)
 		}
-		if h.sessions != nil {
-			return h.answerSaved(ctx, m)
-		}
 		return h.consumeFrame(ctx, m)
 	case "websocket.disconnect":
 		h.awaitCalls(ctx, m.ReplyChannel())

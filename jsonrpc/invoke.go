@@ -130,7 +130,7 @@ func (d *dispatcher) panicked(buf []byte, env *envelope, m *method, stage string
 	if env.notification {
 		return buf, false, CodeInternalError
 	}
-	return appendError(buf, env.version, env.id, CodeInternalError, CodeInternalError.String(), nil), true, CodeInternalError
+	return appendInternalError(buf, env.version, env.id), true, CodeInternalError
 }
 
 // notified is the code of a notification of m that returned err: it gets
@@ -152,7 +152,7 @@ func (d *dispatcher) notified(m *method, version int, id []byte, err error) Code
 // the encoder refused with err.
 func (d *dispatcher) unencodable(buf []byte, m *method, version int, id []byte, err error) []byte {
 	d.log().Error("jsonrpc: cannot encode result", "method", m.info.Name, "error", err)
-	return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil)
+	return appendInternalError(buf, version, id)
 }
 
 // appendHandlerError writes the error response for an error a handler
@@ -163,7 +163,7 @@ func (d *dispatcher) appendHandlerError(buf []byte, version int, id []byte, m *m
 	if !ok && errors.Is(err, channels.ErrLayerUnavailable) {
 		// The layer's address and driver error are the operator's business.
 		d.log().Error("jsonrpc: channel layer unavailable", "method", m.info.Name, "err", err)
-		return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil), CodeInternalError
+		return appendInternalError(buf, version, id), CodeInternalError
 	}
 	if !ok && errors.Is(err, context.DeadlineExceeded) {
 		return appendError(buf, version, id, CodeCallTimeout, "Call timed out", nil), CodeCallTimeout
@@ -180,7 +180,7 @@ func (d *dispatcher) appendHandlerError(buf []byte, version int, id []byte, m *m
 		return appendError(buf, version, id, CodeServerError, msg, data), CodeServerError
 	}
 	if e == nil { // a nil *Error in the chain
-		return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil), CodeInternalError
+		return appendInternalError(buf, version, id), CodeInternalError
 	}
 	msg := e.Message
 	if msg == "" {
@@ -191,8 +191,14 @@ func (d *dispatcher) appendHandlerError(buf []byte, version int, id []byte, m *m
 		var encErr error
 		if data, encErr = d.appendValue(nil, reflect.ValueOf(e.Data)); encErr != nil {
 			d.log().Error("jsonrpc: cannot encode error data", "method", m.info.Name, "error", encErr)
-			return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil), CodeInternalError
+			return appendInternalError(buf, version, id), CodeInternalError
 		}
 	}
 	return appendError(buf, version, id, e.Code, msg, data), e.Code
+}
+
+// appendInternalError appends the Internal error response of a request of
+// version and id.
+func appendInternalError(buf []byte, version int, id []byte) []byte {
+	return appendError(buf, version, id, CodeInternalError, CodeInternalError.String(), nil)
 }
