@@ -7,6 +7,7 @@
 //	go run ./bench -example-bin /tmp/example -redis redis://127.0.0.1:6379/0
 //	go run ./bench -shapes "WS 1x1" -repeat 15 -fanout "" -idle 0
 //	go run ./bench -instructions
+//	go run ./bench -pgo example/default.pgo
 //	go run ./bench -pipeline -shapes "WS 1x1" -repeat 15 -fanout "" -idle 0
 //
 // # Targets
@@ -86,6 +87,18 @@
 // needs is fetched again (footprint.go tells the experiment). Neither
 // shows waits or the scheduler's wake-ups. Under callgrind a server runs
 // some fifty times slower, with GOMAXPROCS=1.
+//
+// # Profile-guided optimisation
+//
+// The example is built with Go's profile-guided optimisation: go build
+// reads example/default.pgo by itself and inlines and devirtualises the
+// calls that profile finds hot. With -pgo FILE the bench times nothing:
+// it runs the example alone, drives it at each of -shapes (all by default)
+// for -warmup and -duration while it records the example's CPU profile,
+// and writes that profile to FILE. Run it again, with -pgo
+// example/default.pgo, when the hot path changes; a profile of an older
+// hot path still builds, it only optimises less (the go command matches
+// the profile to the code by function names and line offsets).
 //
 // # Output
 //

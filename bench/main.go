@@ -32,6 +32,9 @@ type options struct {
 	svg        string
 	// instructions runs the -instructions mode instead (instructions.go).
 	instructions bool
+	// pgo, when set, runs the -pgo mode instead (profile.go): the file the
+	// example's CPU profile is written to.
+	pgo string
 }
 
 // subcommands are the hidden commands that serve a target: the bench runs
@@ -66,8 +69,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	run := run
-	if o.instructions {
+	switch {
+	case o.instructions:
 		run = runInstructions
+	case o.pgo != "":
+		run = runProfile
 	}
 	if err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -92,8 +98,12 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.out, "out", "bench-results.txt", "the table's file (empty: none)")
 	fs.StringVar(&o.svg, "svg", "bench-results.svg", "the chart's file (empty: none)")
 	fs.BoolVar(&o.instructions, "instructions", false, `instead of timing, count the instructions per call of the echo and the example under valgrind's callgrind (Debian package valgrind), at -shapes (default "WS 1x1,HTTP 1x1")`)
+	fs.StringVar(&o.pgo, "pgo", "", "instead of timing, record the example's CPU profile while it is driven at -shapes, and write it to this `file`: example/default.pgo is the profile go build optimises the example with")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if o.instructions && o.pgo != "" {
+		return nil, errors.New("-instructions and -pgo are modes of their own: one at a time")
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
@@ -139,16 +149,14 @@ func pickShapes(list string) ([]shape, error) {
 	}
 	key := func(name string) string { return strings.ToLower(strings.ReplaceAll(name, " ", "")) }
 	known := map[string]bool{}
-	var names []string
 	for _, sh := range shapes {
 		known[key(sh.name)] = true
-		names = append(names, sh.name)
 	}
 	named := map[string]bool{}
 	for field := range strings.SplitSeq(list, ",") {
 		k := key(field)
 		if !known[k] {
-			return nil, fmt.Errorf("no shape %q (the shapes: %s)", strings.TrimSpace(field), strings.Join(names, ", "))
+			return nil, fmt.Errorf("no shape %q (the shapes: %s)", strings.TrimSpace(field), shapeNames(shapes))
 		}
 		named[k] = true
 	}
