@@ -72,7 +72,10 @@
 // gorilla/websocket makes a WebSocket's handshake; from then on the server
 // frames both ways itself. The connection's reader reads the client's
 // frames, applying RFC 6455's rules to each header before its payload is
-// read, and answers its control frames. Either way, one type (the
+// read, and answers its control frames. Reader and writer use the
+// socket's descriptor, with raw system calls on Linux: the socket never
+// blocks, and the runtime's bookkeeping of a call that might costs a
+// wake-up of its monitor thread per call. Either way, one type (the
 // connection's writer) owns each socket's output: it writes a
 // frame at once when nothing is queued and the socket has room, and
 // otherwise queues it for the connection's writer goroutine, which also

@@ -68,7 +68,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	// gorilla's part ends here: it refuses a client that sent frames
 	// before the handshake's answer, so its read buffer holds nothing.
 	wc.conn = conn.UnderlyingConn()
-	wc.in = newWSReader(wc.conn, s.cfg.MaxMessageSize, wc)
+	wc.in = newWSReader(socketReader(wc.conn), s.cfg.MaxMessageSize, wc)
 	go wc.serveUpgraded(first, early)
 }
 

@@ -72,11 +72,7 @@ func newWSWriter(conn net.Conn, timeout time.Duration, limit int, stalled func()
 	w := &wsWriter{conn: conn, timeout: timeout, limit: limit, pongAt: -1, stalled: stalled,
 		idle: make(chan struct{}, 1), done: make(chan struct{})}
 	w.writeFn = w.writeFD
-	if sc, ok := conn.(syscall.Conn); ok {
-		if raw, err := sc.SyscallConn(); err == nil {
-			w.raw = raw
-		}
-	}
+	w.raw = socketDescriptor(conn)
 	return w
 }
 
@@ -287,18 +283,17 @@ func (w *wsWriter) writeNow(frame []byte) (int, error) {
 // writeFD is writeNow's step on the descriptor; it never asks to wait.
 func (w *wsWriter) writeFD(fd uintptr) bool {
 	for w.nowN < len(w.now) {
-		m, err := syscall.Write(int(fd), w.now[w.nowN:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err == syscall.EAGAIN {
+		m, errno := rawWrite(fd, w.now[w.nowN:])
+		switch errno {
+		case 0:
+			w.nowN += m
+		case syscall.EINTR:
+		case syscall.EAGAIN:
 			return true // full: the writer goroutine waits for room
-		}
-		if err != nil {
-			w.nowErr = err
+		default:
+			w.nowErr = errno
 			return true
 		}
-		w.nowN += m
 	}
 	return true
 }
