@@ -16,7 +16,9 @@ import (
 // until the process is idle again: at one call in flight, a futex wake
 // and a run of timer wake-ups per call, on a CPU that a client or another
 // process wanted. Go's netpoller makes its own calls the raw way. A raw
-// call keeps its goroutine's P, right for a call that cannot block; only
+// call keeps its goroutine's P, right for a call that cannot block, and
+// sysmon still wakes for the process's timers (every connection has its
+// ping and read deadline) and for any other code's system calls; only
 // a socket in non-blocking mode is used so (socketDescriptor). Under the
 // race detector, and outside Linux, they are ordinary system calls
 // (server_rawio_other.go).
