@@ -74,8 +74,8 @@
 // frames, applying RFC 6455's rules to each header before its payload is
 // read, and answers its control frames. Reader and writer use the
 // socket's descriptor, with raw system calls on Linux: the socket never
-// blocks, and the runtime's bookkeeping of a call that might costs a
-// wake-up of its monitor thread per call. Either way, one type (the
+// blocks, and the runtime's bookkeeping of a call that might block would
+// cost a wake-up of its monitor thread per call. Either way, one type (the
 // connection's writer) owns each socket's output: it writes a
 // frame at once when nothing is queued and the socket has room, and
 // otherwise queues it for the connection's writer goroutine, which also
