@@ -37,10 +37,9 @@ func socketDescriptor(conn net.Conn) syscall.RawConn {
 	return raw
 }
 
-// socketReader reads conn through its descriptor when it has one, through
-// conn's Read otherwise.
-func socketReader(conn net.Conn) io.Reader {
-	raw := socketDescriptor(conn)
+// socketReader reads conn through raw, its descriptor (socketDescriptor),
+// or through conn's Read when raw is nil.
+func socketReader(conn net.Conn, raw syscall.RawConn) io.Reader {
 	if raw == nil {
 		return conn
 	}

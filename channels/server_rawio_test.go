@@ -35,7 +35,7 @@ func tcpPair(t *testing.T) (server, client net.Conn) {
 
 func TestSocketReaderReadsTheDescriptor(t *testing.T) {
 	server, client := tcpPair(t)
-	r := socketReader(server)
+	r := socketReader(server, socketDescriptor(server))
 	if _, ok := r.(*descriptorReader); !ok {
 		t.Fatalf("a TCP socket is read through %T, want its descriptor", r)
 	}
@@ -67,14 +67,14 @@ func TestSocketReaderOfAConnWithoutDescriptor(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	if r := socketReader(a); r != io.Reader(a) {
+	if r := socketReader(a, socketDescriptor(a)); r != io.Reader(a) {
 		t.Errorf("a pipe is read through %T, want its own Read", r)
 	}
 }
 
 func TestWriterWritesTheDescriptor(t *testing.T) {
 	server, client := tcpPair(t)
-	w := newWSWriter(server, time.Second, 4, func() {})
+	w := newWSWriter(server, socketDescriptor(server), time.Second, 4, func() {})
 	if w.raw == nil {
 		t.Fatal("the writer of a TCP socket has no descriptor")
 	}

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -68,7 +69,8 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	// gorilla's part ends here: it refuses a client that sent frames
 	// before the handshake's answer, so its read buffer holds nothing.
 	wc.conn = conn.UnderlyingConn()
-	wc.in = newWSReader(socketReader(wc.conn), s.cfg.MaxMessageSize, wc)
+	wc.raw = socketDescriptor(wc.conn)
+	wc.in = newWSReader(socketReader(wc.conn, wc.raw), s.cfg.MaxMessageSize, wc)
 	go wc.serveUpgraded(first, early)
 }
 
@@ -141,7 +143,8 @@ func (s *Server) awaitAccept(ctx context.Context, ep *endpoint) (first Content, 
 // (see wsWriter).
 type wsConn struct {
 	srv   *Server
-	conn  net.Conn // the socket, once upgraded
+	conn  net.Conn        // the socket, once upgraded
+	raw   syscall.RawConn // its descriptor (socketDescriptor), nil over TLS
 	in    *wsReader
 	w     *wsWriter
 	ep    *endpoint
@@ -177,7 +180,7 @@ type wsConn struct {
 
 func (c *wsConn) run(first Content) {
 	cfg := &c.srv.cfg
-	c.w = newWSWriter(c.conn, cfg.WriteTimeout, cfg.SendQueue, func() {
+	c.w = newWSWriter(c.conn, c.raw, cfg.WriteTimeout, cfg.SendQueue, func() {
 		c.closeCode.CompareAndSwap(0, ClosePolicyViolation) // the client stopped reading
 	})
 	c.deliver(first, false)

@@ -68,11 +68,12 @@ const (
 	closingFrame
 )
 
-func newWSWriter(conn net.Conn, timeout time.Duration, limit int, stalled func()) *wsWriter {
-	w := &wsWriter{conn: conn, timeout: timeout, limit: limit, pongAt: -1, stalled: stalled,
+// newWSWriter is the writer of conn, whose descriptor is raw (nil: none,
+// every frame queued for the writer goroutine).
+func newWSWriter(conn net.Conn, raw syscall.RawConn, timeout time.Duration, limit int, stalled func()) *wsWriter {
+	w := &wsWriter{conn: conn, raw: raw, timeout: timeout, limit: limit, pongAt: -1, stalled: stalled,
 		idle: make(chan struct{}, 1), done: make(chan struct{})}
 	w.writeFn = w.writeFD
-	w.raw = socketDescriptor(conn)
 	return w
 }
 
