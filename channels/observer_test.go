@@ -10,7 +10,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gochannels/channels-jsonrpc/channels"
-	channelstest "github.com/gochannels/channels-jsonrpc/testing"
 )
 
 // observed is an Observer that keeps what it is told, as "event args".
@@ -96,45 +95,37 @@ func TestObserverSeesWaitsAndRefusals(t *testing.T) {
 	})
 }
 
-// Over real sockets: with a layer that is no DirectLayer, the worker's
-// receiving goroutines take turns on a mutex, which synctest cannot wait for.
 func TestObserverSeesTheWorkerQueueAndTheDrain(t *testing.T) {
-	gate := make(chan struct{})
-	obs := newObserved()
-	// Without the hot path, two receiving goroutines take a and b of one
-	// connection: b waits behind a in the worker.
-	layer := &plainLayer{GroupLayer: channels.NewMemoryLayer(channels.MemoryConfig{})}
-	live := channelstest.NewLiveServerConfig(t, channelstest.LiveConfig{
-		Layer:  layer,
-		Server: channels.ServerConfig{Observer: obs},
-		Worker: channels.WorkerConfig{Concurrency: 2, Observer: obs},
-	}, channels.Route("websocket.receive", gatedEcho(gate)))
-	conn, _, err := websocket.DefaultDialer.Dial(live.WebsocketURL("/"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	writeTexts(conn, "a", "b")
-	for deadline := time.Now().Add(10 * time.Second); obs.depth() < 1; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("b was never queued behind a")
+	synctest.Test(t, func(t *testing.T) {
+		gate := make(chan struct{})
+		obs := newObserved()
+		// Without the hot path, two receiving goroutines take a and b of one
+		// connection: b waits behind a in the worker.
+		layer := &plainLayer{GroupLayer: channels.NewMemoryLayer(channels.MemoryConfig{})}
+		b := startBubble(t, layer, channels.ServerConfig{Observer: obs},
+			channels.WorkerConfig{Concurrency: 2, Observer: obs}, channels.Route("websocket.receive", gatedEcho(gate)))
+		conn := b.mustDial("/")
+		writeTexts(conn, "a", "b")
+		synctest.Wait()
+		if obs.depth() != 1 {
+			t.Fatalf("worker queue %d deep with a in hand and b behind it, want 1", obs.depth())
 		}
-	}
-	close(gate)
-	for _, want := range []string{"a", "b"} {
-		if _, data, err := conn.ReadMessage(); err != nil || string(data) != want {
-			t.Fatalf("read %q, %v; want %q", data, err, want)
+		close(gate)
+		for _, want := range []string{"a", "b"} {
+			if _, data, err := conn.ReadMessage(); err != nil || string(data) != want {
+				t.Fatalf("read %q, %v; want %q", data, err, want)
+			}
 		}
-	}
-	live.Shutdown()
-	obs.mu.Lock()
-	defer obs.mu.Unlock()
-	if obs.most != 1 || obs.queue != 0 {
-		t.Errorf("worker queue: deepest %d, now %d; want 1, then 0", obs.most, obs.queue)
-	}
-	for _, event := range []string{"drained", "closed websocket 1001", "sent reply", "received reply"} {
-		if n := obs.events[event]; n == 0 {
-			t.Errorf("%q not observed; all: %v", event, obs.events)
+		b.shutdown()
+		obs.mu.Lock()
+		defer obs.mu.Unlock()
+		if obs.most != 1 || obs.queue != 0 {
+			t.Errorf("worker queue: deepest %d, now %d; want 1, then 0", obs.most, obs.queue)
 		}
-	}
+		for _, event := range []string{"drained", "closed websocket 1001", "sent reply", "received reply"} {
+			if n := obs.events[event]; n == 0 {
+				t.Errorf("%q not observed; all: %v", event, obs.events)
+			}
+		}
+	})
 }

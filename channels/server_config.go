@@ -52,7 +52,9 @@ type ServerConfig struct {
 	// PingInterval is the period of WebSocket pings (default 25 s).
 	PingInterval time.Duration
 	// PongTimeout closes a WebSocket that sent nothing, not even a pong,
-	// for this long (default 60 s).
+	// for this long (default 60 s). With CallTimeout set, a client that
+	// waits for replies to its calls is not cut off meanwhile: the time
+	// counts from the last reply.
 	PongTimeout time.Duration
 	// ShutdownTimeout bounds the drain when Run's context is cancelled
 	// (default 10 s): the wait for open requests, and for the calls of open

@@ -114,9 +114,7 @@ func (l *plainLayer) Send(ctx context.Context, ch string, c channels.Content) er
 func TestHandshakesAndRequestsWaitForRoom(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		layer := &plainLayer{GroupLayer: channels.NewMemoryLayer(channels.MemoryConfig{})}
-		// One worker goroutine: with a layer other than the memory layer,
-		// the others would wait on a mutex, which synctest cannot see through.
-		b := startBubble(t, layer, channels.ServerConfig{}, channels.WorkerConfig{Concurrency: 1})
+		b := startBubble(t, layer, channels.ServerConfig{}, channels.WorkerConfig{})
 		layer.full.Store(true)
 		go func() {
 			time.Sleep(2 * time.Second)

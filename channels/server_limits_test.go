@@ -132,30 +132,53 @@ func TestPongTimeoutWindow(t *testing.T) {
 	})
 }
 
-// TestLongCallKeepsReadDeadline: a frame consumed longer than PongTimeout
-// in the reader's goroutine does not use up the connection's read
-// deadline: the deadline counts from the end of the call, so the client's
-// next frame is read and answered.
+// TestLongCallKeepsReadDeadline: with a consumer that answers every frame
+// (CallTimeout set), a call that takes longer than PongTimeout does not
+// use up the read deadline of the client that waits for its answer,
+// whether the call runs in the reader's goroutine (inline) or in the
+// worker's (a layer without DirectLayer). The deadline counts
+// again from the answer: the client's next frame is read and answered, and
+// a client quiet from then on is cut off no sooner than PongTimeout after
+// it (and no later than about twice that).
 func TestLongCallKeepsReadDeadline(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		const pong = 16 * time.Second
-		echo := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
-			text, _ := m.Text()
-			if text == "slow" {
-				time.Sleep(3 * pong)
-			}
-			return m.SendText(ctx, text)
+	layers := map[string]func() channels.Layer{
+		"inline": func() channels.Layer { return channels.NewMemoryLayer(channels.MemoryConfig{}) },
+		"worker": func() channels.Layer {
+			return &plainLayer{GroupLayer: channels.NewMemoryLayer(channels.MemoryConfig{})}
+		},
+	}
+	for name, layer := range layers {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { testLongCall(t, layer()) })
 		})
-		b := startBubble(t, nil, channels.ServerConfig{PingInterval: time.Hour, PongTimeout: pong},
-			channels.WorkerConfig{ConsumeTimeout: -1}, channels.Route("websocket.receive", echo))
-		conn := b.mustDial("/")
-		for _, text := range []string{"slow", "next"} {
-			if err := conn.WriteMessage(websocket.TextMessage, []byte(text)); err != nil {
-				t.Fatalf("send %q: %v", text, err)
-			}
-			if got := readText(t, conn); got != text {
-				t.Fatalf("got %q, want %q", got, text)
-			}
+	}
+}
+
+func testLongCall(t *testing.T, layer channels.Layer) {
+	const pong = 16 * time.Second
+	echo := channels.ConsumerFunc(func(ctx context.Context, m *channels.Message) error {
+		text, _ := m.Text()
+		if text == "slow" {
+			time.Sleep(3 * pong)
 		}
+		return m.SendText(ctx, text)
 	})
+	b := startBubble(t, layer, channels.ServerConfig{PingInterval: time.Hour, PongTimeout: pong, CallTimeout: time.Hour},
+		channels.WorkerConfig{ConsumeTimeout: -1}, channels.Route("websocket.receive", echo))
+	conn := b.mustDial("/")
+	for _, text := range []string{"slow", "next"} {
+		if err := conn.WriteMessage(websocket.TextMessage, []byte(text)); err != nil {
+			t.Fatalf("send %q: %v", text, err)
+		}
+		if got := readText(t, conn); got != text {
+			t.Fatalf("got %q, want %q", got, text)
+		}
+	}
+	answered := time.Now()
+	if _, _, err := conn.ReadMessage(); err == nil {
+		t.Fatal("the server sent a message")
+	}
+	if quiet := time.Since(answered); quiet < pong || quiet > 2*pong+pong/8 {
+		t.Errorf("cut off %v after the last answer; want between %v and %v", quiet, pong, 2*pong+pong/8)
+	}
 }

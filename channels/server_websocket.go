@@ -167,8 +167,10 @@ type wsConn struct {
 	// until the server drains; draining is closed then.
 	drainEnd atomic.Int64
 	draining chan struct{}
-	// deadlineMoved is when readDeadline last moved the read deadline.
+	// deadlineMoved is when readDeadline last moved the read deadline, and
+	// progressSeen the endpoint's progress then.
 	deadlineMoved time.Time
+	progressSeen  int64
 	// disconnected is set by the reader once it sends websocket.disconnect.
 	disconnected bool
 
@@ -228,58 +230,6 @@ func (c *wsConn) disconnect(code int, drain bool) bool {
 	return c.srv.sendDisconnect(msg)
 }
 
-// drain makes the reader stop once the client has been quiet for DrainIdle,
-// and at the latest half way through the drain, which leaves the other half
-// for the answers.
-func (c *wsConn) drain() {
-	cfg := &c.srv.cfg
-	c.drainEnd.Store(time.Now().Add(cfg.ShutdownTimeout / 2).UnixNano())
-	c.conn.SetReadDeadline(time.Now().Add(cfg.DrainIdle))
-	close(c.draining)
-}
-
-// awaitAnswers waits, during a drain, until every message the connection
-// sent has had its reply, or until three quarters of the drain are over.
-// Replies come in the order of the messages of one channel, but the layer
-// does not order websocket.disconnect after websocket.receive: waiting here
-// keeps the disconnect from overtaking the last calls.
-func (c *wsConn) awaitAnswers() {
-	end := time.NewTimer(time.Until(time.Unix(0, c.drainEnd.Load()).Add(c.srv.cfg.ShutdownTimeout / 4)))
-	defer end.Stop()
-	for c.ep.awaiting.Load() > 0 {
-		if !awaitReply(c.ep, 1, end.C) { // the reader is done: nobody else takes these
-			return
-		}
-	}
-}
-
-// readDeadline sets the reader's deadline before each read, once the
-// frame before is handled, and on a pong: the pong timeout, or during a
-// drain the idle time. The drain flag is read after the deadline is set,
-// so a drain that starts meanwhile is not missed.
-//
-// The pong timeout's deadline is moved at most once per sixteenth of it
-// (a deadline is a timer to change, for every frame otherwise), a
-// sixteenth further out: a client is cut off between PongTimeout and
-// 17/16 of it after its last frame was handled, never sooner.
-func (c *wsConn) readDeadline() {
-	cfg := &c.srv.cfg
-	if c.closeCode.Load() != 0 {
-		return // closing: startClose set the deadline
-	}
-	if c.drainEnd.Load() == 0 {
-		slack := cfg.PongTimeout / 16
-		if time.Since(c.deadlineMoved) >= slack { // reads the monotonic clock only
-			now := time.Now()
-			c.conn.SetReadDeadline(now.Add(cfg.PongTimeout + slack))
-			c.deadlineMoved = now
-		}
-	}
-	if end := c.drainEnd.Load(); end != 0 {
-		c.conn.SetReadDeadline(time.Unix(0, min(time.Now().Add(cfg.DrainIdle).UnixNano(), end)))
-	}
-}
-
 // readLoop turns frames into websocket.receive messages until the
 // connection ends, and returns the close code to report; drained tells
 // that reading stopped for a drain, with the socket still open.
@@ -300,6 +250,10 @@ func (c *wsConn) readLoop() (code int, drained bool) {
 		c.readDeadline()
 		op, data, err := c.in.next()
 		if err != nil {
+			if c.awaitsServer(err) {
+				c.deadlineMoved = time.Time{} // readDeadline moves it now
+				continue
+			}
 			return c.readErrorCode(err)
 		}
 		if code, drained, stop := c.receiveFrame(op, data); stop {

@@ -24,6 +24,10 @@ type wsReader struct {
 	limit   int64        // the longest message allowed
 	long    bytes.Buffer // a message longer than buf, or in fragments
 	control wsControl
+	// between tells that next's last read error came while it waited for
+	// the first header of a message: nothing of the message was taken, and
+	// next may be called again, after a timeout for instance.
+	between bool
 }
 
 // wsControl answers a client's control frames.
@@ -76,11 +80,13 @@ func (r *wsReader) next() (op byte, payload []byte, err error) {
 	for {
 		h, err := r.header(op)
 		if err != nil {
+			r.between = op == 0
 			return 0, nil, err
 		}
 		if h.op >= opClose || (h.fin && op == 0 && h.length <= uint64(len(r.buf))) {
 			payload, err := r.whole(h)
 			if err != nil || h.op < opClose {
+				r.between = false
 				return h.op, payload, err
 			}
 			if err := r.answer(h.op, payload); err != nil {
@@ -92,6 +98,7 @@ func (r *wsReader) next() (op byte, payload []byte, err error) {
 			op = h.op
 		}
 		if err := r.gather(h); err != nil {
+			r.between = false
 			return 0, nil, err
 		}
 		if h.fin {

@@ -182,3 +182,60 @@ func BenchmarkWSReaderNext(b *testing.B) {
 		}
 	}
 }
+
+// pausedReader reads a stream with one timeout at byte cut.
+type pausedReader struct {
+	stream []byte
+	cut    int
+	paused bool
+}
+
+var errPaused = errors.New("timeout")
+
+func (r *pausedReader) Read(p []byte) (int, error) {
+	if !r.paused && r.cut == 0 {
+		r.paused = true
+		return 0, errPaused
+	}
+	n := len(p)
+	if !r.paused {
+		n = min(n, r.cut)
+		r.cut -= n
+	}
+	n = copy(p, r.stream[:min(n, len(r.stream))])
+	r.stream = r.stream[n:]
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// TestWSReaderBetweenMessages: a read error before the header of a
+// message's first frame is taken (or of a control frame before it) leaves
+// the reader between messages, and next reads the message after it; an
+// error in a payload does not.
+func TestWSReaderBetweenMessages(t *testing.T) {
+	ping := clientFrame(opPing, true, 1, []byte("p"))
+	text := clientFrame(opText, true, 5, []byte("hello"))
+	stream := append(slices.Clone(ping), text...)
+	for cut := range len(stream) {
+		var c controls
+		r := newWSReader(&pausedReader{stream: stream, cut: cut}, 1000, &c)
+		_, _, err := r.next()
+		if !errors.Is(err, errPaused) {
+			t.Fatalf("cut at %d: %v, want the pause", cut, err)
+		}
+		// Not between in the ping's payload, or in the text's: each header
+		// is 6 bytes, and taken once whole.
+		want := cut < 6 || cut >= len(ping) && cut < len(ping)+6
+		if r.between != want {
+			t.Errorf("cut at %d: between %v, want %v", cut, r.between, want)
+		}
+		if !r.between {
+			continue
+		}
+		if op, p, err := r.next(); err != nil || op != opText || string(p) != "hello" {
+			t.Errorf("cut at %d, then: %d %q %v; want the text", cut, op, p, err)
+		}
+	}
+}

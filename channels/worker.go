@@ -100,7 +100,10 @@ type Worker struct {
 	cfg      WorkerConfig
 	log      *slog.Logger
 
-	receiving sync.Mutex     // held by the one goroutine receiving, when ordered
+	// receiving is the token of the one goroutine receiving, when ordered:
+	// a channel, not a mutex, so that waiting for it can be cancelled, and
+	// a synctest bubble can wait for a worker on any layer.
+	receiving chan struct{}
 	hand      *handTable     // the connections with a message in hand
 	detached  sync.WaitGroup // goroutines started with Go
 }
@@ -141,6 +144,8 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 		cfg:      cfg,
 		log:      cfg.Logger,
 		hand:     newHandTable(),
+
+		receiving: make(chan struct{}, 1),
 	}
 }
 
@@ -213,8 +218,12 @@ func (w *Worker) receive(ctx context.Context) (m *Message, run bool, err error) 
 		}, w.cfg.Channels...)
 		return m, run, err
 	}
-	w.receiving.Lock()
-	defer w.receiving.Unlock()
+	select {
+	case w.receiving <- struct{}{}:
+		defer func() { <-w.receiving }()
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
