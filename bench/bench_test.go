@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -165,6 +166,45 @@ func TestTurnRatios(t *testing.T) {
 	want := []ratioRange{{1, 1, 2}, {0.5, 0.9, 2}, {1, 1.5, 2}}
 	if !slices.Equal(got, want) {
 		t.Errorf("turnRatios = %v, want %v", got, want)
+	}
+}
+
+// TestTurnOrder: over as many turns as targets, each target runs once in
+// each place.
+func TestTurnOrder(t *testing.T) {
+	const n = 4
+	var seen [n][n]int // target, place
+	for turn := range n {
+		for place, target := range turnOrder(turn, n) {
+			seen[target][place]++
+		}
+	}
+	for target, places := range seen {
+		for place, times := range places {
+			if times != 1 {
+				t.Errorf("target %d ran %d times in place %d, want once", target, times, place)
+			}
+		}
+	}
+}
+
+func TestStealShare(t *testing.T) {
+	run := func(total, steal int64) shapeResult { return shapeResult{host: hostTime{total, steal}} }
+	if got := stealShare([][]shapeResult{{run(100, 10), run(100, 0)}, {run(200, 30)}}); got != 0.1 {
+		t.Errorf("stealShare = %v, want 0.1", got)
+	}
+	if got := stealShare([][]shapeResult{{run(0, 0)}}); got != -1 {
+		t.Errorf("stealShare without host times = %v, want -1", got)
+	}
+}
+
+func TestReadHostTime(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("/proc/stat is Linux's")
+	}
+	h, err := readHostTime()
+	if err != nil || h.total <= 0 || h.steal < 0 || h.steal > h.total {
+		t.Errorf("readHostTime = %+v, %v; want a total, and steal within it", h, err)
 	}
 }
 

@@ -9,6 +9,7 @@
 //	go run ./bench -instructions
 //	go run ./bench -pgo example/default.pgo
 //	go run ./bench -pipeline -shapes "WS 1x1" -repeat 15 -fanout "" -idle 0
+//	go run ./bench -control -shapes "WS 1x1" -repeat 15 -fanout "" -idle 0
 //
 // # Targets
 //
@@ -20,6 +21,9 @@
 //     {"jsonrpc":"2.0","id":N,"result":"pong"}, the id found by a byte scan
 //     and no JSON decoded; group.join and group.send keep one in-memory
 //     group. It serves runtime.NumGoroutine() at /debug/goroutines.
+//   - echo again (with -control): a second raw echo, measured as every
+//     target is. Its ratio to the first is 1.00x on a quiet machine; how
+//     far it strays is how far the run's other ratios can be trusted.
 //   - example: the example built once with go build into a temporary
 //     directory (or -example-bin), with its memory layer.
 //   - pipeline (with -pipeline): the library without JSON-RPC, as this
@@ -48,7 +52,9 @@
 //     pipelined: a new call as each answer arrives), HTTP 1x1 and HTTP 50x1
 //     (keep-alive clients, one call at a time each). Each runs -warmup
 //     (0.5 s) unmeasured, then -duration (3 s), -repeat times (3) per target,
-//     the targets taking turns, the median run kept: answers per second, its
+//     the targets taking turns (each turn starting with the next target,
+//     so that none always runs in the same place), the median run kept:
+//     answers per second, its
 //     ratio to the echo's (and "turns": the lowest and highest ratio of a
 //     single turn, the echo's run beside the target's), latency p50 and p99,
 //     errors (answers other than pong, sockets closed, transport errors,
@@ -57,8 +63,12 @@
 //     and the heap allocations it made per answer (runtime.MemStats.Mallocs
 //     from the heap profile every server serves: the echo beside its
 //     handlers, the example processes on their -pprof listeners).
-//     -shapes names the ones to run (all by default): more turns of one
-//     shape narrow its ratio on a noisy machine in the same time.
+//     Beside each shape, "steal" is the share of the machine's CPU time
+//     its hypervisor gave to other guests during the shape's windows
+//     (/proc/stat): the other tenants of a shared host, whose load no turn
+//     order cancels. -shapes names the ones to run (all by default): more
+//     turns of one shape narrow its ratio on a noisy machine in the same
+//     time.
 //   - Fan-out: for each -fanout size (1000,10000), that many sockets join a
 //     group, then one more calls group.send -rounds times (20), each once
 //     every member has the one before; p50 and p99 of the time from the

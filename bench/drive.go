@@ -47,6 +47,7 @@ type shapeResult struct {
 	// under callgrind (-instructions), -1 when unknown or not counted.
 	instructions int64
 	code         codeCounts // the executions of each instruction address, with instructions; nil: unknown
+	host         hostTime   // the machine's CPU time in the window; zero: unknown
 }
 
 func (r shapeResult) rps() float64 {
@@ -171,11 +172,12 @@ func measure(ctx context.Context, conns int, newClient func() client, ms meters,
 	redisUse := startRedis(ms.redis)
 	cpu := startCPU(ms.pids)
 	instructions := startInstructions(ms.callgrind)
+	host := startHost()
 	start := time.Now()
 	phase.Store(measuring)
 	sleepContext(ctx, window)
 	phase.Store(done)
-	r := shapeResult{elapsed: time.Since(start), cpu: cpu.used()}
+	r := shapeResult{elapsed: time.Since(start), cpu: cpu.used(), host: host.used()}
 	r.redisCPU, r.redisCommands = redisUse.used()
 	r.mallocs = mallocs.used()
 	r.instructions, r.code = instructions.used()

@@ -28,6 +28,7 @@ type options struct {
 	exampleBin string
 	redisURL   string
 	pipeline   bool // also bench the pipeline target (pipeline.go)
+	control    bool // also bench a second raw echo, the run's noise floor
 	out        string
 	svg        string
 	// instructions runs the -instructions mode instead (instructions.go).
@@ -95,6 +96,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.exampleBin, "example-bin", "", "the example's binary (default: go build ./example)")
 	fs.StringVar(&o.redisURL, "redis", "", "also bench the example split into -mode server and -mode worker on this Redis, e.g. redis://127.0.0.1:6379/0")
 	fs.BoolVar(&o.pipeline, "pipeline", false, "also bench the library without JSON-RPC: its server, memory layer and worker with a consumer that answers as the echo does")
+	fs.BoolVar(&o.control, "control", false, "also bench a second raw echo, as the others are: its ratio to the first, 1.00x on a quiet machine, is how far this run's ratios can be trusted")
 	fs.StringVar(&o.out, "out", "bench-results.txt", "the table's file (empty: none)")
 	fs.StringVar(&o.svg, "svg", "bench-results.svg", "the chart's file (empty: none)")
 	fs.BoolVar(&o.instructions, "instructions", false, `instead of timing, count the instructions per call of the echo and the example under valgrind's callgrind (Debian package valgrind), at -shapes (default "WS 1x1,HTTP 1x1")`)
@@ -227,12 +229,15 @@ func measureIdle(ctx context.Context, res *results, o *options, progress io.Writ
 
 // measureShapes runs each shape o.repeat times per target, the targets
 // taking turns so that a slow moment of a shared machine does not fall on
-// one target only, and keeps each target's median run.
+// one target only, and keeps each target's median run. Each turn starts
+// with the next target, so that no target always runs in the same place,
+// right after the same other.
 func measureShapes(ctx context.Context, res *results, o *options, progress io.Writer) {
 	for _, sh := range o.shapes {
 		runs := make([][]shapeResult, len(res.targets))
 		for n := range o.repeat {
-			for i, t := range res.targets {
+			for _, i := range turnOrder(n, len(res.targets)) {
+				t := res.targets[i]
 				fmt.Fprintf(progress, "%s: %s (run %d of %d)\n", sh.name, t.label, n+1, o.repeat)
 				runs[i] = append(runs[i], runShape(ctx, sh, t, t.pids(), o.warmup, o.duration))
 			}
@@ -243,7 +248,34 @@ func measureShapes(ctx context.Context, res *results, o *options, progress io.Wr
 		}
 		res.shapes = append(res.shapes, row)
 		res.turns = append(res.turns, turnRatios(runs))
+		res.steal = append(res.steal, stealShare(runs))
 	}
+}
+
+// turnOrder is the order of n targets in turn number turn: from target
+// turn mod n on, round.
+func turnOrder(turn, n int) []int {
+	order := make([]int, n)
+	for k := range order {
+		order[k] = (turn + k) % n
+	}
+	return order
+}
+
+// stealShare is the share of the machine's CPU time that its hypervisor
+// gave to other guests in the windows of runs, -1 when unknown.
+func stealShare(runs [][]shapeResult) float64 {
+	var sum hostTime
+	for _, target := range runs {
+		for _, r := range target {
+			sum.total += r.host.total
+			sum.steal += r.host.steal
+		}
+	}
+	if sum.total <= 0 {
+		return -1
+	}
+	return float64(sum.steal) / float64(sum.total)
 }
 
 // ratioRange is the lowest and the highest of n ratios.

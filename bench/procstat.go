@@ -108,3 +108,53 @@ func raiseFileLimit() (uint64, error) {
 	}
 	return lim.Cur, nil
 }
+
+// hostTime is this machine's CPU time, in clock ticks of all its CPUs: all
+// of it, and the part a hypervisor gave to its other guests instead
+// (steal). The first line of /proc/stat: "cpu user nice system idle iowait
+// irq softirq steal guest guest_nice"; guest time is within user's.
+type hostTime struct{ total, steal int64 }
+
+func readHostTime() (hostTime, error) {
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return hostTime{}, err
+	}
+	line, _, _ := bytes.Cut(stat, []byte("\n"))
+	fields := strings.Fields(string(line))
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return hostTime{}, fmt.Errorf("/proc/stat: %q is no cpu line", line)
+	}
+	var h hostTime
+	for i, f := range fields[1:9] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return hostTime{}, fmt.Errorf("/proc/stat: %w", err)
+		}
+		h.total += n
+		if i == 7 {
+			h.steal = n
+		}
+	}
+	return h, nil
+}
+
+// hostMeter measures the host's CPU time over a window.
+type hostMeter struct {
+	start hostTime
+	ok    bool
+}
+
+func startHost() hostMeter {
+	h, err := readHostTime()
+	return hostMeter{h, err == nil}
+}
+
+// used is the host's CPU time since the start, zero when unknown.
+func (m hostMeter) used() hostTime {
+	end, err := readHostTime()
+	if !m.ok || err != nil {
+		return hostTime{}
+	}
+	return hostTime{end.total - m.start.total, end.steal - m.start.steal}
+}

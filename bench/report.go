@@ -20,6 +20,7 @@ type results struct {
 	names   []string         // of the shapes measured
 	shapes  [][]shapeResult  // by shape, then target
 	turns   [][]ratioRange   // by shape, then target: the ratios of single turns
+	steal   []float64        // by shape: the host's steal share, -1 unknown
 	fanout  [][]fanoutResult // by -fanout size, then target
 	sizes   []int
 	rounds  int
@@ -109,7 +110,8 @@ func (r *results) table() string {
 // writeShapes is the throughput and latency table: a row per shape, the
 // targets side by side.
 func (r *results) writeShapes(b *strings.Builder) {
-	b.WriteString("\nThroughput and latency: answers per second, its ratio to the raw echo, latency p50 / p99, errors\n")
+	b.WriteString("\nThroughput and latency: answers per second, its ratio to the raw echo, latency p50 / p99, errors;\n" +
+		"steal: the share of this machine's CPU time its hypervisor gave to other guests while the shape was measured\n")
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\t", leftAligned("shape"))
 	for j, t := range r.targets {
@@ -119,7 +121,7 @@ func (r *results) writeShapes(b *strings.Builder) {
 		}
 		fmt.Fprintf(tw, "p50\tp99\terr\t")
 	}
-	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "|\tsteal\t")
 	for i, row := range r.shapes {
 		fmt.Fprintf(tw, "%s\t", leftAligned(r.names[i]))
 		for j, s := range row {
@@ -129,9 +131,17 @@ func (r *results) writeShapes(b *strings.Builder) {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t", formatDuration(s.p50), formatDuration(s.p99), s.errors)
 		}
-		fmt.Fprintln(tw)
+		fmt.Fprintf(tw, "|\t%s\t\n", r.stealCell(i))
 	}
 	tw.Flush()
+}
+
+// stealCell is shape i's steal share as a percentage, or "-".
+func (r *results) stealCell(i int) string {
+	if i >= len(r.steal) || r.steal[i] < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*r.steal[i])
 }
 
 // turnRange is the range of shape i's ratios of target j, turn by turn,

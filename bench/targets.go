@@ -161,8 +161,8 @@ func startTarget(ctx context.Context, logDir, name, label string, server []strin
 	return t, nil
 }
 
-// startTargets starts the raw echo, the example (the binary o.exampleBin),
-// with o.pipeline the pipeline (this binary's serve-pipeline) and, with
+// startTargets starts the raw echo, with o.control a second one, the
+// example (the binary o.exampleBin), with o.pipeline the pipeline (this binary's serve-pipeline) and, with
 // o.redisURL, the example split into a server and a worker sharing that
 // Redis. On an error it stops those it started.
 func startTargets(ctx context.Context, dir string, o *options) ([]*target, error) {
@@ -171,16 +171,21 @@ func startTargets(ctx context.Context, dir string, o *options) ([]*target, error
 	if err != nil {
 		return nil, err
 	}
-	echo, err := startTarget(ctx, dir, "echo", "raw echo", []string{self, "serve-echo"})
+	echo, err := startEcho(ctx, dir, self, "echo", "raw echo")
 	if err != nil {
 		return nil, err
 	}
-	echo.goroutinesURL = "http://" + echo.addr + "/debug/goroutines"
-	echo.heapURLs = []string{"http://" + echo.addr + heapProfile}
 	targets := []*target{echo}
 	fail := func(err error) ([]*target, error) {
 		stopAll(targets)
 		return nil, err
+	}
+	if o.control {
+		control, err := startEcho(ctx, dir, self, "control", "echo again")
+		if err != nil {
+			return fail(err)
+		}
+		targets = append(targets, control)
 	}
 	pprofAddrs, err := freeAddrs(3)
 	if err != nil {
@@ -218,6 +223,17 @@ func startTargets(ctx context.Context, dir string, o *options) ([]*target, error
 		return fail(err)
 	}
 	return targets, nil
+}
+
+// startEcho starts a raw echo (this binary's serve-echo).
+func startEcho(ctx context.Context, dir, self, name, label string) (*target, error) {
+	echo, err := startTarget(ctx, dir, name, label, []string{self, "serve-echo"})
+	if err != nil {
+		return nil, err
+	}
+	echo.goroutinesURL = "http://" + echo.addr + "/debug/goroutines"
+	echo.heapURLs = []string{"http://" + echo.addr + heapProfile}
+	return echo, nil
 }
 
 // stopAll stops every target, at once.
