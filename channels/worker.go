@@ -138,13 +138,12 @@ func NewWorker(layer Layer, consumer Consumer, cfg WorkerConfig) *Worker {
 	}
 	direct, _ := layer.(DirectLayer)
 	return &Worker{
-		layer:    layer,
-		direct:   direct,
-		consumer: consumer,
-		cfg:      cfg,
-		log:      cfg.Logger,
-		hand:     newHandTable(),
-
+		layer:     layer,
+		direct:    direct,
+		consumer:  consumer,
+		cfg:       cfg,
+		log:       cfg.Logger,
+		hand:      newHandTable(),
 		receiving: make(chan struct{}, 1),
 	}
 }
