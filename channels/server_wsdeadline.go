@@ -44,7 +44,8 @@ func (c *wsConn) awaitAnswers() {
 // The pong timeout's deadline is moved at most once per sixteenth of it
 // (a deadline is a timer to change, for every frame otherwise), a
 // sixteenth further out: a client is cut off between PongTimeout and
-// 17/16 of it after its last frame was handled, never sooner.
+// 17/16 of it after its last frame was handled, never sooner (and, when it
+// awaits replies, after its last reply: see awaitsServer).
 func (c *wsConn) readDeadline() {
 	cfg := &c.srv.cfg
 	if c.closeCode.Load() != 0 {

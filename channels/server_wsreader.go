@@ -85,9 +85,12 @@ func (r *wsReader) next() (op byte, payload []byte, err error) {
 		}
 		if h.op >= opClose || (h.fin && op == 0 && h.length <= uint64(len(r.buf))) {
 			payload, err := r.whole(h)
-			if err != nil || h.op < opClose {
+			if err != nil {
 				r.between = false
-				return h.op, payload, err
+				return 0, nil, err
+			}
+			if h.op < opClose {
+				return h.op, payload, nil
 			}
 			if err := r.answer(h.op, payload); err != nil {
 				return 0, nil, err
