@@ -77,6 +77,7 @@ type frameHeader struct {
 // the buffer, the usual call, is unmasked where it was read.
 func (r *wsReader) next() (op byte, payload []byte, err error) {
 	r.long.Reset()
+	r.between = false
 	for {
 		h, err := r.header(op)
 		if err != nil {
@@ -86,7 +87,6 @@ func (r *wsReader) next() (op byte, payload []byte, err error) {
 		if h.op >= opClose || (h.fin && op == 0 && h.length <= uint64(len(r.buf))) {
 			payload, err := r.whole(h)
 			if err != nil {
-				r.between = false
 				return 0, nil, err
 			}
 			if h.op < opClose {
@@ -101,7 +101,6 @@ func (r *wsReader) next() (op byte, payload []byte, err error) {
 			op = h.op
 		}
 		if err := r.gather(h); err != nil {
-			r.between = false
 			return 0, nil, err
 		}
 		if h.fin {

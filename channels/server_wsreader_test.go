@@ -239,3 +239,18 @@ func TestWSReaderBetweenMessages(t *testing.T) {
 		}
 	}
 }
+
+// A read error after the reader was left between messages says where
+// that read left it, whichever step failed: here a close frame with a
+// code no client may send, read after a pause before its header.
+func TestWSReaderBetweenIsTheLastError(t *testing.T) {
+	badClose := clientFrame(opClose, true, 2, []byte{0x03, 0xe7}) // 999
+	var c controls
+	r := newWSReader(&pausedReader{stream: badClose, cut: 0}, 1000, &c)
+	if _, _, err := r.next(); !errors.Is(err, errPaused) || !r.between {
+		t.Fatalf("first read: %v, between %v; want the pause, between", err, r.between)
+	}
+	if _, _, err := r.next(); !errors.Is(err, errCloseCode) || r.between {
+		t.Errorf("second read: %v, between %v; want %v, not between", err, r.between, errCloseCode)
+	}
+}
